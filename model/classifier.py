@@ -1,0 +1,79 @@
+"""Load the network once on the best device and turn pixels into class probabilities.
+
+    from model import load_classifier
+    clf = load_classifier()                 # shipped weights, best device
+    probs = clf.predict_proba(x)            # x: (N, 1, 28, 28) floats in [0, 1] -> (N, 10)
+
+Device order: an explicit `device=` argument, then the MNIST_DEVICE environment variable, then
+CUDA, Apple MPS and the CPU, whichever is available first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .network import MLP
+from .weights import DEFAULT_WEIGHTS, load
+
+DEVICE_ENV = "MNIST_DEVICE"
+
+
+def pick_device(requested: str | torch.device | None = None) -> torch.device:
+    """The device to run on: `requested`, else $MNIST_DEVICE, else cuda > mps > cpu.
+
+    Raises ValueError when a requested device is unknown or not available here.
+    """
+    requested = requested or os.environ.get(DEVICE_ENV) or None
+    if requested is None or str(requested) == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as e:
+        raise ValueError(f"Unknown device {requested!r}: use cpu, cuda, cuda:N, mps or auto.") from e
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available()
+        and (device.index is None or device.index < torch.cuda.device_count()),
+        "mps": torch.backends.mps.is_available(),
+    }
+    if not available.get(device.type, False):
+        raise ValueError(f"Device {requested!r} is not available on this machine; try 'cpu' or 'auto'.")
+    return device
+
+
+class Classifier:
+    """A trained MLP on a device, ready to give probabilities for batches of digits."""
+
+    def __init__(self, network: MLP, device: torch.device) -> None:
+        self.network = network.to(device).eval()
+        self.device = device
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """The weights file's header: config, test accuracy, training settings, versions."""
+        return self.network.metadata
+
+    @torch.inference_mode()
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
+        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
+        logits = self.network(x.to(self.device, torch.float32))  # (N, 10)
+        return torch.softmax(logits, dim=1).cpu()
+
+
+def load_classifier(
+    path: str | Path = DEFAULT_WEIGHTS, device: str | torch.device | None = None
+) -> Classifier:
+    """Load weights (the shipped ones by default) once, on `device` or the best available one."""
+    target = pick_device(device)
+    return Classifier(load(path), target)

@@ -1,0 +1,174 @@
+"""Find the ink in any image: a sketchpad value, a scan or a photo of a handwritten digit.
+
+    ink = find_ink(image)    # PIL image or numpy array -> 8-bit "L" image, 0 = background
+
+Whatever the image's mode, size or polarity (dark ink on light paper, light ink on a dark
+canvas, strokes on a transparent layer), the result is the same: ink strength 1-255 on a
+background of exact zeros. Uneven lighting (a phone photo of paper) is levelled out first.
+
+Speed matters (this runs after every stroke), so full-size work is left to Pillow's C routines:
+one conversion to grey and one lookup-table pass; anything statistical is done on a histogram or
+a thumbnail. Anything that is not an image we can read raises `ImageError`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+# Refuse to work on images with more pixels than this (decompression bombs, absurd canvases).
+MAX_PIXELS = 40_000_000
+# Bigger images are first shrunk by an integer factor to at most this many pixels per side.
+WORK_SIDE = 1200
+# Ink weaker than this share of a typical stroke is paper texture, JPEG noise or shading.
+NOISE_FLOOR = 0.2
+# The strongest ink must differ from the background by this share of full scale to count.
+MIN_CONTRAST = 0.25
+_HIGH_DEPTH = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+
+
+class ImageError(ValueError):
+    """The input is not an image this project can read; the message says why, for a visitor."""
+
+
+def find_ink(image: Image.Image | np.ndarray) -> Image.Image:
+    """8-bit "L" image of ink strength: 0 on the background, up to 255 on the strokes."""
+    gray, alpha = _gray_and_alpha(image)
+    if alpha is not None and alpha.getextrema()[0] < 255:
+        thumb = np.asarray(_thumbnail(alpha))
+        if np.median(_border(thumb)) < 128:
+            # Strokes on a transparent layer: the ink is wherever something was painted.
+            return _stretch(alpha, np.arange(256, dtype=np.float32) / 255)
+        gray = Image.composite(gray, Image.new("L", gray.size, 255), alpha)  # onto white paper
+    return _ink_from_gray(gray)
+
+
+def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image.Image | None]:
+    """8-bit grey and alpha (None when the image has no transparency) at working size."""
+    if isinstance(image, np.ndarray):
+        image = _array_to_image(image)
+    elif not isinstance(image, Image.Image):
+        raise ImageError(f"expected an image (PIL image or numpy array), got {type(image).__name__}")
+    w, h = image.size
+    if w < 1 or h < 1:
+        raise ImageError("the image is empty (0 pixels)")
+    if w * h > MAX_PIXELS:
+        raise ImageError(f"the image is too large ({w}x{h}); the limit is {MAX_PIXELS:,} pixels")
+    factor = -(-max(w, h) // WORK_SIDE)
+    if image.mode in _HIGH_DEPTH:
+        image = _array_to_image(np.asarray(image))
+    if image.mode in ("1", "L"):
+        gray, alpha = image.convert("L"), None
+    elif image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        gray, alpha = rgba.convert("L"), rgba.getchannel("A")
+    else:  # RGB, P, CMYK, YCbCr, LAB, HSV, ...
+        gray, alpha = image.convert("L"), None
+    if factor > 1:
+        gray = gray.reduce(factor)
+        alpha = alpha.reduce(factor) if alpha is not None else None
+    return gray, alpha
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    """A numpy image of any common layout and dtype as an 8-bit PIL image (L, LA, RGB, RGBA)."""
+    a = np.asarray(array)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
+        raise ImageError(f"an image array must be (H, W) or (H, W, 1-4 channels), got shape {a.shape}")
+    if a.shape[0] < 1 or a.shape[1] < 1:
+        raise ImageError(f"the image is empty (shape {a.shape})")
+    if a.shape[0] * a.shape[1] > MAX_PIXELS:
+        raise ImageError(f"the image is too large ({a.shape[1]}x{a.shape[0]}); the limit is {MAX_PIXELS:,} pixels")
+    if a.dtype != np.uint8:
+        a = (_to_unit_float(a) * 255 + 0.5).astype(np.uint8)
+    mode = {2: "L"}.get(a.ndim) or {2: "LA", 3: "RGB", 4: "RGBA"}[a.shape[2]]
+    return Image.fromarray(np.ascontiguousarray(a), mode=mode)
+
+
+def _to_unit_float(a: np.ndarray) -> np.ndarray:
+    """Any numeric dtype -> float32 in [0, 1]; non-finite values become the nearest extreme."""
+    if a.dtype == bool:
+        return a.astype(np.float32)
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise ImageError(f"unsupported pixel type {a.dtype}")
+    f = a.astype(np.float32)
+    finite = np.isfinite(f)
+    if not finite.all():
+        if not finite.any():
+            return np.zeros(a.shape, np.float32)
+        f = np.nan_to_num(f, nan=float(f[finite].min()), posinf=float(f[finite].max()), neginf=float(f[finite].min()))
+    lo, hi = float(f.min()), float(f.max())
+    if np.issubdtype(a.dtype, np.integer) and lo >= 0 and hi <= 255 and a.dtype.itemsize == 1:
+        return f / 255
+    if np.issubdtype(a.dtype, np.integer) and lo >= 0 and hi <= 65535:
+        return f / (255 if hi <= 255 else 65535)
+    if np.issubdtype(a.dtype, np.floating) and lo >= 0 and hi <= 1:
+        return f
+    return (f - lo) / (hi - lo) if hi > lo else np.zeros_like(f)  # unknown range: stretch it
+
+
+def _ink_from_gray(gray: Image.Image) -> Image.Image:
+    """Ink as the difference from the paper or canvas colour, whatever the polarity."""
+    thumb = np.asarray(_thumbnail(gray), dtype=np.float32) / 255
+    level = float(np.median(_border(thumb)))
+    dark_background = level < 0.5
+    surface = _paper_surface(thumb, dark_background)
+    if surface is None:  # a flat background (any drawing app): one lookup table does it all
+        g = np.arange(256, dtype=np.float32) / 255
+        ink = (g - level) / max(1 - level, 0.05) if dark_background else (level - g) / max(level, 0.05)
+        return _stretch(gray, np.clip(ink, 0, 1))
+    # uneven light: divide by the paper's own brightness, pixel by pixel
+    paper = np.asarray(Image.fromarray(surface).resize(gray.size, Image.Resampling.BILINEAR))
+    g = np.asarray(gray, dtype=np.float32) / 255
+    ink = (g - paper) / np.maximum(1 - paper, 0.05) if dark_background else (paper - g) / np.maximum(paper, 0.05)
+    ink_image = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8))
+    return _stretch(ink_image, np.arange(256, dtype=np.float32) / 255)
+
+
+def _paper_surface(thumb: np.ndarray, dark_background: bool) -> np.ndarray | None:
+    """Smooth brightness of the paper, from a thumbnail, or None when it is flat.
+
+    A max filter (min, for a dark background) wipes out the strokes and leaves the paper.
+    """
+    wipe = ndimage.minimum_filter if dark_background else ndimage.maximum_filter
+    paper = ndimage.gaussian_filter(wipe(thumb, size=7, mode="nearest"), 2, mode="nearest")
+    if float(paper.max() - paper.min()) < 0.08:
+        return None
+    return paper.astype(np.float32)
+
+
+def _stretch(image: Image.Image, ink_of_level: np.ndarray) -> Image.Image:
+    """Map grey levels to ink through `ink_of_level` (256 values in [0, 1]), then zero out faint
+    noise and stretch so a typical stroke reaches full strength; one table lookup in all.
+
+    The statistics come from the image's histogram, so they cost nothing at full size.
+    """
+    hist = np.asarray(image.histogram(), dtype=np.float64)
+    ink = ink_of_level.astype(np.float64)
+    counts = np.bincount(np.round(ink * 255).astype(int), weights=hist, minlength=256)
+    present = np.flatnonzero(counts)
+    peak = present[-1] / 255 if present.size else 0.0
+    if peak < MIN_CONTRAST:  # nothing stands out from the background: blank paper or canvas
+        return Image.new("L", image.size, 0)
+    # the median strength of the strong ink (above half the peak) is a typical stroke
+    strong = counts.copy()
+    strong[: int(np.ceil(peak * 255 / 2))] = 0
+    cumulative = np.cumsum(strong)
+    top = np.searchsorted(cumulative, cumulative[-1] / 2) / 255
+    floor = NOISE_FLOOR * top
+    table = np.clip((ink - floor) / max(top - floor, 1e-6), 0, 1)
+    table = np.round(table * 255).astype(np.uint8)
+    return image.point(table.tolist())
+
+
+def _thumbnail(image: Image.Image, side: int = 64) -> Image.Image:
+    factor = max(1, max(image.size) // side)
+    return image.reduce(factor) if factor > 1 else image
+
+
+def _border(a: np.ndarray, width: int = 1) -> np.ndarray:
+    """The pixels of the outer frame of an (H, W) array, flattened."""
+    return np.concatenate([a[:width].ravel(), a[-width:].ravel(), a[:, :width].ravel(), a[:, -width:].ravel()])

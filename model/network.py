@@ -1,0 +1,76 @@
+"""The network: the tutorial's fully connected MLP, 784-200-150-100-80-10 with ReLU.
+
+`MLPConfig` holds everything needed to rebuild the network (it is saved in the weights file's
+header), including the input normalisation, which happens inside `MLP.forward` so that callers
+always pass plain pixels in [0, 1], white ink on black, as `torchvision.transforms.ToTensor()`
+gives for MNIST.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+# Mean and standard deviation of MNIST's training pixels (after ToTensor), the usual constants.
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Shape of the MLP and the normalisation of its input."""
+
+    in_features: int = 28 * 28
+    hidden: tuple[int, ...] = (200, 150, 100, 80)
+    n_classes: int = 10
+    mean: float = MNIST_MEAN
+    std: float = MNIST_STD
+
+    def __post_init__(self) -> None:
+        # Accept lists (from JSON) but store a tuple so the config stays hashable and frozen.
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.in_features <= 0 or self.n_classes <= 1 or any(h <= 0 for h in self.hidden):
+            raise ValueError(f"layer sizes must be positive (and >= 2 classes): {self}")
+        if not self.std > 0:
+            raise ValueError(f"std must be positive, got {self.std}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> MLPConfig:
+        return cls(**json.loads(text))
+
+    @property
+    def sizes(self) -> list[int]:
+        """All layer widths, input to output, e.g. [784, 200, 150, 100, 80, 10]."""
+        return [self.in_features, *self.hidden, self.n_classes]
+
+
+class MLP(nn.Module):
+    """Linear layers with ReLU between them; `forward` returns logits (no softmax)."""
+
+    def __init__(self, config: MLPConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or MLPConfig()
+        self.metadata: dict[str, str] = {}  # provenance from the weights file, when loaded
+        sizes = self.config.sizes
+        layers: list[nn.Module] = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) or (N, 784) pixels in [0, 1] -> (N, n_classes) logits."""
+        x = x.flatten(1)  # (N, 784)
+        x = (x - self.config.mean) / self.config.std
+        return self.layers(x)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+

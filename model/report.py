@@ -1,0 +1,97 @@
+"""The training report: metrics as JSON and pictures as PNG (curves, confusion matrix, mistakes).
+
+    write_report(folder, metrics, evaluation, test_images)
+
+Every file is written atomically, so a report is never half there.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed (CI, servers)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .evaluate import Evaluation  # noqa: E402
+from .weights import atomic_write  # noqa: E402
+
+
+def write_report(
+    folder: str | Path, metrics: dict, evaluation: Evaluation, test_images: torch.Tensor
+) -> list[Path]:
+    """Write metrics.json, curves.png, confusion.png and mistakes.png into `folder`."""
+    folder = Path(folder)
+    text = json.dumps(metrics, indent=2, sort_keys=True)
+    written = [atomic_write(folder / "metrics.json", lambda tmp: tmp.write_text(text + "\n"))]
+    written.append(_save(plot_curves(metrics["history"]), folder / "curves.png"))
+    written.append(_save(plot_confusion(evaluation), folder / "confusion.png"))
+    written.append(_save(plot_mistakes(evaluation, test_images), folder / "mistakes.png"))
+    return written
+
+
+def plot_curves(history: list[dict]) -> plt.Figure:
+    """Loss and accuracy per epoch: training (augmented batches) and test."""
+    epochs = [h["epoch"] for h in history]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], label="train (augmented)")
+    ax_loss.plot(epochs, [h["test_loss"] for h in history], label="test")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss", yscale="log")
+    ax_acc.plot(epochs, [100 * h["train_accuracy"] for h in history], label="train (augmented)")
+    ax_acc.plot(epochs, [100 * h["test_accuracy"] for h in history], label="test")
+    best = max(100 * h["test_accuracy"] for h in history)
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy", ylim=(max(90.0, best - 8), 100))
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(evaluation: Evaluation) -> plt.Figure:
+    """Confusion matrix of the test set, counts in each cell, the diagonal de-emphasised."""
+    cm = evaluation.confusion().numpy()
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    image = ax.imshow(off, cmap="Reds")
+    for t in range(10):
+        for p in range(10):
+            n = int(cm[t, p])
+            if n:
+                color = "white" if off[t, p] > off.max() / 2 else "black"
+                ax.text(p, t, n, ha="center", va="center", fontsize=8, color=color)
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true")
+    ax.set_title(f"Test confusion matrix (accuracy {100 * evaluation.accuracy:.2f}%)")
+    fig.colorbar(image, ax=ax, label="mistakes")
+    fig.tight_layout()
+    return fig
+
+
+def plot_mistakes(evaluation: Evaluation, images: torch.Tensor, limit: int = 60) -> plt.Figure:
+    """Grid of misclassified test digits, most confident mistakes first: 'true -> predicted'."""
+    wrong = evaluation.mistakes()[:limit].tolist()
+    cols = 10
+    rows = max(1, -(-len(wrong) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.3), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong):
+        ax.imshow(images[i].view(28, 28).cpu().numpy(), cmap="gray")
+        truth, pred = int(evaluation.labels[i]), int(evaluation.predictions[i])
+        ax.set_title(f"{truth}→{pred} {100 * evaluation.confidences[i]:.0f}%", fontsize=8)
+    fig.suptitle(f"Most confident mistakes ({len(evaluation.mistakes())} in all): true→predicted")
+    fig.tight_layout()
+    return fig
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))

@@ -1,0 +1,55 @@
+"""Shared fixtures: a tiny MNIST-format dataset (real IDX files) and a small trained network.
+
+Run the tests with `make test` (or `python -m pytest` inside the dev environment).
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.sketches import Placement, draw_digit  # noqa: E402
+from model import preprocess  # noqa: E402
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write a uint8 array in MNIST's IDX format (big-endian header, then raw bytes)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.tobytes())
+
+
+def make_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n MNIST-style 28x28 uint8 digits drawn from the hand-made strokes, with random placement,
+    size, slant and brush, run through the real preprocessing."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for i in range(n):
+        label = i % 10
+        height = rng.uniform(80, 180)
+        place = Placement((240, 240), tuple(rng.uniform(100, 140, 2)), height, rng.uniform(-12, 12),
+                          height * rng.uniform(0.08, 0.16))
+        x = preprocess(draw_digit(label, place))
+        images.append((x[0].numpy() * 255).round().astype(np.uint8))
+        labels.append(label)
+    return np.stack(images), np.asarray(labels, np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory) -> Path:
+    """A data dir laid out like torchvision's MNIST (MNIST/raw/*-ubyte), 300 train / 100 test."""
+    root = tmp_path_factory.mktemp("mnist")
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n, seed in (("train", 300, 0), ("t10k", 100, 1)):
+        images, labels = make_digits(n, seed)
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    return root
