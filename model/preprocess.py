@@ -3,58 +3,22 @@
     from model import preprocess
     x = preprocess(image)    # (1, 28, 28) float32 in [0, 1], white ink on black; None if no digit
 
-It repeats how MNIST itself was made (LeCun et al.): the digit's bounding box is scaled so its
-longer side is 20 px, keeping the aspect ratio, with antialiasing, then placed in a 28x28 field
-with its centre of mass at the centre. One step more: the stroke width is set to MNIST's typical
-width, so a digit drawn small or huge, with a thin or a thick brush, gives nearly the same input.
+The steps: find the ink whatever the image's kind and polarity (model/ink.py), drop stray
+specks (model/blobs.py), crop to the digit and give it MNIST's size, stroke width and centring
+(model/mnist_style.py). A blank image, or one holding only a dot, gives None.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from PIL import Image
-from scipy import ndimage
 
+from .blobs import crop_group, drop_specks, find_blobs, is_stray_dot
 from .ink import ImageError, find_ink
+from .mnist_style import normalize_digit
 
-__all__ = ["ImageError", "Blob", "find_blobs", "normalize_digit", "preprocess"]
-
-BOX = 20  # MNIST: the digit's longer side, in pixels
-FIELD = 28  # MNIST: the image side
-CENTRE = 14.0  # MNIST's centre of mass, in pixel indices (measured: 14.00 +- 0.29 on the train set)
-# Stroke width of the output in pixels at 28x28: the median of MNIST's training digits (2.46 px,
-# measured with the same estimator as `_stroke_width`).
-STROKE = 2.5
-SUPERSAMPLE = 4  # thickness is adjusted at 4x the output resolution, then box-averaged down
-OVERVIEW = 4  # components are found on a 4x max-pooled copy of the ink (fast on big canvases)
-
-
-@dataclass(frozen=True)
-class Blob:
-    """One connected piece of ink: its box in the full image (top, left, bottom, right), its
-    area in overview pixels and its label in the overview label map."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-    area: int
-    label: int
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
-    def long_side(self) -> int:
-        return max(self.height, self.width)
+__all__ = ["ImageError", "preprocess"]
 
 
 def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
@@ -64,133 +28,10 @@ def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
     float; raises `ImageError` (a ValueError) for anything else.
     """
     ink = find_ink(image)
-    blobs, _ = find_blobs(ink)
+    blobs, labels = find_blobs(ink)
     blobs = drop_specks(blobs)
     if not blobs or is_stray_dot(blobs, ink.size):
         return None
-    box = (min(b.left for b in blobs), min(b.top for b in blobs))
-    box += (max(b.right for b in blobs), max(b.bottom for b in blobs))
-    digit = normalize_digit(ink.crop(box))
+    crop, _ = crop_group(ink, labels, blobs)
+    digit = normalize_digit(crop)
     return None if digit is None else torch.from_numpy(digit)[None]
-
-
-def find_blobs(ink: Image.Image) -> tuple[list[Blob], np.ndarray]:
-    """Connected pieces of ink, largest first, and the overview label map they index.
-
-    Labelling runs on a 4x-reduced overview in which any ink in a cell marks the cell (so
-    hairlines survive); boxes are then refined on the full-size ink.
-    """
-    w, h = ink.size
-    overview = np.asarray(ink.reduce(OVERVIEW) if min(w, h) > OVERVIEW else ink) > 0
-    step = OVERVIEW if min(w, h) > OVERVIEW else 1
-    labels, n = ndimage.label(overview, structure=np.ones((3, 3), bool))  # 8-connected
-    if n == 0:
-        return [], labels
-    areas = np.bincount(labels.ravel(), minlength=n + 1)
-    blobs = []
-    for label, cells in enumerate(ndimage.find_objects(labels), start=1):
-        rows, cols = cells
-        coarse = (cols.start * step, rows.start * step, min(cols.stop * step, w), min(rows.stop * step, h))
-        exact = ink.crop(coarse).getbbox()  # the ink pixels inside those cells
-        if exact is None:
-            continue
-        left, top, right, bottom = exact
-        blobs.append(
-            Blob(coarse[1] + top, coarse[0] + left, coarse[1] + bottom, coarse[0] + right, int(areas[label]), label)
-        )
-    blobs.sort(key=lambda b: b.area, reverse=True)
-    return blobs, labels
-
-
-def drop_specks(blobs: list[Blob]) -> list[Blob]:
-    """Remove stray specks: pieces tiny in both area and extent next to the main stroke.
-
-    A 4's second stroke, a 5's flag or a 7's bar are far longer than a speck and stay.
-    """
-    if not blobs:
-        return []
-    main = blobs[0]
-    return [
-        b
-        for b in blobs
-        if b is main or b.area >= 0.06 * main.area or b.long_side >= 0.25 * main.long_side
-    ]
-
-
-def is_stray_dot(blobs: list[Blob], size: tuple[int, int]) -> bool:
-    """True when all the ink is one small round-ish dab: a tap or a slip, not a digit."""
-    if len(blobs) != 1:
-        return False
-    b = blobs[0]
-    small = b.long_side < 0.15 * min(size)
-    round_ish = min(b.height, b.width) > 0.6 * b.long_side
-    return (small and round_ish) or b.long_side < 3
-
-
-def normalize_digit(crop: Image.Image, reference: float | None = None) -> np.ndarray | None:
-    """Ink ("L" image) cropped to one digit -> (28, 28) float32 MNIST-style, or None if empty.
-
-    `reference`, when given, is a length in crop pixels that the 20 px box must at least span:
-    a small mark next to big digits is then scaled like them rather than blown up.
-    """
-    w, h = crop.size
-    long_side = max(h, w, reference or 0)
-    # 1. a binary mask at 4x the output scale
-    scale = BOX * SUPERSAMPLE / long_side
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    if scale < 1:  # shrinking: any ink in a cell counts, so hairlines survive
-        big = np.asarray(crop.resize(size, Image.Resampling.BOX)) > 0
-    else:  # enlarging a small image: its half-ink contour is the stroke's edge
-        big = np.asarray(crop.resize(size, Image.Resampling.BILINEAR)) >= 128
-    if not big.any():
-        return None
-    # 2. set the stroke width to MNIST's (grow or shrink by distance from the edge)
-    margin = 2 * STROKE * SUPERSAMPLE
-    big = np.pad(big, int(margin))
-    big = _set_stroke_width(big, STROKE * SUPERSAMPLE)
-    rows, cols = np.flatnonzero(big.any(axis=1)), np.flatnonzero(big.any(axis=0))
-    if rows.size == 0:
-        return None
-    big = big[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    # 3. the longer side to 20 px (or the reference's share of it), antialiased by area averaging
-    bh, bw = big.shape
-    fit = BOX / max(bh, bw, (reference or 0) * scale)
-    size = (max(1, round(bw * fit)), max(1, round(bh * fit)))
-    digit = np.asarray(Image.fromarray(big.astype(np.float32)).resize(size, Image.Resampling.BOX))
-    # 4. into the 28x28 field, centre of mass at the centre
-    return _place_by_mass(digit)
-
-
-def _set_stroke_width(mask: np.ndarray, target: float) -> np.ndarray:
-    """Grow or shrink a binary digit until its mean stroke width is `target` pixels.
-
-    Width is estimated as 4 * mean(distance to the background) - 2, exact for a straight stroke
-    of even width; ends and corners bias it, so a second pass corrects what the first missed.
-    """
-    for _ in range(3):
-        inside = ndimage.distance_transform_edt(mask)
-        change = (target - (4 * float(inside[mask].mean()) - 2)) / 2
-        if abs(change) < 0.5:
-            break
-        if change > 0:  # thicken: every pixel within `change` of the ink
-            mask = ndimage.distance_transform_edt(~mask) <= max(change, 1.0)
-        else:  # thin, but never erase the digit
-            thinned = inside > -change
-            if thinned.sum() < 0.25 * mask.sum():
-                break
-            mask = thinned
-    return mask
-
-
-def _place_by_mass(digit: np.ndarray) -> np.ndarray:
-    total = float(digit.sum())
-    ys, xs = np.arange(digit.shape[0]), np.arange(digit.shape[1])
-    cy = float(digit.sum(axis=1) @ ys) / total
-    cx = float(digit.sum(axis=0) @ xs) / total
-    top, left = round(CENTRE - cy), round(CENTRE - cx)
-    field = np.zeros((FIELD, FIELD), np.float32)
-    # paste with clipping: a lopsided digit may poke out of the field by a pixel or two
-    y0, x0 = max(top, 0), max(left, 0)
-    y1, x1 = min(top + digit.shape[0], FIELD), min(left + digit.shape[1], FIELD)
-    field[y0:y1, x0:x1] = digit[y0 - top : y1 - top, x0 - left : x1 - left]
-    return np.clip(field, 0, 1, out=field)

@@ -5,8 +5,13 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
+import os
+import socket
 import struct
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +58,67 @@ def tiny_mnist(tmp_path_factory) -> Path:
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`python app.py` running for real on a free loopback port."""
+
+    def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(self.port),
+               **(env or {})}
+        self.process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                                        stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app.py exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"app.py did not answer within 120 s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    server = AppServer(tmp_path_factory.mktemp("app") / "app.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def client(app_server):
+    from gradio_client import Client
+
+    return Client(app_server.url, verbose=False)
+
+
+def canvas_png(tmp_path: Path, image, name: str = "canvas.png") -> str:
+    """Save a PIL image as the pad would upload it and return its path."""
+    path = tmp_path / name
+    image.save(path)
+    return str(path)

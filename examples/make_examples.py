@@ -1,0 +1,58 @@
+"""Regenerate the app's example images from the hand-made strokes in bench/sketches.py.
+
+    python examples/make_examples.py
+
+drawn-*.png look like the pad after drawing (white canvas, dark marker); photo-*.png look like
+phone photos of paper (uneven light, grey pencil) for the upload tab. No MNIST data is used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.sketches import DIGIT_STROKES, Placement, polyline_points, render  # noqa: E402
+
+CANVAS = (640, 320)  # the app's pad
+
+
+def number(digits: str, canvas=CANVAS, height=170.0, brush=18.0, style="white", slant=0.0) -> Image.Image:
+    """Draw a number left to right, centred on the canvas, one digit after another."""
+    advance = height * 0.62 + height * 0.28
+    start = canvas[0] / 2 - advance * (len(digits) - 1) / 2
+    layers = []
+    for i, ch in enumerate(digits):
+        place = Placement(canvas, (start + i * advance, canvas[1] / 2), height, slant, brush)
+        points = polyline_points(DIGIT_STROKES[int(ch)], spacing=0.01)
+        layers.append(np.asarray(render(points, place, "gray"), dtype=np.float32))
+    ink = np.clip(np.sum([255 - layer for layer in layers], axis=0), 0, 255) / 255
+    if style == "white":
+        rgb = np.repeat((255 * (1 - ink) + 17 * ink)[:, :, None], 3, axis=2)
+        return Image.fromarray(rgb.astype(np.uint8)).convert("RGBA")
+    h, w = ink.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = 230 - 80 * (xx / w) * (0.4 + yy / h)  # a shadow across the page
+    noise = np.random.default_rng(len(digits)).normal(0, 3, (h, w))
+    gray = light * (1 - ink) + light * 0.3 * ink + noise
+    return Image.fromarray(np.clip(gray, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+def main() -> None:
+    drawn = {"7": {}, "3": {"slant": 8}, "4": {"brush": 14}, "2026": {"height": 140}, "42": {}}
+    for text, options in drawn.items():
+        number(text, **options).save(HERE / f"drawn-{text}.png", optimize=True)
+    number("5", canvas=(480, 640), height=330, brush=22, style="paper").save(HERE / "photo-5.jpg", quality=85)
+    number("1984", canvas=(900, 400), height=180, brush=12, style="paper", slant=-4).save(
+        HERE / "photo-1984.jpg", quality=85
+    )
+    print("wrote", ", ".join(sorted(p.name for p in HERE.glob("*.*g"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""How a reading looks: the number, then one card per digit with what the model saw (28x28,
+enlarged with crisp pixels) and all ten probabilities as bars, the winner highlighted.
+
+Plain HTML with inline PNGs: no files are written per request (a crowd would fill the disk),
+and Gradio's theme variables give the colours, so light and dark themes both work.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+from PIL import Image
+
+from model.reading import DigitReading, Reading
+
+HINT = "Draw a digit: 0 to 9, or a whole number."
+# Below this confidence the answer is shown as a guess, not as a fact.
+UNSURE = 0.6
+
+
+def reading_html(reading: Reading | None, message: str | None = None) -> str:
+    """The whole result panel for a reading, or a friendly message when there is none."""
+    if reading is None or not reading.digits:
+        text = html.escape(message or HINT)
+        return f'<div class="digit-result empty"><p class="hint">{text}</p></div>'
+    sure = all(d.confidence >= UNSURE for d in reading.digits)
+    label = "I read" if len(reading.digits) > 1 else "I see"
+    caption = "" if sure else '<span class="unsure">(not sure: try drawing it bigger or clearer)</span>'
+    cards = "".join(_digit_card(d, i) for i, d in enumerate(reading.digits))
+    return (
+        '<div class="digit-result">'
+        f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
+        f'<div class="cards">{cards}</div></div>'
+    )
+
+
+def _digit_card(d: DigitReading, index: int) -> str:
+    rows = []
+    for k, p in enumerate(d.probabilities):
+        top = " top" if k == d.digit else ""
+        rows.append(
+            f'<div class="bar-row{top}"><span class="bar-label">{k}</span>'
+            f'<span class="bar"><span class="fill" style="width:{100 * p:.1f}%"></span></span>'
+            f'<span class="bar-value">{100 * p:.1f}%</span></div>'
+        )
+    return (
+        f'<div class="card" data-digit="{d.digit}" data-index="{index}">'
+        f'<div class="seen"><img class="preview" alt="the 28x28 image the model saw" '
+        f'src="data:image/png;base64,{png_base64(d.image)}">'
+        f'<span class="digit">{d.digit}</span>'
+        f'<span class="confidence">{100 * d.confidence:.0f}%</span></div>'
+        f'<div class="bars">{"".join(rows)}</div></div>'
+    )
+
+
+def png_base64(image: np.ndarray) -> str:
+    """A (28, 28) float image in [0, 1] as a base64 PNG (about 300 bytes)."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
