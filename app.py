@@ -18,29 +18,32 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+import gradio as gr
+import numpy as np
+import torch
 
-from model import ImageError, WeightsError, load_classifier  # noqa: E402
-from model.reading import Reading, read_drawing  # noqa: E402
-from ui.render import HINT, reading_html  # noqa: E402
-from ui.sketchpad import CLEAR_JS, SELECT_BRUSH_JS, DigitSketchpad  # noqa: E402
+from model import ImageError, WeightsError, load_classifier
+from model.image_io import open_image
+from model.reading import Reading, read_drawing
+from model.weights import DEFAULT_WEIGHTS
+from ui.render import HINT, reading_html
+from ui.sketchpad import CLEAR_JS, SELECT_BRUSH_JS, DigitSketchpad
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 CANVAS = (640, 320)  # wide enough for a few digits, small enough to show at 100% zoom
 BRUSH = 12  # px on the 640x320 canvas; reads like a felt pen, and several digits fit
-QUEUE_SIZE = 256  # waiting requests before new ones are told the app is busy
-CONCURRENCY = 4  # requests worked on at once (see bench/crowd.py for how this was chosen)
+# Load settings (bench/crowd.py measured them; the environment variables are for trying others).
+QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting requests before "busy, try again"
+CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # requests worked on at once
+BATCH = int(os.environ.get("DIGIT_BATCH", 1))  # >1: queued drawings are read together, up to this many
 MAX_UPLOAD = "10mb"
 log = logging.getLogger("draw-a-digit")
 
 
 def load_model():
     try:
-        clf = load_classifier()
+        clf = load_classifier(os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS)
     except (WeightsError, ValueError) as e:
         sys.exit(f"Cannot start: {e}")
     read_drawing(np.full((8, 8), 255, np.uint8), clf)  # warm up, so the first visitor waits no longer
@@ -52,35 +55,39 @@ torch.set_num_threads(1)  # tiny batches: threads only add overhead; requests ru
 classifier = load_model()
 
 
-def read_image(image: Image.Image | np.ndarray | None) -> tuple[str, dict]:
-    """Reading of any image as (result panel HTML, JSON for programs). Never raises."""
-    if image is None:
-        return reading_html(None), {"number": "", "digits": [], "message": HINT}
+def read_file(source: str | bytes | None) -> tuple[str, dict]:
+    """Reading of an image file (path or bytes) as (result panel HTML, JSON). Never raises."""
+    if source is None:
+        return _answer(None, HINT)
     try:
-        reading = read_drawing(image, classifier)
+        reading = read_drawing(open_image(source), classifier)
     except ImageError as e:
-        message = f"Sorry, I can't read that image: {e}."
-        return reading_html(None, message), {"number": "", "digits": [], "message": message}
+        return _answer(None, f"Sorry, I can't read that image: {e}.")
     except Exception:  # a visitor never sees a traceback; the log keeps it
         log.exception("reading failed")
-        message = "Something went wrong reading that drawing. Please try again."
-        return reading_html(None, message), {"number": "", "digits": [], "message": message}
-    return reading_html(reading), _json(reading)
+        return _answer(None, "Something went wrong reading that image. Please try again.")
+    return _answer(reading, "" if reading.digits else HINT)
 
 
-def read_sketch(value: dict | None) -> tuple[str, dict]:
-    """The pad's value is {"background", "layers", "composite"}; the composite is the drawing
-    (an example loaded into the pad may arrive as a background alone)."""
-    if not isinstance(value, dict):
-        return read_image(None)
-    composite = value.get("composite")
-    return read_image(composite if composite is not None else value.get("background"))
+def read_upload(file: dict | None) -> tuple[str, dict]:
+    """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None."""
+    return read_file(file.get("path") if isinstance(file, dict) else None)
 
 
-def _json(reading: Reading) -> dict:
-    result = reading.to_dict()
-    result["message"] = "" if reading.digits else HINT
-    return result
+def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
+    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
+    result["message"] = message
+    return reading_html(reading, message or None), result
+
+
+def _batched(read):
+    """The same reading for Gradio's batch mode: lists in, a list per output back."""
+
+    def read_all(values: list) -> tuple[list, list]:
+        panels, readings = zip(*(read(v) for v in values)) if values else ((), ())
+        return list(panels), list(readings)
+
+    return read_all
 
 
 def build() -> gr.Blocks:
@@ -97,8 +104,12 @@ def build() -> gr.Blocks:
                             fixed_canvas=True,
                             image_mode="L",
                             type="numpy",
-                            brush=gr.Brush(default_size=BRUSH, colors=["#111111"], default_color="#111111",
-                                           color_mode="fixed"),
+                            brush=gr.Brush(
+                                default_size=BRUSH,
+                                colors=["#111111"],
+                                default_color="#111111",
+                                color_mode="fixed",
+                            ),
                             eraser=gr.Eraser(default_size=BRUSH * 2),
                             layers=False,
                             transforms=(),
@@ -109,28 +120,70 @@ def build() -> gr.Blocks:
                         )
                         clear = gr.Button("Clear", elem_id="clear", variant="secondary")
                     with gr.Tab("Upload a photo", id="upload"):
-                        photo = gr.Image(label="A photo or scan of a handwritten digit", type="pil",
-                                         image_mode=None, sources=["upload", "clipboard", "webcam"],
-                                         elem_id="photo")
+                        photo = gr.Image(
+                            label="A photo or scan of a handwritten digit",
+                            type="filepath",
+                            image_mode=None,
+                            sources=["upload", "clipboard", "webcam"],
+                            elem_id="photo",
+                        )
             with gr.Column(scale=2, min_width=280):
                 result = gr.HTML(reading_html(None), label="result", elem_id="result")
                 with gr.Accordion("Result as JSON (what the API returns)", open=False):
                     as_json = gr.JSON(label="reading", elem_id="json")
-        # After every stroke; if strokes come faster than answers, only the latest is read.
-        pad.change(read_sketch, pad, [result, as_json], api_name="read_sketch", show_progress="hidden",
-                   trigger_mode="always_last")
-        photo.change(read_image, photo, [result, as_json], api_name="read_image", show_progress="hidden")
-        clear.click(lambda: (reading_html(None), None), None, [result, as_json], js=CLEAR_JS,
-                    api_visibility="private", show_progress="hidden")
+
+        def read_sketch(value: dict | None) -> tuple[str, dict]:
+            """The pad's raw value {"background", "layers", "composite", "id"}: read the composite."""
+            return read_file(pad.take_composite(value))
+
+        # After every stroke; if strokes come faster than answers, only the latest is read. Raw
+        # values (preprocess=False): the app decodes the files itself, safely (model/image_io.py).
+        pad.change(
+            _batched(read_sketch) if BATCH > 1 else read_sketch,
+            pad,
+            [result, as_json],
+            api_name="read_sketch",
+            show_progress="hidden",
+            trigger_mode="always_last",
+            batch=BATCH > 1,
+            max_batch_size=max(BATCH, 1),
+            preprocess=False,
+        )
+        photo.change(
+            read_upload,
+            photo,
+            [result, as_json],
+            api_name="read_image",
+            show_progress="hidden",
+            preprocess=False,
+        )
+        clear.click(
+            lambda: (reading_html(None), None),
+            None,
+            [result, as_json],
+            js=CLEAR_JS,
+            api_visibility="private",
+            show_progress="hidden",
+        )
 
         examples = sorted(EXAMPLES.glob("drawn-*.png"))
         if examples:
-            gr.Examples([[str(p)] for p in examples], inputs=[pad], outputs=[result, as_json], fn=read_sketch,
-                        run_on_click=True, cache_examples=False, label="Examples: click one",
-                        api_visibility="private")
+            gr.Examples(
+                [[str(p)] for p in examples],
+                inputs=[pad],
+                outputs=[result, as_json],
+                fn=read_sketch,
+                run_on_click=True,
+                cache_examples=False,
+                preprocess=False,
+                label="Examples: click one",
+                api_visibility="private",
+            )
         photos = sorted(EXAMPLES.glob("photo-*.jpg"))
         if photos:
-            gr.Examples([[str(p)] for p in photos], inputs=[photo], label="Example photos")  # .change reads it
+            gr.Examples(
+                [[str(p)] for p in photos], inputs=[photo], label="Example photos"
+            )  # .change reads it
         gr.Markdown(_footer())
 
         demo.load(None, None, None, js=SELECT_BRUSH_JS)

@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--data-dir", default="./data", help="MNIST folder (downloaded there if absent)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
-    p.add_argument("--epochs", type=int, default=40, help="passes over the 60,000 training images")
+    p.add_argument("--epochs", type=int, default=100, help="passes over the 60,000 training images")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's decoupled weight decay")
@@ -51,7 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ema-decay", type=float, default=0.998, help="weight averaging; 0 turns it off")
     p.add_argument("--no-augment", action="store_true", help="train on the plain images")
     p.add_argument("--augment-strength", type=float, default=1.0, help="scales every distortion")
-    p.add_argument("--hidden", type=int, nargs="+", default=list(MLPConfig().hidden), help="hidden layer widths")
+    p.add_argument(
+        "--hidden", type=int, nargs="+", default=list(MLPConfig().hidden), help="hidden layer widths"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
@@ -78,10 +80,20 @@ class RunState:
 
 
 # Settings that define the run; on --resume they come from the checkpoint, not the command line.
-RECIPE_KEYS = (
-    "epochs batch_size lr weight_decay warmup label_smoothing ema_decay no_augment "
-    "augment_strength hidden seed evals_per_epoch"
-).split()
+RECIPE_KEYS = [
+    "epochs",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "warmup",
+    "label_smoothing",
+    "ema_decay",
+    "no_augment",
+    "augment_strength",
+    "hidden",
+    "seed",
+    "evals_per_epoch",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +164,9 @@ def train(args: argparse.Namespace, on_eval=None) -> int:
         f"{len(train_x):,} images, {args.epochs} epochs, batch {args.batch_size}, "
         f"augmentation {'off' if augment is None else f'x{args.augment_strength}'}."
     )
-    eval_points = {round(steps_per_epoch * k / args.evals_per_epoch) for k in range(1, args.evals_per_epoch + 1)}
+    eval_points = {
+        round(steps_per_epoch * k / args.evals_per_epoch) for k in range(1, args.evals_per_epoch + 1)
+    }
     for epoch in range(state.epoch, args.epochs):
         network.train()
         running_loss, running_correct, seen = 0.0, 0, 0
@@ -223,7 +237,9 @@ def train(args: argparse.Namespace, on_eval=None) -> int:
     final = evaluate(scored, test_x, test_y)
     print(f"Test accuracy: {100 * final.accuracy:.2f}% ({len(test_y) - len(final.mistakes())}/{len(test_y)})")
     settings = {k: getattr(args, k) for k in RECIPE_KEYS}
-    settings.update(device=str(device), threads=torch.get_num_threads(), train_seconds=round(state.train_seconds, 1))
+    settings.update(
+        device=str(device), threads=torch.get_num_threads(), train_seconds=round(state.train_seconds, 1)
+    )
     settings["augment"] = None if augment is None else augment.config.to_dict()
     out = weights.save(scored.cpu(), args.out, test_accuracy=final.accuracy, training=settings)
     print(f"Saved weights to {out}")
@@ -264,4 +280,3 @@ def _raise_interrupt(signum, frame) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
-

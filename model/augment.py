@@ -24,15 +24,17 @@ import torch.nn.functional as F
 class AugmentConfig:
     """Strength of each distortion; every range is symmetric around 'no change'."""
 
-    rotate_deg: float = 12.0  # rotation, uniform in +-rotate_deg
-    scale: float = 0.12  # zoom, uniform in 1 +- scale
-    aspect: float = 0.12  # width relative to height, log-uniform in 1 +- aspect
-    shear: float = 0.25  # horizontal shear factor, uniform in +-shear (slanted writing)
-    translate_px: float = 1.5  # shift, uniform in +-translate_px (input is centred by mass)
-    elastic_px: float = 1.5  # std of the smooth elastic displacement, in pixels
+    # Tuned on this MLP: stronger distortion underfits it (tried: these values x1.43 gave the same
+    # MNIST accuracy and a lower one on drawn digits).
+    rotate_deg: float = 8.0  # rotation, uniform in +-rotate_deg
+    scale: float = 0.08  # zoom, uniform in 1 +- scale
+    aspect: float = 0.08  # width relative to height, log-uniform in 1 +- aspect
+    shear: float = 0.18  # horizontal shear factor, uniform in +-shear (slanted writing)
+    translate_px: float = 1.0  # shift, uniform in +-translate_px (input is centred by mass)
+    elastic_px: float = 1.0  # std of the smooth elastic displacement, in pixels
     elastic_grid: int = 4  # control points per side of the elastic field (lower = smoother)
-    thicken: float = 0.8  # stroke width change, uniform in [-thin, thicken]; 1 = one 3x3 dilation
-    thin: float = 0.4  # (thinning is milder: a full erosion wipes out MNIST's thinnest strokes)
+    thicken: float = 0.6  # stroke width change, uniform in [-thin, thicken]; 1 = one 3x3 dilation
+    thin: float = 0.3  # (thinning is milder: a full erosion wipes out MNIST's thinnest strokes)
 
     def scaled(self, factor: float) -> AugmentConfig:
         """The same recipe at `factor` times the strength (0 gives the identity)."""
@@ -75,7 +77,7 @@ class Augment:
 
     def _affine_grid(self, x: torch.Tensor, generator) -> torch.Tensor:
         c = self.config
-        b, _, h, w = x.shape
+        _, _, h, w = x.shape
         angle = self._uniform(x, math.radians(c.rotate_deg), generator)
         zoom = 1 + self._uniform(x, c.scale, generator)
         aspect = torch.exp(self._uniform(x, math.log1p(c.aspect), generator))

@@ -67,7 +67,14 @@ def find_blobs(ink: Image.Image) -> tuple[list[Blob], np.ndarray]:
             continue
         left, top, right, bottom = exact
         blobs.append(
-            Blob(coarse[1] + top, coarse[0] + left, coarse[1] + bottom, coarse[0] + right, int(areas[label]), label)
+            Blob(
+                coarse[1] + top,
+                coarse[0] + left,
+                coarse[1] + bottom,
+                coarse[0] + right,
+                int(areas[label]),
+                label,
+            )
         )
     blobs.sort(key=lambda b: b.area, reverse=True)
     return blobs, labels
@@ -82,9 +89,7 @@ def drop_specks(blobs: list[Blob]) -> list[Blob]:
         return []
     main = blobs[0]
     return [
-        b
-        for b in blobs
-        if b is main or b.area >= 0.06 * main.area or b.long_side >= 0.25 * main.long_side
+        b for b in blobs if b is main or b.area >= 0.06 * main.area or b.long_side >= 0.25 * main.long_side
     ]
 
 

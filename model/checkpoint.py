@@ -41,7 +41,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         with safe_open(str(path), framework="pt") as f:
             skeleton = json.loads((f.metadata() or {})["checkpoint"])
-            tensors = {name: f.get_tensor(name) for name in f.keys()}
+            tensors = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118 (a safetensors handle, not a dict)
     except (SafetensorError, OSError, KeyError, ValueError) as e:
         raise CheckpointError(f"{path} is not a readable checkpoint ({e}); delete it and retrain.") from e
     return _join(skeleton, tensors)

@@ -29,9 +29,7 @@ def raw_folder(root: str | Path) -> Path:
     return Path(root) / "MNIST" / "raw"
 
 
-def load_mnist(
-    root: str | Path, train: bool, download: bool = True
-) -> tuple[torch.Tensor, torch.Tensor]:
+def load_mnist(root: str | Path, train: bool, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 28, 28) uint8 images and (N,) int64 labels of MNIST's train or test split.
 
     Downloads into `root` with torchvision when the files are absent and `download` is true.

@@ -20,7 +20,7 @@ from scipy import ndimage
 # Refuse to work on images with more pixels than this (decompression bombs, absurd canvases).
 MAX_PIXELS = 40_000_000
 # Bigger images are first shrunk by an integer factor to at most this many pixels per side.
-WORK_SIDE = 1200
+WORK_SIDE = 512
 # Ink weaker than this share of a typical stroke is paper texture, JPEG noise or shading.
 NOISE_FLOOR = 0.2
 # The strongest ink must differ from the background by this share of full scale to count.
@@ -81,7 +81,9 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
     if a.shape[0] < 1 or a.shape[1] < 1:
         raise ImageError(f"the image is empty (shape {a.shape})")
     if a.shape[0] * a.shape[1] > MAX_PIXELS:
-        raise ImageError(f"the image is too large ({a.shape[1]}x{a.shape[0]}); the limit is {MAX_PIXELS:,} pixels")
+        raise ImageError(
+            f"the image is too large ({a.shape[1]}x{a.shape[0]}); the limit is {MAX_PIXELS:,} pixels"
+        )
     if a.dtype != np.uint8:
         a = (_to_unit_float(a) * 255 + 0.5).astype(np.uint8)
     mode = {2: "L"}.get(a.ndim) or {2: "LA", 3: "RGB", 4: "RGBA"}[a.shape[2]]
@@ -99,7 +101,9 @@ def _to_unit_float(a: np.ndarray) -> np.ndarray:
     if not finite.all():
         if not finite.any():
             return np.zeros(a.shape, np.float32)
-        f = np.nan_to_num(f, nan=float(f[finite].min()), posinf=float(f[finite].max()), neginf=float(f[finite].min()))
+        f = np.nan_to_num(
+            f, nan=float(f[finite].min()), posinf=float(f[finite].max()), neginf=float(f[finite].min())
+        )
     lo, hi = float(f.min()), float(f.max())
     if np.issubdtype(a.dtype, np.integer) and lo >= 0 and hi <= 255 and a.dtype.itemsize == 1:
         return f / 255
@@ -123,7 +127,11 @@ def _ink_from_gray(gray: Image.Image) -> Image.Image:
     # uneven light: divide by the paper's own brightness, pixel by pixel
     paper = np.asarray(Image.fromarray(surface).resize(gray.size, Image.Resampling.BILINEAR))
     g = np.asarray(gray, dtype=np.float32) / 255
-    ink = (g - paper) / np.maximum(1 - paper, 0.05) if dark_background else (paper - g) / np.maximum(paper, 0.05)
+    ink = (
+        (g - paper) / np.maximum(1 - paper, 0.05)
+        if dark_background
+        else (paper - g) / np.maximum(paper, 0.05)
+    )
     ink_image = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8))
     return _stretch(ink_image, np.arange(256, dtype=np.float32) / 255)
 
@@ -171,4 +179,6 @@ def _thumbnail(image: Image.Image, side: int = 64) -> Image.Image:
 
 def _border(a: np.ndarray, width: int = 1) -> np.ndarray:
     """The pixels of the outer frame of an (H, W) array, flattened."""
-    return np.concatenate([a[:width].ravel(), a[-width:].ravel(), a[:, :width].ravel(), a[:, -width:].ravel()])
+    return np.concatenate(
+        [a[:width].ravel(), a[-width:].ravel(), a[:, :width].ravel(), a[:, -width:].ravel()]
+    )

@@ -8,6 +8,7 @@ gives for MNIST.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass
 
@@ -59,7 +60,7 @@ class MLP(nn.Module):
         self.metadata: dict[str, str] = {}  # provenance from the weights file, when loaded
         sizes = self.config.sizes
         layers: list[nn.Module] = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(nn.Linear(n_in, n_out))
             if i < len(sizes) - 2:
                 layers.append(nn.ReLU())
@@ -73,4 +74,3 @@ class MLP(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
-

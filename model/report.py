@@ -14,12 +14,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display needed (CI, servers)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-from .evaluate import Evaluation  # noqa: E402
-from .weights import atomic_write  # noqa: E402
+from .evaluate import Evaluation
+from .weights import atomic_write
 
 
 def write_report(

@@ -5,13 +5,8 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
-import os
-import socket
 import struct
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import AppServer  # noqa: E402
 from bench.sketches import Placement, draw_digit  # noqa: E402
 from model import preprocess  # noqa: E402
 
@@ -39,8 +35,13 @@ def make_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     for i in range(n):
         label = i % 10
         height = rng.uniform(80, 180)
-        place = Placement((240, 240), tuple(rng.uniform(100, 140, 2)), height, rng.uniform(-12, 12),
-                          height * rng.uniform(0.08, 0.16))
+        place = Placement(
+            (240, 240),
+            tuple(rng.uniform(100, 140, 2)),
+            height,
+            rng.uniform(-12, 12),
+            height * rng.uniform(0.08, 0.16),
+        )
         x = preprocess(draw_digit(label, place))
         images.append((x[0].numpy() * 255).round().astype(np.uint8))
         labels.append(label)
@@ -58,49 +59,6 @@ def tiny_mnist(tmp_path_factory) -> Path:
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    """`python app.py` running for real on a free loopback port."""
-
-    def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(self.port),
-               **(env or {})}
-        self.process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"app.py exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"app.py did not answer within 120 s:\n{self.log()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self._log.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The app for real: `python app.py` on a free local port, driven over HTTP with gradio_client.
 
-    python -m pytest tests/test_app_http.py
+python -m pytest tests/test_app_http.py
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def test_nothing_to_read_gets_the_hint_not_a_guess(client, tmp_path, case):
 
 
 def test_an_uploaded_photo_goes_through_the_same_pipeline(client):
-    html, reading = client.predict(handle_file(str(ROOT / "examples" / "photo-5.jpg")), api_name="/read_image")
+    html, reading = client.predict(
+        handle_file(str(ROOT / "examples" / "photo-5.jpg")), api_name="/read_image"
+    )
     assert reading["number"] == "5"
     assert '<strong class="number">5</strong>' in html
 

@@ -1,6 +1,6 @@
 """Batched augmentation: per-sample randomness, identity at zero strength, digits stay digits.
 
-    python -m pytest tests/test_augment.py
+python -m pytest tests/test_augment.py
 """
 
 from __future__ import annotations

@@ -21,8 +21,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parent / "out"
 CANVAS = (640, 320)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +92,9 @@ def open_app(browser, url: str, theme: str = "light"):
 def shown_number(page, expected: str, timeout: float = 45_000) -> str:
     """Wait until the answer reads `expected` (each stroke triggers its own request)."""
     page.wait_for_function(
-        "n => (document.querySelector('#result .number') || {}).textContent === n", arg=expected, timeout=timeout
+        "n => (document.querySelector('#result .number') || {}).textContent === n",
+        arg=expected,
+        timeout=timeout,
     )
     return page.locator("#result .number").inner_text()
 

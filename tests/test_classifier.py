@@ -1,6 +1,6 @@
 """The public classifier contract and device selection.
 
-    python -m pytest tests/test_classifier.py
+python -m pytest tests/test_classifier.py
 """
 
 from __future__ import annotations

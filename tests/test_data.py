@@ -1,6 +1,6 @@
 """Loading MNIST from IDX files, and clear errors that name the bad or missing file.
 
-    python -m pytest tests/test_data.py
+python -m pytest tests/test_data.py
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ def test_batches_cover_the_epoch_once_in_a_seeded_order(tiny_mnist):
     assert sum(len(y) for y in seen) == 100
     assert sorted(torch.cat(seen).tolist()) == sorted(labels.tolist())
     x, _ = next(batches(images, labels, 32, torch.Generator().manual_seed(0)))
-    assert x.shape == (32, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
+    assert x.shape == (32, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
 
 
 def test_missing_files_are_named_when_download_is_off(tmp_path):
-    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.*--data-dir"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.*--data-dir"):
         load_mnist(tmp_path, train=False, download=False)
 
 
-@pytest.mark.parametrize("damage", [b"", b"\x00\x00\x08\x03" + b"\x00\x00\x00\x05", b"not an idx file at all"])
+@pytest.mark.parametrize(
+    "damage", [b"", b"\x00\x00\x08\x03" + b"\x00\x00\x00\x05", b"not an idx file at all"]
+)
 def test_corrupt_file_is_named(tiny_mnist, tmp_path, damage):
     root = tmp_path / "copy"
     shutil.copytree(tiny_mnist, root)

@@ -1,6 +1,6 @@
 """train.py end to end on a tiny MNIST-format dataset: CLI, outputs, reproducibility, resume.
 
-    python -m pytest tests/test_training.py
+python -m pytest tests/test_training.py
 """
 
 from __future__ import annotations
@@ -32,8 +32,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tmp_path):
     out = tmp_path / "w" / "mlp.safetensors"
-    result = run_cli("--data-dir", str(tiny_mnist), "--out", str(out),
-                     "--checkpoint", str(tmp_path / "ck.safetensors"), *FAST)
+    result = run_cli(
+        "--data-dir",
+        str(tiny_mnist),
+        "--out",
+        str(out),
+        "--checkpoint",
+        str(tmp_path / "ck.safetensors"),
+        *FAST,
+    )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
 
@@ -62,8 +69,17 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
 def test_help_shows_every_option_with_its_default():
     result = run_cli("--help")
     assert result.returncode == 0
-    for option in ("--data-dir", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--out",
-                   "--no-augment", "--resume"):
+    for option in (
+        "--data-dir",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--seed",
+        "--device",
+        "--out",
+        "--no-augment",
+        "--resume",
+    ):
         assert option in result.stdout
     text = " ".join(result.stdout.split())  # argparse wraps lines to the terminal width
     assert "(default: ./data)" in text
@@ -71,7 +87,9 @@ def test_help_shows_every_option_with_its_default():
 
 
 def test_missing_data_says_where_to_point_data_dir(tmp_path):
-    result = run_cli("--data-dir", str(tmp_path / "nothing"), "--no-download", "--out", str(tmp_path / "w.st"))
+    result = run_cli(
+        "--data-dir", str(tmp_path / "nothing"), "--no-download", "--out", str(tmp_path / "w.st")
+    )
     assert result.returncode == 2
     assert "train-images-idx3-ubyte" in result.stderr and "--data-dir" in result.stderr
     assert "Traceback" not in result.stderr
@@ -81,9 +99,26 @@ def test_same_seed_gives_the_same_weights(tiny_mnist, tmp_path):
     outs = []
     for run in ("a", "b"):
         out = tmp_path / run / "mlp.safetensors"
-        code = train.main(["--data-dir", str(tiny_mnist), "--out", str(out), "--seed", "7", "--epochs", "1",
-                           "--batch-size", "64", "--quiet", "--no-download", "--device", "cpu",
-                           "--checkpoint", str(tmp_path / run / "ck.safetensors")])
+        code = train.main(
+            [
+                "--data-dir",
+                str(tiny_mnist),
+                "--out",
+                str(out),
+                "--seed",
+                "7",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "64",
+                "--quiet",
+                "--no-download",
+                "--device",
+                "cpu",
+                "--checkpoint",
+                str(tmp_path / run / "ck.safetensors"),
+            ]
+        )
         assert code == 0
         outs.append(load_file(out))
     assert outs[0].keys() == outs[1].keys()
@@ -91,8 +126,20 @@ def test_same_seed_gives_the_same_weights(tiny_mnist, tmp_path):
 
 
 def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, monkeypatch):
-    common = ["--data-dir", str(tiny_mnist), "--seed", "3", "--epochs", "2", "--batch-size", "64",
-              "--quiet", "--no-download", "--device", "cpu"]
+    common = [
+        "--data-dir",
+        str(tiny_mnist),
+        "--seed",
+        "3",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "64",
+        "--quiet",
+        "--no-download",
+        "--device",
+        "cpu",
+    ]
     # an uninterrupted reference run
     ref = tmp_path / "ref.safetensors"
     assert train.main([*common, "--out", str(ref), "--checkpoint", str(tmp_path / "ref-ck.safetensors")]) == 0

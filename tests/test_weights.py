@@ -1,6 +1,6 @@
 """Weights files: round trip, metadata, and clear refusals of missing, corrupt or mismatched files.
 
-    python -m pytest tests/test_weights.py
+python -m pytest tests/test_weights.py
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ def network() -> MLP:
 
 
 def test_round_trip_keeps_logits_and_metadata(network, tmp_path):
-    path = weights_io.save(network, tmp_path / "w.safetensors", test_accuracy=0.9931,
-                           training={"epochs": 40, "lr": 0.003})
+    path = weights_io.save(
+        network, tmp_path / "w.safetensors", test_accuracy=0.9931, training={"epochs": 40, "lr": 0.003}
+    )
     loaded = weights_io.load(path)
     x = torch.rand(8, 1, 28, 28)
     assert torch.equal(network.eval()(x), loaded(x))
@@ -62,7 +63,7 @@ def test_corrupt_file_is_refused_with_a_fix(network, tmp_path, damage):
         path.write_bytes(b"\x00\xff" * 500)
     else:
         path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 845000\n")
-    with pytest.raises(WeightsError, match="train.py|git lfs pull") as info:
+    with pytest.raises(WeightsError, match=r"train\.py|git lfs pull") as info:
         load_classifier(path)
     assert str(path) in str(info.value)
 
@@ -71,22 +72,28 @@ def test_shapes_that_do_not_match_the_config_are_refused(network, tmp_path):
     path = tmp_path / "w.safetensors"
     tensors = {k: v.contiguous() for k, v in network.state_dict().items()}
     tensors["layers.0.weight"] = torch.zeros(100, 784)  # header still says 200
-    save_file(tensors, str(path), metadata={"format": "mnist-mlp", "format_version": "1",
-                                            "config": MLPConfig().to_json()})
+    save_file(
+        tensors,
+        str(path),
+        metadata={"format": "mnist-mlp", "format_version": "1", "config": MLPConfig().to_json()},
+    )
     with pytest.raises(WeightsError, match=r"do not fit .*train.py"):
         load_classifier(path)
 
 
-@pytest.mark.parametrize("metadata", [
-    None,
-    {"format": "something-else", "format_version": "1", "config": "{}"},
-    {"format": "mnist-mlp", "format_version": "1", "config": "not json"},
-    {"format": "mnist-mlp", "format_version": "1", "config": '{"hidden": [-5]}'},
-])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        None,
+        {"format": "something-else", "format_version": "1", "config": "{}"},
+        {"format": "mnist-mlp", "format_version": "1", "config": "not json"},
+        {"format": "mnist-mlp", "format_version": "1", "config": '{"hidden": [-5]}'},
+    ],
+)
 def test_wrong_or_missing_metadata_is_refused(network, tmp_path, metadata):
     path = tmp_path / "w.safetensors"
     save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(path), metadata=metadata)
-    with pytest.raises(WeightsError, match="train.py"):
+    with pytest.raises(WeightsError, match=r"train\.py"):
         load_classifier(path)
 
 

@@ -6,6 +6,9 @@ Gradio 6.31's Sketchpad needs two fixes for a booth (see ../shared/GRADIO_NOTES.
 - after each stroke the browser uploads the canvas images, which the server keeps until their
   event runs; an event that never runs (dropped as superseded, or the visitor left) would leave
   them in memory forever. `DigitSketchpad` forgets uploads older than `UPLOAD_TTL` seconds.
+And one for speed and safety: the app's events take the pad's raw value (preprocess=False) and
+`take_composite` hands over just the composite, which the app decodes itself, with its own limits
+(Gradio would decode the background and every layer too, and turn bad files into bare errors).
 """
 
 from __future__ import annotations
@@ -80,6 +83,25 @@ class DigitSketchpad(gr.Sketchpad):
             with self._lock:
                 self._arrivals.pop(payload.id, None)
         return super().preprocess(payload)
+
+    def take_composite(self, payload: dict | None) -> str | bytes | None:
+        """The drawing from the pad's raw value (events with preprocess=False): the path of the
+        uploaded composite (or, failing that, of the background: an example loaded into the
+        pad), or its bytes from the blob store. The blob store entry is released either way."""
+        if not isinstance(payload, dict):
+            return None
+        blobs = None
+        if payload.get("id") is not None:
+            with self._lock:
+                self._arrivals.pop(payload["id"], None)
+            blobs = self.blob_storage.pop(payload["id"], None)
+        for key in ("composite", "background"):
+            file = payload.get(key)
+            if isinstance(file, dict) and file.get("path"):
+                return file["path"]
+            if blobs is not None and getattr(blobs, key, None):
+                return getattr(blobs, key)
+        return None
 
     @property
     def pending_uploads(self) -> int:

@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh machine (Python 3.10+ and make):
+#   make app    - create .venv, install requirements.txt, start the app on http://127.0.0.1:7860
+#   make test   - create .venv, install requirements-dev.txt (+ Debian's Chromium when root), run all tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: app test lint format train bench browser clean
+
+app: $(VENV)/.app-installed
+	$(PY) app.py
+
+test: $(VENV)/.dev-installed browser
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+train: $(VENV)/.dev-installed
+	$(PY) train.py $(ARGS)
+
+# every benchmark; DATA points at MNIST (downloaded there if absent)
+DATA ?= ./data
+bench: $(VENV)/.dev-installed
+	$(PY) -m bench.accuracy --data-dir $(DATA)
+	$(PY) -m bench.latency
+	$(PY) -m bench.training_speed --data-dir $(DATA)
+	$(PY) -m bench.crowd
+	$(PY) -m bench.multidigit --data-dir $(DATA)
+
+$(VENV)/.app-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.app-installed
+
+# The browser tests drive Debian's Chromium; install it when we can (root with apt), else they skip.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: no chromium; browser tests will be skipped (install Debian's chromium to run them)"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/out

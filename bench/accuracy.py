@@ -1,0 +1,159 @@
+"""Accuracy of the shipped weights: MNIST's test set, and digits as visitors draw them.
+
+    python -m bench.accuracy                 # writes bench/results/accuracy.{json,md} + PNGs
+    python -m bench.accuracy --sketches 10000 --data-dir ../shared/data
+
+1. The 10,000 MNIST test images: accuracy, per class, confusion matrix (PNG).
+2. The sketch-style set (bench/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
+   at random position, size, rotation and brush width on canvases of 280-1024 px in six styles
+   (sketchpad white, transparent layer, dark theme, grey, coloured ink, photo of paper). Never
+   used for training. The full pipeline (`model.preprocess`) against the naive approach most
+   demos use: the whole canvas resized to 28x28 (inverted when the canvas is light).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections import defaultdict
+
+import numpy as np
+import torch
+from PIL import Image
+
+from bench.common import DEFAULT_DATA, RESULTS, markdown_table, write
+from bench.sketches import STYLES, sketch_set
+from model import load_classifier, preprocess
+from model.data import load_mnist
+from model.evaluate import Evaluation, evaluate
+
+
+def naive(image: Image.Image) -> torch.Tensor:
+    """What most draw-a-digit demos do: the whole canvas, shrunk to 28x28."""
+    if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        if np.median(np.asarray(rgba.getchannel("A"))) < 128:  # strokes on a transparent layer
+            gray = rgba.getchannel("A")
+        else:
+            gray = Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba).convert("L")
+            gray = Image.eval(gray, lambda v: 255 - v)
+    else:
+        gray = image.convert("L")
+        if np.median(np.asarray(gray)) > 127:  # dark ink on a light canvas: invert, as MNIST is
+            gray = Image.eval(gray, lambda v: 255 - v)
+    small = gray.resize((28, 28), Image.Resampling.LANCZOS)
+    return torch.from_numpy(np.asarray(small, dtype=np.float32) / 255)[None]
+
+
+def wilson(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% confidence interval of a proportion."""
+    if n == 0:
+        return (0.0, 0.0)
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", default=str(DEFAULT_DATA))
+    p.add_argument("--sketches", type=int, default=3000, help="how many test digits to re-draw")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    clf = load_classifier(device="cpu")
+    images, labels = load_mnist(args.data_dir, train=False, download=False)
+
+    # 1. MNIST test set
+    mnist = evaluate(clf.network, images, labels)
+    from model.report import plot_confusion, plot_mistakes
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    plot_confusion(mnist).savefig(RESULTS / "confusion-mnist.png", dpi=100)
+    plot_mistakes(mnist, images).savefig(RESULTS / "mistakes-mnist.png", dpi=100)
+
+    # 2. sketch-style set: pipeline vs naive
+    tic = time.perf_counter()
+    hits = {"pipeline": defaultdict(int), "naive": defaultdict(int)}
+    counts: dict[str, int] = defaultdict(int)
+    preds, truths, unread = [], [], 0
+    for canvas, label, style in sketch_set(images.numpy(), labels.numpy(), args.sketches, args.seed):
+        counts[style] += 1
+        x = preprocess(canvas)
+        if x is None:
+            unread += 1
+            pred = -1
+        else:
+            pred = int(clf.predict_proba(x[None]).argmax())
+        preds.append(max(pred, 0))
+        truths.append(label)
+        hits["pipeline"][style] += pred == label
+        hits["naive"][style] += int(clf.predict_proba(naive(canvas)[None]).argmax()) == label
+    seconds = time.perf_counter() - tic
+    n = sum(counts.values())
+    sketch_eval = Evaluation(torch.tensor(preds), torch.tensor(truths), torch.ones(n))
+    plot_confusion(sketch_eval).savefig(RESULTS / "confusion-sketches.png", dpi=100)
+
+    totals = {k: sum(v.values()) for k, v in hits.items()}
+    rows = [["MNIST test set (10,000)", f"{100 * mnist.accuracy:.2f}%", "-"]]
+    rows.append(
+        [
+            f"Sketch-style set ({n:,}), all styles",
+            f"**{100 * totals['pipeline'] / n:.2f}%**",
+            f"{100 * totals['naive'] / n:.2f}%",
+        ]
+    )
+    for style in STYLES:
+        c = counts[style]
+        if c:
+            rows.append(
+                [
+                    f"&nbsp;&nbsp;{style} ({c})",
+                    f"{100 * hits['pipeline'][style] / c:.1f}%",
+                    f"{100 * hits['naive'][style] / c:.1f}%",
+                ]
+            )
+    per_class = mnist.per_class_accuracy()
+    table = (
+        markdown_table(["set", "full pipeline", "naive whole-canvas resize"], rows)
+        + f"\n\n95% interval on the sketch set: {100 * wilson(totals['pipeline'], n)[0]:.2f}%"
+        f"-{100 * wilson(totals['pipeline'], n)[1]:.2f}%; drawings read as 'no digit': {unread}.\n\n"
+        "MNIST per class: " + ", ".join(f"{k}: {100 * a:.1f}%" for k, a in enumerate(per_class))
+    )
+    write(
+        "accuracy",
+        {
+            "mnist": {
+                "accuracy": mnist.accuracy,
+                "per_class": per_class,
+                "confusion": mnist.confusion().tolist(),
+            },
+            "sketches": {
+                "n": n,
+                "seed": args.seed,
+                "unread": unread,
+                "seconds": seconds,
+                "pipeline": totals["pipeline"] / n,
+                "naive": totals["naive"] / n,
+                "pipeline_95ci": wilson(totals["pipeline"], n),
+                "per_style": {
+                    s: {
+                        "n": counts[s],
+                        "pipeline": hits["pipeline"][s] / counts[s],
+                        "naive": hits["naive"][s] / counts[s],
+                    }
+                    for s in counts
+                },
+                "per_class": sketch_eval.per_class_accuracy(),
+                "confusion": sketch_eval.confusion().tolist(),
+            },
+            "weights": clf.metadata,
+        },
+        table,
+        f"python -m bench.accuracy --sketches {args.sketches}",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Latency of reading one drawing, and the classifier's batch throughput.
+
+    python bench/latency.py            # writes bench/results/latency.{json,md}
+
+For canvases from 280 to 1024 px (the sketchpad's value as the app receives it: 8-bit grey,
+white canvas, a digit drawn with a round brush), time `preprocess` + `predict_proba`, and the
+full reading (`read_drawing`: segmentation into digits + batch classification). Median and p99
+over many repeats, after warm-up. Then images per second of `predict_proba` alone per batch size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from bench.common import markdown_table, summary, write
+from bench.sketches import Placement, draw_digit
+from model import load_classifier, preprocess
+from model.reading import read_drawing
+
+SIZES = (280, 400, 640, 800, 1024)
+
+
+def canvas(side: int, digit: int, rng: np.random.Generator) -> np.ndarray:
+    height = side * rng.uniform(0.45, 0.8)
+    place = Placement(
+        (side, side),
+        (side / 2 + rng.uniform(-0.1, 0.1) * side, side / 2),
+        height,
+        rng.uniform(-10, 10),
+        max(3.0, side * 0.03),
+    )
+    return np.asarray(draw_digit(digit, place, "gray"))  # (side, side) uint8, as with image_mode="L"
+
+
+def time_calls(fn, inputs: list, repeats: int) -> list[float]:
+    for x in inputs[:5]:
+        fn(x)  # warm-up
+    times = []
+    for i in range(repeats):
+        x = inputs[i % len(inputs)]
+        t = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=300)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    clf = load_classifier(device="cpu")
+    rng = np.random.default_rng(0)
+
+    per_size, rows = {}, []
+    for side in SIZES:
+        images = [canvas(side, d % 10, rng) for d in range(20)]
+        single = summary(time_calls(lambda a: clf.predict_proba(preprocess(a)[None]), images, args.repeats))
+        full = summary(time_calls(lambda a: read_drawing(a, clf), images, args.repeats))
+        per_size[side] = {"preprocess_predict": single, "read_drawing": full}
+        rows.append(
+            [
+                f"{side}x{side}",
+                f"{single['median_ms']:.2f}",
+                f"{single['p99_ms']:.2f}",
+                f"{full['median_ms']:.2f}",
+                f"{full['p99_ms']:.2f}",
+            ]
+        )
+
+    throughput, trows = {}, []
+    for batch in (1, 16, 256, 4096):
+        x = torch.rand(batch, 1, 28, 28)
+        reps = max(20, 20000 // batch)
+        s = summary(time_calls(clf.predict_proba, [x], reps))
+        throughput[batch] = batch / (s["median_ms"] / 1e3)
+        trows.append([batch, f"{s['median_ms']:.3f}", f"{throughput[batch]:,.0f}"])
+
+    table = (
+        "Reading one drawing (single digit, 8-bit grey canvas as the app receives it), CPU, "
+        f"{args.threads} torch thread(s):\n\n"
+        + markdown_table(
+            ["canvas", "preprocess+predict median ms", "p99 ms", "read_drawing median ms", "p99 ms"], rows
+        )
+        + "\n\nClassifier alone (`predict_proba`), per batch:\n\n"
+        + markdown_table(["batch", "median ms", "images/s"], trows)
+    )
+    write(
+        "latency",
+        {"per_canvas": per_size, "classifier_images_per_second": throughput, "threads": args.threads},
+        table,
+        "python bench/latency.py",
+    )
+
+
+if __name__ == "__main__":
+    main()
