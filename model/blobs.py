@@ -93,14 +93,24 @@ def drop_specks(blobs: list[Blob]) -> list[Blob]:
     ]
 
 
-def is_stray_dot(blobs: list[Blob], size: tuple[int, int]) -> bool:
-    """True when all the ink is one small round-ish dab: a tap or a slip, not a digit."""
+def is_stray_dot(blobs: list[Blob], ink: Image.Image) -> bool:
+    """True when all the ink is one small, round, solid dab: a tap or a slip, not a digit.
+
+    Solid is what tells it from a small digit: a dab fills most of its box (a disc fills 79%),
+    a digit drawn with a pen, however small, leaves most of its box empty.
+    """
     if len(blobs) != 1:
         return False
     b = blobs[0]
-    small = b.long_side < 0.15 * min(size)
+    if b.long_side < 3:
+        return True
+    small = b.long_side < 0.15 * min(ink.size)
     round_ish = min(b.height, b.width) > 0.6 * b.long_side
-    return (small and round_ish) or b.long_side < 3
+    if not (small and round_ish):
+        return False
+    box = ink.crop((b.left, b.top, b.right, b.bottom))
+    filled = np.count_nonzero(np.asarray(box) >= 128) / (b.width * b.height)
+    return filled > 0.6
 
 
 def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:

@@ -30,7 +30,7 @@ def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
     ink = find_ink(image)
     blobs, labels = find_blobs(ink)
     blobs = drop_specks(blobs)
-    if not blobs or is_stray_dot(blobs, ink.size):
+    if not blobs or is_stray_dot(blobs, ink):
         return None
     crop, _ = crop_group(ink, labels, blobs)
     digit = normalize_digit(crop)

@@ -41,7 +41,7 @@ def segment_digits(image: Image.Image | np.ndarray) -> list[DigitCrop]:
     ink = find_ink(image)
     blobs, labels = find_blobs(ink)
     blobs = drop_specks(blobs)
-    if not blobs or is_stray_dot(blobs, ink.size):
+    if not blobs or is_stray_dot(blobs, ink):
         return []
     groups = group_into_digits(blobs)
     heights = sorted(max(b.bottom for b in g) - min(b.top for b in g) for g in groups)
