@@ -1,6 +1,6 @@
 """Preprocessing: any drawing or photo -> the MNIST-style 28x28 input.
 
-    python -m pytest tests/test_preprocess.py
+python -m pytest tests/test_preprocess.py
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def centre_of_mass(x: torch.Tensor) -> tuple[float, float]:
 
 def check_mnist_style(x: torch.Tensor) -> None:
     assert x.shape == (1, 28, 28) and x.dtype == torch.float32
-    assert 0 <= float(x.min()) and float(x.max()) <= 1 and float(x.max()) > 0.9
+    assert float(x.min()) >= 0 and float(x.max()) <= 1 and float(x.max()) > 0.9
     rows, cols = torch.nonzero(x[0] > 0, as_tuple=True)
     # the digit's box: 20 px on its longer side (MNIST), centred by mass
     assert max(int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1) in (19, 20, 21)
@@ -147,7 +147,8 @@ def test_uneven_lighting_on_a_photo_is_levelled():
 
 
 @pytest.mark.parametrize(
-    "bad", [None, "a string", np.zeros((4, 4, 5)), np.zeros((2, 2, 2, 2)), np.zeros((0, 5)), np.array([["x"]])]
+    "bad",
+    [None, "a string", np.zeros((4, 4, 5)), np.zeros((2, 2, 2, 2)), np.zeros((0, 5)), np.array([["x"]])],
 )
 def test_bad_inputs_raise_one_documented_error(bad):
     with pytest.raises(ImageError):
