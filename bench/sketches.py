@@ -133,11 +133,10 @@ def polyline_points(strokes: list[list[tuple[float, float]]], spacing: float = 0
 
 def render(points: np.ndarray, place: Placement, style: str = "white", ink_rgb=(0, 0, 0)) -> Image.Image:
     """Draw the points with a round antialiased brush, placed as `place` says, in `style`."""
-    coverage = _coverage(points, place)
-    return _paint(coverage, style, ink_rgb, place)
+    return paint(coverage(points, place), style, ink_rgb, place)
 
 
-def _coverage(points: np.ndarray, place: Placement) -> np.ndarray:
+def coverage(points: np.ndarray, place: Placement) -> np.ndarray:
     """(H, W) float in [0, 1]: how much of each canvas pixel the brush covered."""
     w, h = place.canvas
     p = points - (points.min(0) + points.max(0)) / 2  # centre the digit's box on 0
@@ -162,7 +161,9 @@ def _coverage(points: np.ndarray, place: Placement) -> np.ndarray:
     return coverage
 
 
-def _paint(coverage: np.ndarray, style: str, ink_rgb, place: Placement) -> Image.Image:
+def paint(covered: np.ndarray, style: str, ink_rgb=(0, 0, 0), place: Placement | None = None) -> Image.Image:
+    """(H, W) brush coverage in [0, 1] -> a canvas image in `style`."""
+    coverage = covered
     c = coverage[:, :, None]
     ink = np.asarray(ink_rgb, np.float32)
     if style == "white":  # Gradio's sketchpad composite: opaque white canvas, RGBA
@@ -182,7 +183,8 @@ def _paint(coverage: np.ndarray, style: str, ink_rgb, place: Placement) -> Image
         h, w = coverage.shape
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         light = 225 - 70 * (xx / w) * (0.5 + yy / h)  # brighter top-left, shadow bottom-right
-        noise = np.random.default_rng(int(place.center[0] * 7 + place.height)).normal(0, 4, (h, w))
+        seed = int(place.center[0] * 7 + place.height) if place is not None else int(coverage.sum())
+        noise = np.random.default_rng(seed).normal(0, 4, (h, w))
         pencil = light * 0.35
         gray = light * (1 - coverage) + pencil * coverage + noise
         return Image.fromarray(np.clip(gray, 0, 255).astype(np.uint8), "L").convert("RGB")

@@ -59,17 +59,32 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
     factor = -(-max(w, h) // WORK_SIDE)
     if image.mode in _HIGH_DEPTH:
         image = _array_to_image(np.asarray(image))
-    if image.mode in ("1", "L"):
+    if image.mode == "L":
+        gray, alpha = image, None  # the app's pad sends this: no copy needed
+    elif image.mode == "1":
         gray, alpha = image.convert("L"), None
     elif image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         gray, alpha = rgba.convert("L"), rgba.getchannel("A")
     else:  # RGB, P, CMYK, YCbCr, LAB, HSV, ...
-        gray, alpha = image.convert("L"), None
-    if factor > 1:
+        gray, alpha = _to_gray(image), None
+    if factor > 1:  # area averaging: thin strokes get fainter, not lost
         gray = gray.reduce(factor)
         alpha = alpha.reduce(factor) if alpha is not None else None
     return gray, alpha
+
+
+def _to_gray(image: Image.Image) -> Image.Image:
+    """Luminance of an image in any colour mode Pillow reads."""
+    if image.mode == "LAB":
+        return image.getchannel("L")  # Pillow converts LAB to nothing; its L band is lightness
+    try:
+        return image.convert("L")
+    except ValueError:
+        try:
+            return image.convert("RGB").convert("L")  # e.g. HSV
+        except ValueError:
+            raise ImageError(f"images in {image.mode} mode are not supported") from None
 
 
 def _array_to_image(array: np.ndarray) -> Image.Image:
@@ -92,18 +107,26 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
 
 
 def _to_unit_float(a: np.ndarray) -> np.ndarray:
-    """Any numeric dtype -> float32 in [0, 1]; non-finite values become the nearest extreme."""
+    """Any numeric dtype -> float32 in [0, 1].
+
+    8- and 16-bit integers keep their scale; floats in [0, 1] are taken as they are. Anything
+    else (scientific floats, odd integer ranges) is stretched between its 0.5th and 99.5th
+    percentiles, so a few extreme values cannot flatten the picture. NaN becomes the median
+    (background, most likely), +-inf the brightest or darkest value.
+    """
     if a.dtype == bool:
         return a.astype(np.float32)
     if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
         raise ImageError(f"unsupported pixel type {a.dtype}")
-    f = a.astype(np.float32)
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, handled below
+        f = a.astype(np.float32)
     finite = np.isfinite(f)
     if not finite.all():
         if not finite.any():
             return np.zeros(a.shape, np.float32)
+        values = f[finite]
         f = np.nan_to_num(
-            f, nan=float(f[finite].min()), posinf=float(f[finite].max()), neginf=float(f[finite].min())
+            f, nan=float(np.median(values)), posinf=float(values.max()), neginf=float(values.min())
         )
     lo, hi = float(f.min()), float(f.max())
     if np.issubdtype(a.dtype, np.integer) and lo >= 0 and hi <= 255 and a.dtype.itemsize == 1:
@@ -112,7 +135,12 @@ def _to_unit_float(a: np.ndarray) -> np.ndarray:
         return f / (255 if hi <= 255 else 65535)
     if np.issubdtype(a.dtype, np.floating) and lo >= 0 and hi <= 1:
         return f
-    return (f - lo) / (hi - lo) if hi > lo else np.zeros_like(f)  # unknown range: stretch it
+    lo, hi = (float(v) for v in np.percentile(f, [0.5, 99.5]))
+    if hi <= lo:
+        lo, hi = float(f.min()), float(f.max())
+    if hi <= lo:
+        return np.zeros_like(f)
+    return np.clip((f - lo) / (hi - lo), 0, 1)
 
 
 def _ink_from_gray(gray: Image.Image) -> Image.Image:
@@ -145,9 +173,8 @@ def _ink_from_gray(gray: Image.Image) -> Image.Image:
 
 def _border_level(gray: Image.Image) -> float:
     """Median grey (0-1) of the image's outer frame of pixels: the paper or canvas colour."""
-    w, h = gray.size
-    strips = [(0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h)]
-    return float(np.median(np.concatenate([np.asarray(gray.crop(box)).ravel() for box in strips]))) / 255
+    a = np.asarray(gray)  # one copy of a working-size image is cheaper than four crops
+    return float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]]))) / 255
 
 
 def _paper_surface(thumb: np.ndarray, dark_background: bool) -> np.ndarray | None:
