@@ -1,11 +1,11 @@
 """Connected pieces of ink ("blobs"), and how they group into digits.
 
-    blobs, labels = find_blobs(ink)       # largest first; labels index an overview label map
+    blobs, labels = find_blobs(ink)       # largest first; labels: the component label map
     blobs = drop_specks(blobs)            # stray specks next to real strokes go
     groups = group_into_digits(blobs)     # pieces of one digit together, left to right
     crop = crop_group(ink, labels, group) # one digit's ink alone, other digits masked out
 
-Connected components come from scipy.ndimage.label on a 4x-reduced overview of the ink.
+Connected components come from scipy.ndimage.label, on the ink at working size (model/ink.py).
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-OVERVIEW = 4  # components are found on a 4x-reduced copy of the ink (fast on big canvases)
+# Ink at least this strong (of 255) connects pieces; fainter pixels are antialiased fringes.
+CONNECT_LEVEL = 64
 
 
 @dataclass(frozen=True)
 class Blob:
-    """One connected piece of ink: its box in the full image (top, left, bottom, right), its
-    area in overview pixels and its label in the overview label map."""
+    """One connected piece of ink: its box (top, left, bottom, right), its area in pixels and
+    its label in the label map."""
 
     top: int
     left: int
@@ -45,37 +46,19 @@ class Blob:
 
 
 def find_blobs(ink: Image.Image) -> tuple[list[Blob], np.ndarray]:
-    """Connected pieces of ink, largest first, and the overview label map they index.
+    """Connected pieces of ink, largest first, and the label map they index.
 
-    Labelling runs on a 4x-reduced overview in which any ink in a cell marks the cell (so
-    hairlines survive, and a stroke broken by a pixel or two stays whole); boxes are then
-    refined on the full-size ink.
+    Pixels count as ink for connectivity from `CONNECT_LEVEL` up, so the faint antialiased fringes
+    of two strokes that nearly touch do not join them. 8-connected: diagonal steps join.
     """
-    w, h = ink.size
-    overview = np.asarray(ink.reduce(OVERVIEW)) > 0  # ceil(h/4) x ceil(w/4) cells
-    step = OVERVIEW
-    labels, n = ndimage.label(overview, structure=np.ones((3, 3), bool))  # 8-connected
+    labels, n = ndimage.label(np.asarray(ink) >= CONNECT_LEVEL, structure=np.ones((3, 3), bool))
     if n == 0:
         return [], labels
     areas = np.bincount(labels.ravel(), minlength=n + 1)
-    blobs = []
-    for label, cells in enumerate(ndimage.find_objects(labels), start=1):
-        rows, cols = cells
-        coarse = (cols.start * step, rows.start * step, min(cols.stop * step, w), min(rows.stop * step, h))
-        exact = ink.crop(coarse).getbbox()  # the ink pixels inside those cells
-        if exact is None:
-            continue
-        left, top, right, bottom = exact
-        blobs.append(
-            Blob(
-                coarse[1] + top,
-                coarse[0] + left,
-                coarse[1] + bottom,
-                coarse[0] + right,
-                int(areas[label]),
-                label,
-            )
-        )
+    blobs = [
+        Blob(rows.start, cols.start, rows.stop, cols.stop, int(areas[label]), label)
+        for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1)
+    ]
     blobs.sort(key=lambda b: b.area, reverse=True)
     return blobs, labels
 
@@ -116,9 +99,11 @@ def is_stray_dot(blobs: list[Blob], ink: Image.Image) -> bool:
 def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
     """Pieces that belong to one digit, grouped, in reading order (left to right).
 
-    Two pieces are one digit when they share most of their horizontal extent (a 5's detached
-    flag above its body, a 1's serif, a 4 drawn in two strokes), or share some of it while one
-    is much shorter than the other. Digits written side by side overlap little, if at all.
+    1. Two pieces are one digit when they share most of their horizontal extent (a 1's serif, a
+       4 drawn in two strokes), or some of it while one is much shorter than the other.
+    2. A fragment left on its own (under half the height of the drawing's typical digit: a 5's
+       detached flag, a 7's bar) joins its nearest neighbour when the two (nearly) touch.
+    Digits written side by side overlap little, and both are full height.
     """
     parent = list(range(len(blobs)))
 
@@ -131,15 +116,47 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
     for i, a in enumerate(blobs):
         for j in range(i + 1, len(blobs)):
             b = blobs[j]
-            overlap = min(a.right, b.right) - max(a.left, b.left)
-            share = overlap / max(1, min(a.width, b.width))
+            share = _overlap(a, b) / max(1, min(a.width, b.width))
             short = min(a.height, b.height) < 0.6 * max(a.height, b.height)
             if share >= 0.8 or (share >= 0.4 and short):
                 parent[root(j)] = root(i)
-    groups: dict[int, list[Blob]] = {}
+    groups = _groups(blobs, root)
+    if len(groups) > 1:
+        heights = sorted(_height(g) for g in groups)
+        typical = heights[len(heights) // 2]
+        for g in groups:
+            if _height(g) >= 0.5 * typical:
+                continue
+            others = [o for o in groups if o is not g and root(blobs.index(o[0])) != root(blobs.index(g[0]))]
+            if not others:
+                continue
+            nearest = max(others, key=lambda o: _gap_overlap(g, o))
+            if _gap_overlap(g, nearest) > -0.15 * typical:  # overlapping, or a small gap apart
+                parent[root(blobs.index(g[0]))] = root(blobs.index(nearest[0]))
+        groups = _groups(blobs, root)
+    return sorted(groups, key=lambda g: _box(g)[0] + _box(g)[2])
+
+
+def _groups(blobs: list[Blob], root) -> list[list[Blob]]:
+    found: dict[int, list[Blob]] = {}
     for i, blob in enumerate(blobs):
-        groups.setdefault(root(i), []).append(blob)
-    return sorted(groups.values(), key=lambda g: _box(g)[0] + _box(g)[2])
+        found.setdefault(root(i), []).append(blob)
+    return list(found.values())
+
+
+def _overlap(a: Blob, b: Blob) -> int:
+    """Shared horizontal extent in pixels (negative: the gap between them)."""
+    return min(a.right, b.right) - max(a.left, b.left)
+
+
+def _gap_overlap(g: list[Blob], o: list[Blob]) -> int:
+    (gl, _, gr, _), (ol, _, orr, _) = _box(g), _box(o)
+    return min(gr, orr) - max(gl, ol)
+
+
+def _height(group: list[Blob]) -> int:
+    _, top, _, bottom = _box(group)
+    return bottom - top
 
 
 def crop_group(ink: Image.Image, labels: np.ndarray, group: list[Blob]) -> tuple[Image.Image, tuple]:
@@ -150,15 +167,16 @@ def crop_group(ink: Image.Image, labels: np.ndarray, group: list[Blob]) -> tuple
     box = _box(group)
     crop = ink.crop(box)
     left, top, right, bottom = box
-    cells = labels[top // OVERVIEW : -(-bottom // OVERVIEW), left // OVERVIEW : -(-right // OVERVIEW)]
-    keep = np.isin(cells, [b.label for b in group])
-    if keep.all():
+    region = labels[top:bottom, left:right]
+    own = region == group[0].label
+    for b in group[1:]:
+        own |= region == b.label
+    if np.count_nonzero(region) == np.count_nonzero(own):  # nothing else in the box
         return crop, box
-    # back to full resolution: each overview cell covers OVERVIEW x OVERVIEW pixels
-    mask = keep.repeat(OVERVIEW, 0).repeat(OVERVIEW, 1)
-    y0, x0 = top - (top // OVERVIEW) * OVERVIEW, left - (left // OVERVIEW) * OVERVIEW
-    mask = mask[y0 : y0 + bottom - top, x0 : x0 + right - left]
-    pixels = np.asarray(crop) * mask
+    # keep this group's strokes and their faint fringes (2 px around them); a neighbour's
+    # stroke, or the fringe of one, reaching into the box goes
+    keep = ndimage.binary_dilation(own, iterations=2)
+    pixels = np.asarray(crop) * keep
     return Image.fromarray(pixels.astype(np.uint8)), box
 
 

@@ -19,10 +19,13 @@ from scipy import ndimage
 
 # Refuse to work on images with more pixels than this (decompression bombs, absurd canvases).
 MAX_PIXELS = 40_000_000
-# Bigger images are first shrunk by an integer factor to at most this many pixels per side: the
-# digit ends up 20 px tall anyway, and work on a smaller image is what keeps a reading near 2 ms.
-# (Measured: 320 reads drawn digits as well as 512, small digits on 2000 px canvases included.)
+# Bigger images are first shrunk by an integer factor, to at most WORK_SIDE pixels on the short
+# side and WORK_LONG on the long one: a digit ends up 20 px tall anyway, and work on a smaller
+# image is what keeps a reading near 2 ms (measured: 320 reads drawn digits as well as 512,
+# small digits on 2000 px canvases included). The long side may be longer so that the gaps
+# between the digits of a number written across a wide canvas survive the shrinking.
 WORK_SIDE = 320
+WORK_LONG = 1024
 # Ink weaker than this share of a typical stroke is paper texture, JPEG noise or shading.
 NOISE_FLOOR = 0.2
 # The strongest ink must differ from the background by this share of full scale to count.
@@ -56,7 +59,7 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
         raise ImageError("the image is empty (0 pixels)")
     if w * h > MAX_PIXELS:
         raise ImageError(f"the image is too large ({w}x{h}); the limit is {MAX_PIXELS:,} pixels")
-    factor = -(-max(w, h) // WORK_SIDE)
+    factor = max(-(-min(w, h) // WORK_SIDE), -(-max(w, h) // WORK_LONG))
     if image.mode in _HIGH_DEPTH:
         image = _array_to_image(np.asarray(image))
     if image.mode == "L":
