@@ -10,6 +10,7 @@ Connected components come from scipy.ndimage.label, on the ink at working size (
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +104,9 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
        4 drawn in two strokes), or some of it while one is much shorter than the other.
     2. A fragment left on its own (under half the height of the drawing's typical digit: a 5's
        detached flag, a 7's bar) joins its nearest neighbour when the two (nearly) touch.
+    3. Two neighbours that nearly touch, start or end at clearly different heights, and together
+       are no wider than one digit are the strokes of one (a 4 drawn as an L and a bar that
+       misses it).
     Digits written side by side overlap little, and both are full height.
     """
     parent = list(range(len(blobs)))
@@ -133,6 +137,13 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
             nearest = max(others, key=lambda o: _gap_overlap(g, o))
             if _gap_overlap(g, nearest) > -0.15 * typical:  # overlapping, or a small gap apart
                 parent[root(blobs.index(g[0]))] = root(blobs.index(nearest[0]))
+        groups = sorted(_groups(blobs, root), key=lambda g: _box(g)[0])
+        for g, o in itertools.pairwise(groups):
+            (gl, gt, _, gb), (_, ot, orr, ob) = _box(g), _box(o)
+            staggered = max(abs(gt - ot), abs(gb - ob)) > 0.3 * typical  # not side by side on a line
+            touching = _gap_overlap(g, o) > -0.03 * typical
+            if touching and staggered and orr - gl <= 0.8 * typical:
+                parent[root(blobs.index(o[0]))] = root(blobs.index(g[0]))
         groups = _groups(blobs, root)
     return sorted(groups, key=lambda g: _box(g)[0] + _box(g)[2])
 

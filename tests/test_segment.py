@@ -1,0 +1,108 @@
+"""Reading several digits from one drawing: segmentation on constructed drawings.
+
+python -m pytest tests/test_segment.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
+from model import load_classifier, preprocess
+from model.reading import read_drawing
+from model.segment import segment_digits
+
+CANVAS = (900, 320)
+
+
+def write(
+    strokes_per_digit: list[list],
+    heights: list[float] | None = None,
+    baselines=None,
+    gap: float = 40,
+    brush: float = 14,
+    canvas=CANVAS,
+) -> np.ndarray:
+    """Draw pieces side by side (each a list of strokes in DIGIT_STROKES' units), 8-bit grey."""
+    heights = heights or [200.0] * len(strokes_per_digit)
+    baselines = baselines or [0.0] * len(strokes_per_digit)
+    total = np.zeros(canvas[::-1], np.float32)
+    x = 80.0
+    for strokes, height, shift in zip(strokes_per_digit, heights, baselines):
+        points = polyline_points(strokes, spacing=0.01)
+        width = float(np.ptp(points[:, 0])) / max(float(np.ptp(points[:, 1])), 1e-3) * height
+        centre = (x + width / 2, canvas[1] / 2 + shift)
+        total = np.maximum(total, coverage(points, Placement(canvas, centre, height, 0, brush)))
+        x += width + gap
+    return np.asarray(paint(total, "gray"))
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return load_classifier(device="cpu")
+
+
+def test_a_number_is_read_left_to_right(clf):
+    drawing = write([DIGIT_STROKES[d] for d in (2, 0, 2, 6)])
+    crops = segment_digits(drawing)
+    assert len(crops) == 4
+    assert [c.box[0] for c in crops] == sorted(c.box[0] for c in crops)
+    assert read_drawing(drawing, clf).number == "2026"
+
+
+def test_two_stroke_digits_stay_one_digit(clf):
+    # a 4 whose strokes do not touch, a 5 with a detached flag, a 1 with a separate base
+    four = [
+        [(0.38, 0.0), (0.0, 0.64), (0.36, 0.64)],
+        [(0.46, 0.22), (0.44, 1.0)],
+        [(0.5, 0.64), (0.62, 0.64)],
+    ]
+    five = [
+        [(0.12, 0.04), (0.06, 0.42), (0.35, 0.36), (0.58, 0.52), (0.6, 0.78), (0.38, 0.98), (0.0, 0.9)],
+        [(0.2, 0.0), (0.6, 0.0)],
+    ]
+    one = [[(0.1, 0.15), (0.3, 0.0), (0.3, 0.92)], [(0.05, 1.0), (0.55, 1.0)]]
+    drawing = write([four, five, one], gap=60)
+    assert len(segment_digits(drawing)) == 3
+    assert read_drawing(drawing, clf).number == "451"
+
+
+def test_a_stray_dot_between_digits_is_dropped(clf):
+    drawing = write([DIGIT_STROKES[7], DIGIT_STROKES[3]], gap=120)
+    clean = segment_digits(drawing)
+    dotted = drawing.copy()
+    dotted[250:256, 262:268] = 0  # a slip of the pen between the digits, near the baseline
+    crops = segment_digits(dotted)
+    assert len(crops) == 2 and read_drawing(dotted, clf).number == "73"
+    assert all(np.abs(a.image - b.image).max() < 1e-6 for a, b in zip(crops, clean))
+
+
+def test_digits_of_different_heights_on_a_wavy_baseline(clf):
+    drawing = write(
+        [DIGIT_STROKES[d] for d in (1, 9, 8, 4)], heights=[210, 160, 190, 230], baselines=[-15, 20, 0, -25]
+    )
+    assert read_drawing(drawing, clf).number == "1984"
+
+
+def test_a_small_mark_next_to_big_digits_stays_small():
+    mark = [[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]]  # a small box drawn as a mark
+    drawing = write([DIGIT_STROKES[4], mark, DIGIT_STROKES[2]], heights=[220, 50, 220], gap=70)
+    crops = segment_digits(drawing)
+    assert len(crops) == 3
+    rows = np.flatnonzero(crops[1].image.max(axis=1) > 0)
+    cols = np.flatnonzero(crops[1].image.max(axis=0) > 0)
+    assert rows.size < 12 and cols.size < 12, "the mark was blown up to digit size"
+    assert np.flatnonzero(crops[0].image.max(axis=1) > 0).size >= 19  # the digits are full size
+
+
+def test_one_digit_gives_exactly_what_preprocess_gives():
+    drawing = write([DIGIT_STROKES[7]])
+    (only,) = segment_digits(drawing)
+    assert np.array_equal(only.image, preprocess(drawing)[0].numpy())
+
+
+@pytest.mark.parametrize("blank", [np.full((320, 900), 255, np.uint8), np.zeros((10, 10), np.uint8)])
+def test_nothing_at_all_gives_nothing(clf, blank):
+    assert segment_digits(blank) == []
+    assert read_drawing(blank, clf).number == ""
