@@ -36,7 +36,7 @@ BRUSH = 12  # px on the 640x320 canvas; reads like a felt pen, and several digit
 # Load settings (bench/crowd.py measured them; the environment variables are for trying others).
 QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting requests before "busy, try again"
 CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # requests worked on at once
-BATCH = int(os.environ.get("DIGIT_BATCH", 1))  # >1: queued drawings are read together, up to this many
+BATCH = int(os.environ.get("DIGIT_BATCH", 8))  # >1: queued drawings are read together, up to this many
 MAX_UPLOAD = "10mb"
 log = logging.getLogger("draw-a-digit")
 

@@ -15,11 +15,13 @@ runs on the same 2 cores as the server, so it takes a share of the CPU the serve
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import httpx._transports.default as httpx_transport
 import numpy as np
 import psutil
 from gradio_client import Client, handle_file
@@ -30,6 +32,13 @@ from bench.server import AppServer
 from bench.sketches import Placement, draw_digit
 
 CANVAS = (640, 320)  # the app's pad
+
+# gradio_client uploads each file with a fresh httpx client, which builds a fresh TLS context
+# (about 40 ms of CPU, even for http://). On a 2-core machine that alone capped this benchmark
+# at 6-9 predictions/s, measuring the load generator instead of the server (py-spy showed the
+# client at 137% CPU, the server at 21%). A browser pays no such cost, so the load generator
+# reuses one context; everything else is gradio_client as it ships.
+httpx_transport.create_ssl_context = functools.lru_cache(maxsize=4)(httpx_transport.create_ssl_context)
 
 
 def drawings(folder: Path, n: int = 20) -> list[tuple[str, str]]:

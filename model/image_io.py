@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .ink import MAX_PIXELS, ImageError
 
 MAX_FILE_BYTES = 20 * 2**20  # the app's own upload limit is lower; this guards direct callers
+ORIENTATION = 0x0112  # the EXIF tag saying which way up a photo was taken
 
 
 def open_image(source: str | Path | bytes) -> Image.Image:
@@ -46,7 +47,8 @@ def open_image(source: str | Path | bytes) -> Image.Image:
                 )
             image.seek(0)  # animated GIF/PNG/WebP: the first frame
             image.load()
-            image = ImageOps.exif_transpose(image) or image
+            if image.getexif().get(ORIENTATION, 1) != 1:  # only photos that need it: this copies
+                image = ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -70,6 +70,16 @@ def test_an_uploaded_photo_goes_through_the_same_pipeline(client):
     assert '<strong class="number">5</strong>' in html
 
 
+def test_a_drawn_number_is_read_digit_by_digit(client):
+    path = str(ROOT / "examples" / "drawn-2026.png")
+    html, reading = client.predict(sketch(path), api_name="/read_sketch")
+    assert reading["number"] == "2026"
+    assert [d["digit"] for d in reading["digits"]] == [2, 0, 2, 6]
+    lefts = [d["box"][0] for d in reading["digits"]]
+    assert lefts == sorted(lefts)
+    assert html.count('class="card"') == 4
+
+
 def test_light_ink_on_a_dark_photo_is_read_too(client, tmp_path):
     image = draw_digit(4, Placement((300, 400), (150, 200), 260, -5, 16), "dark")
     reading = client.predict(handle_file(canvas_png(tmp_path, image)), api_name="/read_image")[1]

@@ -132,6 +132,19 @@ def test_a_digit_in_two_strokes_and_clear_resets_everything(browser, app_server)
     page.close()
 
 
+def test_a_number_drawn_digit_by_digit_is_read_as_a_number(browser, app_server):
+    page, pad = open_app(browser, app_server.url)
+    for i, digit in enumerate((2, 0, 2, 6)):
+        pad.digit(digit, left=90 + i * 125, top=70, height=170)
+    assert shown_number(page, "2026") == "2026"
+    cards = page.locator("#result .card")
+    assert cards.count() == 4
+    assert [cards.nth(i).get_attribute("data-digit") for i in range(4)] == ["2", "0", "2", "6"]
+    assert page.locator("#result img.preview").count() == 4
+    screenshot(page, "number-2026.png")
+    page.close()
+
+
 def test_dark_theme_draws_and_reads(browser, app_server):
     page, pad = open_app(browser, app_server.url, theme="dark")
     assert page.evaluate("() => document.body.classList.contains('dark')")
