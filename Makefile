@@ -32,6 +32,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m bench.latency
 	$(PY) -m bench.training_speed --data-dir $(DATA)
 	$(PY) -m bench.crowd
+	$(PY) -m bench.reliability
 	$(PY) -m bench.multidigit --data-dir $(DATA)
 
 $(VENV)/.app-installed: requirements.txt

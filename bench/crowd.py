@@ -126,8 +126,13 @@ def crowd(
     }
 
 
-def run_levels(levels: list[int], seconds: float, soak: float, env: dict | None, tmp: Path) -> dict:
+def run_levels(
+    levels: list[int], seconds: float, soak: float, env: dict | None, tmp: Path, ceiling: bool = False
+) -> dict:
     items = drawings(tmp)
+    if ceiling:  # a 1x1 blank canvas: the full HTTP round trip, next to no reading work
+        Image.new("L", (1, 1), 255).save(tmp / "blank.png")
+        items = [(str(tmp / "blank.png"), "")]
     background = str(tmp / "background.png")
     Image.new("L", CANVAS, 255).save(background)
     with AppServer(tmp / "app.log", env=env) as server:
@@ -144,6 +149,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20, help="per crowd size")
     p.add_argument("--soak", type=float, default=120, help="a final run with 32 users, for memory")
     p.add_argument("--sweep", action="store_true", help="compare queue/concurrency/batch settings")
+    p.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="send 1x1 blank canvases: what Gradio and the load generator cost on their own",
+    )
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,7 +185,7 @@ def main() -> None:
                 f"python -m bench.crowd --sweep --seconds {args.seconds:g}",
             )
             return
-        data = run_levels(args.users, args.seconds, args.soak, None, Path(tmp))
+        data = run_levels(args.users, args.seconds, args.soak, None, Path(tmp), args.ceiling)
 
     rows = []
     for r in data["levels"] + ([data["soak"]] if data["soak"] else []):

@@ -1,6 +1,6 @@
 """Latency of reading one drawing, and the classifier's batch throughput.
 
-    python bench/latency.py            # writes bench/results/latency.{json,md}
+    python -m bench.latency            # writes bench/results/latency.{json,md}
 
 For canvases from 280 to 1024 px (the sketchpad's value as the app receives it: 8-bit grey,
 white canvas, a digit drawn with a round brush), time `preprocess` + `predict_proba`, and the
@@ -50,18 +50,30 @@ def time_calls(fn, inputs: list, repeats: int) -> list[float]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repeats", type=int, default=300)
+    p.add_argument("--repeats", type=int, default=500, help="timed calls per canvas size and function")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     clf = load_classifier(device="cpu")
     rng = np.random.default_rng(0)
 
+    # This machine is shared: other work comes and goes. So sizes and functions take turns, in
+    # rounds, and each median is over all rounds; a slow spell then hits every row alike.
+    canvases = {side: [canvas(side, d % 10, rng) for d in range(20)] for side in SIZES}
+    functions = {
+        "preprocess_predict": lambda a: clf.predict_proba(preprocess(a)[None]),
+        "read_drawing": lambda a: read_drawing(a, clf),
+    }
+    times: dict[tuple[int, str], list[float]] = {(s, f): [] for s in SIZES for f in functions}
+    rounds = 10
+    for _ in range(rounds):
+        for side in SIZES:
+            for name, fn in functions.items():
+                times[side, name] += time_calls(fn, canvases[side], max(1, args.repeats // rounds))
     per_size, rows = {}, []
     for side in SIZES:
-        images = [canvas(side, d % 10, rng) for d in range(20)]
-        single = summary(time_calls(lambda a: clf.predict_proba(preprocess(a)[None]), images, args.repeats))
-        full = summary(time_calls(lambda a: read_drawing(a, clf), images, args.repeats))
+        single = summary(times[side, "preprocess_predict"])
+        full = summary(times[side, "read_drawing"])
         per_size[side] = {"preprocess_predict": single, "read_drawing": full}
         rows.append(
             [

@@ -17,8 +17,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-# Ink at least this strong (of 255) connects pieces; fainter pixels are antialiased fringes.
-CONNECT_LEVEL = 64
+# Ink at least this strong (of 255, after contrast stretching) connects pieces: fainter pixels are
+# antialiased fringes, or the blur between two strokes that nearly touch once the image is shrunk
+# (measured: 128 instead of 64 took 4-digit numbers read exactly from 90% to 92%).
+CONNECT_LEVEL = 128
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from scipy import ndimage
 MAX_PIXELS = 40_000_000
 # Bigger images are first shrunk by an integer factor, to at most WORK_SIDE pixels on the short
 # side and WORK_LONG on the long one: a digit ends up 20 px tall anyway, and work on a smaller
-# image is what keeps a reading near 2 ms (measured: 320 reads drawn digits as well as 512,
-# small digits on 2000 px canvases included). The long side may be longer so that the gaps
-# between the digits of a number written across a wide canvas survive the shrinking.
-WORK_SIDE = 320
+# image is what keeps a reading near 2 ms (measured: 256 reads drawn digits as well as 320 and
+# 512, small digits on 2000 px canvases included, and an 800x800 canvas a millisecond sooner).
+# The long side may be longer so that the gaps between the digits of a number written across a
+# wide canvas survive the shrinking.
+WORK_SIDE = 256
 WORK_LONG = 1024
 # Ink weaker than this share of a typical stroke is paper texture, JPEG noise or shading.
 NOISE_FLOOR = 0.2

@@ -1,0 +1,84 @@
+"""A catalogue of bad inputs: files a booth demo or a public Space gets thrown at it.
+
+    for name, (data, filename, expected) in catalogue().items(): ...
+
+`expected` is what the app must answer: a digit ("7"), "hint" (nothing to read: the friendly
+"Draw a digit") or "refused" (a clear "Sorry, I can't read that image: ..."). Used by
+tests/test_bad_inputs.py and bench/reliability.py.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from bench.sketches import Placement, draw_digit
+
+CANVAS = (640, 320)
+SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)
+
+
+def png_bytes(image: Image.Image, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", **options)
+    return buffer.getvalue()
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A valid PNG header announcing width x height pixels, with a tiny zlib stream of zeros."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    rows = zlib.compress(b"\x00" * (width + 1) * 64)  # a few rows; the rest is never needed
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def catalogue() -> dict[str, tuple[bytes, str, str]]:
+    """name -> (file bytes, file name, what must happen: a digit, 'hint' or 'refused')."""
+    white = Image.new("RGB", CANVAS, "white")
+    seven = draw_digit(7, SEVEN, "white")
+    one_pixel = white.copy()
+    one_pixel.putpixel((320, 160), (0, 0, 0))
+    hairline = Image.new("L", CANVAS, 255)
+    ImageDraw.Draw(hairline).line([(260, 50), (380, 50), (300, 270)], fill=0, width=1)
+    frames = [draw_digit(d, SEVEN, "white").convert("P") for d in (3, 5, 8)]
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    sixteen = Image.fromarray(np.asarray(draw_digit(4, SEVEN, "gray"), np.uint16) * 257)
+    cmyk = io.BytesIO()
+    draw_digit(2, SEVEN, "white").convert("CMYK").save(cmyk, "JPEG", quality=90)
+    floats = np.asarray(draw_digit(6, SEVEN, "gray"), np.float32) / 255
+    floats[0, :5] = [np.nan, np.inf, -np.inf, 1e30, -1e30]
+    tiff = io.BytesIO()
+    Image.fromarray(floats, "F").save(tiff, "TIFF")
+    big_canvas = Image.new("L", (10_000, 10_000), 255)
+    png = png_bytes(seven)
+    return {
+        "all white": (png_bytes(white), "white.png", "hint"),
+        "all black": (png_bytes(Image.new("RGB", CANVAS, "black")), "black.png", "hint"),
+        "fully transparent": (png_bytes(Image.new("RGBA", CANVAS, (0, 0, 0, 0))), "clear.png", "hint"),
+        "one pixel": (png_bytes(one_pixel), "pixel.png", "hint"),
+        "hairline 7": (png_bytes(hairline), "hairline.png", "7"),
+        "1x1 canvas": (png_bytes(Image.new("L", (1, 1), 0)), "tiny.png", "hint"),
+        "10000x10000 canvas": (png_bytes(big_canvas, compress_level=9), "huge.png", "refused"),
+        "decompression bomb": (bomb_png(50_000, 50_000), "bomb.png", "refused"),
+        "truncated png": (png[: len(png) // 2], "truncated.png", "refused"),
+        "not an image": (b"hello, this is a text file pretending to be a PNG\n" * 20, "fake.png", "refused"),
+        "animated gif": (gif.getvalue(), "animated.gif", "3"),
+        "16-bit png": (png_bytes(sixteen), "sixteen.png", "4"),
+        "cmyk jpeg": (cmyk.getvalue(), "cmyk.jpg", "2"),
+        "float tiff with nan and inf": (tiff.getvalue(), "floats.tiff", "6"),
+    }
+
+
+CASES = [
+    "all white", "all black", "fully transparent", "one pixel", "hairline 7", "1x1 canvas",
+    "10000x10000 canvas", "decompression bomb", "truncated png", "not an image", "animated gif",
+    "16-bit png", "cmyk jpeg", "float tiff with nan and inf",
+]  # fmt: skip
