@@ -205,13 +205,14 @@ def main() -> None:
     table = markdown_table(
         ["users", "s", "predictions", "per second", "median ms", "p99 ms", "errors", "server RSS MB"], rows
     )
-    write(
-        "crowd",
-        data,
-        table,
+    command = (
         f"python -m bench.crowd --users {' '.join(map(str, args.users))} --seconds {args.seconds:g} "
-        f"--soak {args.soak:g}",
+        f"--soak {args.soak:g}" + (" --ceiling" if args.ceiling else "")
     )
+    if args.ceiling:
+        write("crowd_ceiling", data, "1x1 blank canvases (next to no reading work):\n\n" + table, command)
+    else:
+        write("crowd", data, table, command)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def main() -> None:
         "latency",
         {"per_canvas": per_size, "classifier_images_per_second": throughput, "threads": args.threads},
         table,
-        "python bench/latency.py",
+        f"python -m bench.latency --repeats {args.repeats}",
     )
 
 
