@@ -23,6 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--epochs", "3", "--batch-size", "32", "--quiet", "--lr", "3e-3", "--no-download"]
 
 
+def flags(**options) -> list[str]:
+    """train.py arguments from keywords: flags(data_dir=d, quiet=True) -> ["--data-dir", d, "--quiet"]."""
+    args = []
+    for name, value in options.items():
+        args.append("--" + name.replace("_", "-"))
+        if value is not True:
+            args.append(str(value))
+    return args
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -100,24 +110,17 @@ def test_same_seed_gives_the_same_weights(tiny_mnist, tmp_path):
     for run in ("a", "b"):
         out = tmp_path / run / "mlp.safetensors"
         code = train.main(
-            [
-                "--data-dir",
-                str(tiny_mnist),
-                "--out",
-                str(out),
-                "--seed",
-                "7",
-                "--epochs",
-                "1",
-                "--batch-size",
-                "64",
-                "--quiet",
-                "--no-download",
-                "--device",
-                "cpu",
-                "--checkpoint",
-                str(tmp_path / run / "ck.safetensors"),
-            ]
+            flags(
+                data_dir=tiny_mnist,
+                out=out,
+                seed=7,
+                epochs=1,
+                batch_size=64,
+                quiet=True,
+                no_download=True,
+                device="cpu",
+                checkpoint=tmp_path / run / "ck.safetensors",
+            )
         )
         assert code == 0
         outs.append(load_file(out))
@@ -126,20 +129,9 @@ def test_same_seed_gives_the_same_weights(tiny_mnist, tmp_path):
 
 
 def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, monkeypatch):
-    common = [
-        "--data-dir",
-        str(tiny_mnist),
-        "--seed",
-        "3",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "64",
-        "--quiet",
-        "--no-download",
-        "--device",
-        "cpu",
-    ]
+    common = flags(
+        data_dir=tiny_mnist, seed=3, epochs=2, batch_size=64, quiet=True, no_download=True, device="cpu"
+    )
     # an uninterrupted reference run
     ref = tmp_path / "ref.safetensors"
     assert train.main([*common, "--out", str(ref), "--checkpoint", str(tmp_path / "ref-ck.safetensors")]) == 0
