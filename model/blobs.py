@@ -1,9 +1,8 @@
 """Connected pieces of ink ("blobs"), and how they group into digits.
 
-    blobs, labels = find_blobs(ink)       # largest first; labels: the component label map
-    blobs = drop_specks(blobs)            # stray specks next to real strokes go
-    groups = group_into_digits(blobs)     # pieces of one digit together, left to right
-    crop = crop_group(ink, labels, group) # one digit's ink alone, other digits masked out
+    ink, labels, blobs = digit_pieces(image)  # find_blobs + drop_specks + is_stray_dot on the ink
+    groups = group_into_digits(blobs)         # pieces of one digit together, left to right
+    crop, box = crop_group(ink, labels, group)  # one digit's ink alone, other digits masked out
 
 Connected components come from scipy.ndimage.label, on the ink at working size (model/ink.py).
 """
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+
+from .ink import find_ink
 
 # Ink at least this strong (of 255, after contrast stretching) connects pieces: fainter pixels are
 # antialiased fringes, or the blur between two strokes that nearly touch once the image is shrunk
@@ -46,6 +47,17 @@ class Blob:
     @property
     def long_side(self) -> int:
         return max(self.height, self.width)
+
+
+def digit_pieces(image: Image.Image | np.ndarray) -> tuple[Image.Image, np.ndarray, list[Blob]]:
+    """The ink of a drawing (model/ink.py), its label map, and the pieces worth reading: specks
+    dropped, and none at all for a blank image or a lone stray dot."""
+    ink = find_ink(image)
+    blobs, labels = find_blobs(ink)
+    blobs = drop_specks(blobs)
+    if not blobs or is_stray_dot(blobs, ink):
+        return ink, labels, []
+    return ink, labels, blobs
 
 
 def find_blobs(ink: Image.Image) -> tuple[list[Blob], np.ndarray]:
@@ -119,57 +131,60 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
             i = parent[i]
         return i
 
+    def join(a: list[Blob], b: list[Blob]) -> None:
+        parent[root(blobs.index(b[0]))] = root(blobs.index(a[0]))
+
+    def groups() -> list[list[Blob]]:
+        found: dict[int, list[Blob]] = {}
+        for i, blob in enumerate(blobs):
+            found.setdefault(root(i), []).append(blob)
+        return sorted(found.values(), key=lambda g: _box(g)[0])
+
+    # 1. pieces sharing their horizontal extent
     for i, a in enumerate(blobs):
-        for j in range(i + 1, len(blobs)):
-            b = blobs[j]
-            share = _overlap(a, b) / max(1, min(a.width, b.width))
+        for b in blobs[i + 1 :]:
+            share = _overlap(_box([a]), _box([b])) / max(1, min(a.width, b.width))
             short = min(a.height, b.height) < 0.6 * max(a.height, b.height)
             if share >= 0.8 or (share >= 0.4 and short):
-                parent[root(j)] = root(i)
-    groups = _groups(blobs, root)
-    if len(groups) > 1:
-        heights = sorted(_height(g) for g in groups)
-        typical = heights[len(heights) // 2]
-        for g in groups:
-            if _height(g) >= 0.5 * typical:
-                continue
-            others = [o for o in groups if o is not g and root(blobs.index(o[0])) != root(blobs.index(g[0]))]
-            if not others:
-                continue
-            nearest = max(others, key=lambda o: _gap_overlap(g, o))
-            if _gap_overlap(g, nearest) > -0.15 * typical:  # overlapping, or a small gap apart
-                parent[root(blobs.index(g[0]))] = root(blobs.index(nearest[0]))
-        groups = sorted(_groups(blobs, root), key=lambda g: _box(g)[0])
-        for g, o in itertools.pairwise(groups):
-            (gl, gt, _, gb), (_, ot, orr, ob) = _box(g), _box(o)
-            staggered = max(abs(gt - ot), abs(gb - ob)) > 0.3 * typical  # not side by side on a line
-            touching = _gap_overlap(g, o) > -0.03 * typical
-            if touching and staggered and orr - gl <= 0.8 * typical:
-                parent[root(blobs.index(o[0]))] = root(blobs.index(g[0]))
-        groups = _groups(blobs, root)
-    return sorted(groups, key=lambda g: _box(g)[0] + _box(g)[2])
+                join([a], [b])
+    if len(groups()) == 1:
+        return groups()
+    pieces = groups()
+    typical = typical_height(pieces)
+    # 2. fragments join their nearest neighbour
+    for g in pieces:
+        if group_height(g) >= 0.5 * typical:
+            continue
+        others = [o for o in pieces if root(blobs.index(o[0])) != root(blobs.index(g[0]))]
+        if not others:
+            continue
+        nearest = max(others, key=lambda o: _overlap(_box(g), _box(o)))
+        if _overlap(_box(g), _box(nearest)) > -0.15 * typical:  # overlapping, or a small gap apart
+            join(nearest, g)
+    # 3. staggered strokes that together are no wider than a digit
+    for g, o in itertools.pairwise(groups()):
+        (gl, gt, _, gb), (_, ot, orr, ob) = _box(g), _box(o)
+        staggered = max(abs(gt - ot), abs(gb - ob)) > 0.3 * typical  # not side by side on a line
+        touching = _overlap(_box(g), _box(o)) > -0.03 * typical
+        if touching and staggered and orr - gl <= 0.8 * typical:
+            join(g, o)
+    return sorted(groups(), key=lambda g: _box(g)[0] + _box(g)[2])
 
 
-def _groups(blobs: list[Blob], root) -> list[list[Blob]]:
-    found: dict[int, list[Blob]] = {}
-    for i, blob in enumerate(blobs):
-        found.setdefault(root(i), []).append(blob)
-    return list(found.values())
-
-
-def _overlap(a: Blob, b: Blob) -> int:
-    """Shared horizontal extent in pixels (negative: the gap between them)."""
-    return min(a.right, b.right) - max(a.left, b.left)
-
-
-def _gap_overlap(g: list[Blob], o: list[Blob]) -> int:
-    (gl, _, gr, _), (ol, _, orr, _) = _box(g), _box(o)
-    return min(gr, orr) - max(gl, ol)
-
-
-def _height(group: list[Blob]) -> int:
+def group_height(group: list[Blob]) -> int:
     _, top, _, bottom = _box(group)
     return bottom - top
+
+
+def typical_height(groups: list[list[Blob]]) -> int:
+    """The median height of the digits of a drawing."""
+    heights = sorted(group_height(g) for g in groups)
+    return heights[len(heights) // 2]
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """Shared horizontal extent of two boxes in pixels (negative: the gap between them)."""
+    return min(a[2], b[2]) - max(a[0], b[0])
 
 
 def crop_group(ink: Image.Image, labels: np.ndarray, group: list[Blob]) -> tuple[Image.Image, tuple]:

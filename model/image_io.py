@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .ink import MAX_PIXELS, ImageError
+from .ink import MAX_PIXELS, ImageError, check_size
 
 MAX_FILE_BYTES = 20 * 2**20  # the app's own upload limit is lower; this guards direct callers
 ORIENTATION = 0x0112  # the EXIF tag saying which way up a photo was taken
@@ -40,11 +40,7 @@ def open_image(source: str | Path | bytes) -> Image.Image:
             # Pillow warns, then errs, on huge images; both mean "refuse" here
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(stream)
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageError(
-                    f"the image is too large ({width}x{height} pixels); the limit is {MAX_PIXELS:,}"
-                )
+            check_size(*image.size)
             image.seek(0)  # animated GIF/PNG/WebP: the first frame
             image.load()
             if image.getexif().get(ORIENTATION, 1) != 1:  # only photos that need it: this copies

@@ -49,6 +49,12 @@ def find_ink(image: Image.Image | np.ndarray) -> Image.Image:
     return _ink_from_gray(gray)
 
 
+def check_size(width: int, height: int) -> None:
+    """Refuse images with more than MAX_PIXELS pixels (before decoding them, where possible)."""
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"the image is too large ({width}x{height} pixels); the limit is {MAX_PIXELS:,}")
+
+
 def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image.Image | None]:
     """8-bit grey and alpha (None when the image has no transparency) at working size."""
     if isinstance(image, np.ndarray):
@@ -58,8 +64,7 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
     w, h = image.size
     if w < 1 or h < 1:
         raise ImageError("the image is empty (0 pixels)")
-    if w * h > MAX_PIXELS:
-        raise ImageError(f"the image is too large ({w}x{h}); the limit is {MAX_PIXELS:,} pixels")
+    check_size(w, h)
     factor = max(-(-min(w, h) // WORK_SIDE), -(-max(w, h) // WORK_LONG))
     if image.mode in _HIGH_DEPTH:
         image = _array_to_image(np.asarray(image))
@@ -100,10 +105,7 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
         raise ImageError(f"an image array must be (H, W) or (H, W, 1-4 channels), got shape {a.shape}")
     if a.shape[0] < 1 or a.shape[1] < 1:
         raise ImageError(f"the image is empty (shape {a.shape})")
-    if a.shape[0] * a.shape[1] > MAX_PIXELS:
-        raise ImageError(
-            f"the image is too large ({a.shape[1]}x{a.shape[0]}); the limit is {MAX_PIXELS:,} pixels"
-        )
+    check_size(a.shape[1], a.shape[0])
     if a.dtype != np.uint8:
         a = (_to_unit_float(a) * 255 + 0.5).astype(np.uint8)
     mode = {2: "L"}.get(a.ndim) or {2: "LA", 3: "RGB", 4: "RGBA"}[a.shape[2]]

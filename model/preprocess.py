@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .blobs import crop_group, drop_specks, find_blobs, is_stray_dot
-from .ink import ImageError, find_ink
+from .blobs import crop_group, digit_pieces
+from .ink import ImageError
 from .mnist_style import normalize_digit
 
 __all__ = ["ImageError", "preprocess"]
@@ -27,11 +27,9 @@ def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
     Accepts a PIL image (any mode) or a numpy array (H, W) / (H, W, 1-4), uint8, uint16, bool or
     float; raises `ImageError` (a ValueError) for anything else.
     """
-    ink = find_ink(image)
-    blobs, labels = find_blobs(ink)
-    blobs = drop_specks(blobs)
-    if not blobs or is_stray_dot(blobs, ink):
+    ink, labels, blobs = digit_pieces(image)
+    if not blobs:
         return None
-    crop, _ = crop_group(ink, labels, blobs)
+    crop, _ = crop_group(ink, labels, blobs)  # all the pieces are one digit
     digit = normalize_digit(crop)
     return None if digit is None else torch.from_numpy(digit)[None]

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .blobs import crop_group, drop_specks, find_blobs, group_into_digits, is_stray_dot
-from .ink import find_ink
+from .blobs import crop_group, digit_pieces, group_into_digits, typical_height
 from .mnist_style import normalize_digit
 
 # A piece shorter than this share of the drawing's typical digit height is scaled as if it were
@@ -38,14 +37,11 @@ def segment_digits(image: Image.Image | np.ndarray) -> list[DigitCrop]:
 
     Raises `model.ImageError` for input that is not a readable image.
     """
-    ink = find_ink(image)
-    blobs, labels = find_blobs(ink)
-    blobs = drop_specks(blobs)
-    if not blobs or is_stray_dot(blobs, ink):
+    ink, labels, blobs = digit_pieces(image)
+    if not blobs:
         return []
     groups = group_into_digits(blobs)
-    heights = sorted(max(b.bottom for b in g) - min(b.top for b in g) for g in groups)
-    typical = heights[len(heights) // 2] if len(groups) > 1 else None
+    typical = typical_height(groups) if len(groups) > 1 else None
     crops = []
     for group in groups:
         crop, box = crop_group(ink, labels, group)
