@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from model import ImageError, WeightsError, load_classifier
-from model.image_io import open_image
+from model.drawing.image_io import open_image
 from model.reading import Reading, read_drawing
 from model.weights import DEFAULT_WEIGHTS
 from ui.render import HINT, reading_html

@@ -1,7 +1,7 @@
 """Accuracy of the shipped weights: MNIST's test set, and digits as visitors draw them.
 
     python -m bench.accuracy                 # writes bench/results/accuracy.{json,md} + PNGs
-    python -m bench.accuracy --sketches 10000 --data-dir ../shared/data
+    python -m bench.accuracy --sketches 10000 --data-dir /path/to/mnist
 
 1. The 10,000 MNIST test images: accuracy, per class, confusion matrix (PNG).
 2. The sketch-style set (bench/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
@@ -23,10 +23,10 @@ import torch
 from PIL import Image
 
 from bench.common import DEFAULT_DATA, RESULTS, markdown_table, write
-from bench.sketches import STYLES, sketch_set
+from harness.sketches import STYLES, sketch_set
 from model import load_classifier, preprocess
-from model.data import load_mnist
-from model.evaluate import Evaluation, evaluate
+from model.training.data import load_mnist
+from model.training.evaluate import Evaluation, evaluate
 
 
 def naive(image: Image.Image) -> torch.Tensor:
@@ -63,11 +63,11 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     clf = load_classifier(device="cpu")
-    images, labels = load_mnist(args.data_dir, train=False, download=False)
+    images, labels = load_mnist(args.data_dir, train=False)
 
     # 1. MNIST test set
     mnist = evaluate(clf.network, images, labels)
-    from model.report import plot_confusion, plot_mistakes
+    from model.training.report import plot_confusion, plot_mistakes
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     plot_confusion(mnist).savefig(RESULTS / "confusion-mnist.png", dpi=100)

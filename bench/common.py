@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,9 +17,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_DATA = ROOT.parent / "shared" / "data"  # this machine's offline copy; --data-dir elsewhere
-
-sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT / "data"  # as train.py; MNIST is downloaded there when absent
 
 
 def machine() -> dict:

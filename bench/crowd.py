@@ -28,8 +28,8 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from bench.common import markdown_table, summary, write
-from bench.server import AppServer
-from bench.sketches import Placement, draw_digit
+from harness.server import AppServer
+from harness.sketches import Placement, draw_digit
 
 CANVAS = (640, 320)  # the app's pad
 

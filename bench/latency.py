@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from bench.common import markdown_table, summary, write
-from bench.sketches import Placement, draw_digit
+from harness.sketches import Placement, draw_digit
 from model import load_classifier, preprocess
 from model.reading import read_drawing
 

@@ -20,10 +20,10 @@ import time
 import numpy as np
 
 from bench.common import DEFAULT_DATA, markdown_table, summary, write
-from bench.sketches import STYLES, Placement, centerline, coverage, paint
+from harness.sketches import STYLES, Placement, centerline, coverage, paint
 from model import load_classifier
-from model.data import load_mnist
 from model.reading import read_drawing
+from model.training.data import load_mnist
 
 
 def write_number(digit_images: list[np.ndarray], rng: np.random.Generator, style: str):
@@ -86,7 +86,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     clf = load_classifier(device="cpu")
-    images, labels = load_mnist(args.data_dir, train=False, download=False)
+    images, labels = load_mnist(args.data_dir, train=False)
     images, labels = images.numpy(), labels.numpy()
     rng = np.random.default_rng(args.seed)
 

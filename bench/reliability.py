@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 from gradio_client import Client, handle_file
 
-from bench.bad_inputs import catalogue
 from bench.common import markdown_table, write
-from bench.server import AppServer
+from harness.bad_inputs import catalogue
+from harness.server import AppServer
 
 EMPTY_SKETCHES = [None, {"background": None, "layers": [], "composite": None, "id": None}]
 

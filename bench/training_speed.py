@@ -24,11 +24,11 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-import train
 from bench.common import DEFAULT_DATA, markdown_table, write
-from model.data import load_mnist
-from model.evaluate import evaluate
 from model.network import MLP, MLPConfig
+from model.training import TrainConfig, train
+from model.training.data import load_mnist
+from model.training.evaluate import evaluate
 
 CHECK_EVERY = 10_000  # training images between test-set checks
 
@@ -37,9 +37,9 @@ def tutorial_run(data_dir: str, epochs: int, seed: int) -> list[dict]:
     """The tutorial's recipe, faithfully slow; returns test accuracy against training seconds."""
     torch.manual_seed(seed)
     to_tensor = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    test_x, test_y = load_mnist(data_dir, train=False)  # downloads MNIST when absent
     train_set = datasets.MNIST(data_dir, train=True, download=False, transform=to_tensor)
     loader = DataLoader(train_set, batch_size=100, shuffle=True)
-    test_x, test_y = load_mnist(data_dir, train=False, download=False)
     test_x = ((test_x.float() / 255 - 0.1307) / 0.3081).unsqueeze(1)
     network = MLP(MLPConfig(mean=0.0, std=1.0))  # the transform already normalised
     optimizer = torch.optim.Adam(network.parameters(), lr=0.01)
@@ -84,27 +84,17 @@ def our_run(data_dir: str, epochs: int, seed: int) -> list[dict]:
         )
 
     with tempfile.TemporaryDirectory() as tmp:
-        args = train.parse_args(
-            [
-                "--data-dir",
-                data_dir,
-                "--no-download",
-                "--epochs",
-                str(epochs),
-                "--seed",
-                str(seed),
-                "--evals-per-epoch",
-                str(60_000 // CHECK_EVERY),
-                "--quiet",
-                "--device",
-                "cpu",
-                "--out",
-                str(Path(tmp) / "w.safetensors"),
-                "--checkpoint",
-                str(Path(tmp) / "ck.safetensors"),
-            ]
+        config = TrainConfig(
+            data_dir=data_dir,
+            download=False,
+            epochs=epochs,
+            seed=seed,
+            evals_per_epoch=60_000 // CHECK_EVERY,
+            device="cpu",
+            out=str(Path(tmp) / "w.safetensors"),
+            checkpoint=str(Path(tmp) / "ck.safetensors"),
         )
-        train.train(args, on_eval=record)
+        train(config, on_eval=record, log=None)
     return history
 
 

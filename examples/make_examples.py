@@ -1,6 +1,6 @@
-"""Regenerate the app's example images from the hand-made strokes in bench/sketches.py.
+"""Regenerate the app's example images from the hand-made strokes in harness/sketches.py.
 
-    python examples/make_examples.py
+    python -m examples.make_examples
 
 drawn-*.png look like the pad after drawing (white canvas, dark marker); photo-*.png look like
 phone photos of paper (uneven light, grey pencil) for the upload tab. No MNIST data is used.
@@ -8,16 +8,14 @@ phone photos of paper (uneven light, grey pencil) for the upload tab. No MNIST d
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from harness.sketches import DIGIT_STROKES, Placement, polyline_points, render
 
-from bench.sketches import DIGIT_STROKES, Placement, polyline_points, render  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 CANVAS = (640, 320)  # the app's pad
 

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from .classifier import Classifier
-from .segment import segment_digits
+from .drawing.segment import segment_digits
 
 
 @dataclass(frozen=True)

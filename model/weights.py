@@ -10,9 +10,6 @@ renamed over the target, so an interrupted run never leaves a half-written file 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from .files import atomic_write
 from .network import MLP, MLPConfig
 
 FORMAT = "mnist-mlp"
@@ -32,28 +30,6 @@ FIX_HINT = "Train new weights with `python train.py` (see README), or pass the p
 
 class WeightsError(Exception):
     """A weights file is missing, unreadable or does not match the network it describes."""
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp_path)` then move the temp file onto `path` in one rename.
-
-    Readers see either the old file or the complete new one, never a partial write.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; these files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save(

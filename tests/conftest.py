@@ -6,18 +6,14 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 from __future__ import annotations
 
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.server import AppServer  # noqa: E402
-from bench.sketches import Placement, draw_digit  # noqa: E402
-from model import preprocess  # noqa: E402
+from harness.server import AppServer
+from harness.sketches import Placement, draw_digit
+from model import preprocess
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

@@ -10,8 +10,9 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from bench.sketches import Placement, draw_digit
-from tests.conftest import ROOT, canvas_png
+from harness.server import ROOT
+from harness.sketches import Placement, draw_digit
+from tests.conftest import canvas_png
 
 pytestmark = pytest.mark.slow
 CANVAS = (640, 320)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from model import load_classifier
-from model.augment import Augment, AugmentConfig, change_thickness
+from model.training.augment import Augment, AugmentConfig, change_thickness
 from tests.conftest import make_digits
 
 

@@ -13,8 +13,8 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from bench.bad_inputs import CASES, SEVEN, catalogue, png_bytes
-from bench.sketches import draw_digit
+from harness.bad_inputs import CASES, SEVEN, catalogue, png_bytes
+from harness.sketches import draw_digit
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.sketches import DIGIT_STROKES
+from harness.sketches import DIGIT_STROKES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torchvision.datasets import MNIST
 
-from model.data import DataError, batches, load_mnist
+from model.training.data import DataError, batches, load_mnist
 
 
 def test_loads_tensors_from_idx_files(tiny_mnist):

@@ -17,8 +17,8 @@ import pytest
 from gradio.components.image_editor import AcceptBlobs
 from gradio_client import Client, handle_file
 
-from bench.server import ROOT, AppServer
-from bench.sketches import Placement, draw_digit
+from harness.server import ROOT, AppServer
+from harness.sketches import Placement, draw_digit
 from ui import sketchpad
 
 CANVAS = (640, 320)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
+from harness.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 from model import load_classifier, preprocess
+from model.drawing.segment import segment_digits
 from model.reading import read_drawing
-from model.segment import segment_digits
 
 CANVAS = (900, 320)
 

@@ -1,4 +1,5 @@
-"""train.py end to end on a tiny MNIST-format dataset: CLI, outputs, reproducibility, resume.
+"""Training end to end on a tiny MNIST-format dataset: train.py's command line, and the
+model.training library behind it (outputs, reproducibility, interruption and resume).
 
 python -m pytest tests/test_training.py
 """
@@ -14,13 +15,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-import train
+from harness.server import ROOT
 from model import load_classifier
-from model.data import load_mnist
+from model.training import ConfigError, TrainConfig, train
+from model.training.data import load_mnist
 from model.weights import read_metadata
-
-ROOT = Path(__file__).resolve().parent.parent
-FAST = ["--epochs", "3", "--batch-size", "32", "--quiet", "--lr", "3e-3", "--no-download"]
 
 
 def flags(**options) -> list[str]:
@@ -43,19 +42,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tmp_path):
     out = tmp_path / "w" / "mlp.safetensors"
     result = run_cli(
-        "--data-dir",
-        str(tiny_mnist),
-        "--out",
-        str(out),
-        "--checkpoint",
-        str(tmp_path / "ck.safetensors"),
-        *FAST,
+        *flags(data_dir=tiny_mnist, out=out, checkpoint=tmp_path / "ck.safetensors", no_download=True),
+        *flags(epochs=3, batch_size=32, lr=3e-3, quiet=True),
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
 
     report = out.parent / "report"
-    for name in ("metrics.json", "curves.png", "confusion.png", "mistakes.png"):
+    for name in ("metrics.json", "curves.png", "confusion.png", "mistakes.png", "first_layer.png"):
         assert (report / name).stat().st_size > 0, name
     metrics = json.loads((report / "metrics.json").read_text())
     assert len(metrics["history"]) == 3
@@ -93,72 +87,87 @@ def test_help_shows_every_option_with_its_default():
         assert option in result.stdout
     text = " ".join(result.stdout.split())  # argparse wraps lines to the terminal width
     assert "(default: ./data)" in text
-    assert f"(default: {train.parse_args([]).epochs})" in text
+    assert "--epochs EPOCHS passes over the 60,000 training images (default: 100)" in text
 
 
 def test_missing_data_says_where_to_point_data_dir(tmp_path):
-    result = run_cli(
-        "--data-dir", str(tmp_path / "nothing"), "--no-download", "--out", str(tmp_path / "w.st")
-    )
+    result = run_cli(*flags(data_dir=tmp_path / "nothing", no_download=True, out=tmp_path / "w.st"))
     assert result.returncode == 2
     assert "train-images-idx3-ubyte" in result.stderr and "--data-dir" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_same_seed_gives_the_same_weights(tiny_mnist, tmp_path):
-    outs = []
-    for run in ("a", "b"):
-        out = tmp_path / run / "mlp.safetensors"
-        code = train.main(
-            flags(
-                data_dir=tiny_mnist,
-                out=out,
-                seed=7,
-                epochs=1,
-                batch_size=64,
-                quiet=True,
-                no_download=True,
-                device="cpu",
-                checkpoint=tmp_path / run / "ck.safetensors",
-            )
-        )
-        assert code == 0
-        outs.append(load_file(out))
-    assert outs[0].keys() == outs[1].keys()
-    assert all(torch.equal(outs[0][k], outs[1][k]) for k in outs[0])
+def test_settings_out_of_range_are_one_line_errors(tmp_path):
+    result = run_cli(*flags(epochs=0, out=tmp_path / "w.st"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: epochs") and "Traceback" not in result.stderr
+    with pytest.raises(ConfigError, match="learning rate"):
+        TrainConfig(lr=0)
 
 
-def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, monkeypatch):
-    common = flags(
-        data_dir=tiny_mnist, seed=3, epochs=2, batch_size=64, quiet=True, no_download=True, device="cpu"
+def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
+    settings = dict(
+        data_dir=str(data_dir),
+        download=False,
+        epochs=2,
+        batch_size=64,
+        seed=3,
+        device="cpu",
+        out=str(folder / "mlp.safetensors"),
+        checkpoint=str(folder / "ck.safetensors"),
     )
-    # an uninterrupted reference run
-    ref = tmp_path / "ref.safetensors"
-    assert train.main([*common, "--out", str(ref), "--checkpoint", str(tmp_path / "ref-ck.safetensors")]) == 0
+    return TrainConfig(**{**settings, **changes})
 
-    out, ck = tmp_path / "mlp.safetensors", tmp_path / "ck.safetensors"
+
+def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path):
+    runs = {}
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        result = train(tiny_config(tiny_mnist, tmp_path / name, seed=seed, epochs=1), log=None)
+        runs[name] = load_file(result.weights_path)
+    assert runs["a"].keys() == runs["b"].keys()
+    assert all(torch.equal(runs["a"][k], runs["b"][k]) for k in runs["a"])
+    assert not all(torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
+
+
+def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path):
+    reference = train(tiny_config(tiny_mnist, tmp_path / "ref"), log=None)
+
+    config = tiny_config(tiny_mnist, tmp_path / "run")
+    out, ck = Path(config.out), Path(config.checkpoint)
+    out.parent.mkdir()
     out.write_bytes(b"previous weights")
-    original_evaluate = train.evaluate
-    calls = {"n": 0}
+    checks = []
 
-    def evaluate_then_ctrl_c(*args, **kwargs):  # Ctrl-C arrives during epoch 2
-        calls["n"] += 1
-        if calls["n"] == 2:
+    def ctrl_c_in_epoch_two(record: dict) -> None:
+        checks.append(record)
+        if len(checks) == 2:
             raise KeyboardInterrupt
-        return original_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(train, "evaluate", evaluate_then_ctrl_c)
-    assert train.main([*common, "--out", str(out), "--checkpoint", str(ck)]) == 130
+    with pytest.raises(KeyboardInterrupt):
+        train(config, on_eval=ctrl_c_in_epoch_two, log=None)
     assert out.read_bytes() == b"previous weights"  # nothing half-written, nothing lost
     assert ck.exists()
 
-    monkeypatch.setattr(train, "evaluate", original_evaluate)
-    assert train.main([*common, "--out", str(out), "--checkpoint", str(ck), "--resume"]) == 0
-    resumed, reference = load_file(out), load_file(ref)
-    assert all(torch.equal(resumed[k], reference[k]) for k in reference)
+    # the command line resumes with the checkpoint's recipe, whatever its own flags say
+    result = run_cli(*flags(data_dir=tiny_mnist, out=out, checkpoint=ck, resume=True, epochs=9, seed=1))
+    assert result.returncode == 0, result.stderr
+    assert "Resuming from" in result.stdout and "after epoch 1 of 2" in result.stdout
+    resumed, expected = load_file(out), load_file(reference.weights_path)
+    assert all(torch.equal(resumed[k], expected[k]) for k in expected)
+    assert json.loads(read_metadata(out)["training"])["epochs"] == 2
+    assert not ck.exists()
 
 
-def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
-    code = train.main(["--resume", "--checkpoint", str(tmp_path / "none.safetensors"), "--quiet"])
-    assert code == 2
-    assert "No checkpoint" in capsys.readouterr().err
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
+    result = run_cli(*flags(resume=True, checkpoint=tmp_path / "none.safetensors", quiet=True))
+    assert result.returncode == 2
+    assert "No checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path):
+    seen = []
+    config = tiny_config(tiny_mnist, tmp_path, evals_per_epoch=2, batch_size=50)  # 6 steps an epoch
+    result = train(config, on_eval=seen.append, log=None)
+    assert [r["epoch"] for r in seen] == [0.5, 1.0, 1.5, 2.0]
+    assert result.history == seen
+    assert (result.report_dir / "first_layer.png").stat().st_size > 0

@@ -16,7 +16,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .weights import atomic_write
+from ..files import atomic_write
 
 _TENSOR = "__tensor__"  # marks, in the JSON skeleton, where a tensor was taken out
 

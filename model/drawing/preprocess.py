@@ -3,9 +3,9 @@
     from model import preprocess
     x = preprocess(image)    # (1, 28, 28) float32 in [0, 1], white ink on black; None if no digit
 
-The steps: find the ink whatever the image's kind and polarity (model/ink.py), drop stray
-specks (model/blobs.py), crop to the digit and give it MNIST's size, stroke width and centring
-(model/mnist_style.py). A blank image, or one holding only a dot, gives None.
+The steps: find the ink whatever the image's kind and polarity (ink.py), drop stray
+specks (blobs.py), crop to the digit and give it MNIST's size, stroke width and centring
+(mnist_style.py). A blank image, or one holding only a dot, gives None.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from .blobs import crop_group, digit_pieces
-from .ink import ImageError
+from .image_io import ImageError
 from .mnist_style import normalize_digit
 
 __all__ = ["ImageError", "preprocess"]

@@ -1,6 +1,7 @@
-"""The training report: metrics as JSON and pictures as PNG (curves, confusion matrix, mistakes).
+"""The training report: metrics as JSON and pictures as PNG (curves, confusion matrix, mistakes,
+and what the first layer's units look for).
 
-    write_report(folder, metrics, evaluation, test_images)
+    write_report(folder, metrics, evaluation, test_images, network)
 
 Every file is written atomically, so a report is never half there.
 """
@@ -17,21 +18,30 @@ matplotlib.use("Agg")  # files only, no display needed (CI, servers)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from torch import nn
 
+from ..files import atomic_write
 from .evaluate import Evaluation
-from .weights import atomic_write
 
 
 def write_report(
-    folder: str | Path, metrics: dict, evaluation: Evaluation, test_images: torch.Tensor
+    folder: str | Path,
+    metrics: dict,
+    evaluation: Evaluation,
+    test_images: torch.Tensor,
+    network: nn.Module | None = None,
 ) -> list[Path]:
-    """Write metrics.json, curves.png, confusion.png and mistakes.png into `folder`."""
+    """Write metrics.json, curves.png, confusion.png, mistakes.png and, given the network,
+    first_layer.png into `folder`."""
     folder = Path(folder)
     text = json.dumps(metrics, indent=2, sort_keys=True)
     written = [atomic_write(folder / "metrics.json", lambda tmp: tmp.write_text(text + "\n"))]
     written.append(_save(plot_curves(metrics["history"]), folder / "curves.png"))
     written.append(_save(plot_confusion(evaluation), folder / "confusion.png"))
     written.append(_save(plot_mistakes(evaluation, test_images), folder / "mistakes.png"))
+    if network is not None:
+        first = next(m for m in network.modules() if isinstance(m, nn.Linear))
+        written.append(_save(plot_first_layer(first.weight), folder / "first_layer.png"))
     return written
 
 
@@ -86,6 +96,27 @@ def plot_mistakes(evaluation: Evaluation, images: torch.Tensor, limit: int = 60)
         truth, pred = int(evaluation.labels[i]), int(evaluation.predictions[i])
         ax.set_title(f"{truth}→{pred} {100 * evaluation.confidences[i]:.0f}%", fontsize=8)
     fig.suptitle(f"Most confident mistakes ({len(evaluation.mistakes())} in all): true→predicted")
+    fig.tight_layout()
+    return fig
+
+
+def plot_first_layer(weight: torch.Tensor, cols: int = 20) -> plt.Figure:
+    """Every first-layer unit's 784 weights as a 28x28 image: what it looks for in a digit.
+
+    Red: ink there raises the unit's activation; blue: ink there lowers it. One colour scale
+    per unit (its own largest weight), so faint units are as readable as strong ones.
+    """
+    w = weight.detach().cpu().view(-1, 28, 28).numpy()
+    rows = -(-len(w) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.6, rows * 0.6 + 0.5), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, unit in zip(axes.flat, w):
+        limit = float(np.abs(unit).max()) or 1.0
+        ax.imshow(unit, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.suptitle(
+        f"What the {len(w)} first-layer units look for (red: ink here excites the unit; blue: inhibits)"
+    )
     fig.tight_layout()
     return fig
 

@@ -1,12 +1,12 @@
 """Several digits in one drawing (a year, an age, a phone number) -> one 28x28 input per digit.
 
-    from model.segment import segment_digits
+    from model import segment_digits
     for crop in segment_digits(image):          # left to right
         crop.image, crop.box                    # (28, 28) MNIST-style, (left, top, right, bottom)
 
 The ink is split into connected pieces (scipy.ndimage.label), specks are dropped, pieces of one
-digit are merged (model/blobs.py), and every digit gets the single-digit normalisation on its
-own (model/mnist_style.py). A drawing of one digit gives exactly what `preprocess` gives.
+digit are merged (blobs.py), and every digit gets the single-digit normalisation on its
+own (mnist_style.py). A drawing of one digit gives exactly what `preprocess` gives.
 """
 
 from __future__ import annotations

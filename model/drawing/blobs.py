@@ -4,7 +4,7 @@
     groups = group_into_digits(blobs)         # pieces of one digit together, left to right
     crop, box = crop_group(ink, labels, group)  # one digit's ink alone, other digits masked out
 
-Connected components come from scipy.ndimage.label, on the ink at working size (model/ink.py).
+Connected components come from scipy.ndimage.label, on the ink at working size (ink.py).
 """
 
 from __future__ import annotations
@@ -26,15 +26,19 @@ CONNECT_LEVEL = 128
 
 @dataclass(frozen=True)
 class Blob:
-    """One connected piece of ink: its box (top, left, bottom, right), its area in pixels and
-    its label in the label map."""
+    """One connected piece of ink: its box (left, top, right, bottom, as everywhere in this
+    project and in Pillow), its area in pixels and its label in the label map."""
 
-    top: int
     left: int
-    bottom: int
+    top: int
     right: int
+    bottom: int
     area: int
     label: int
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.left, self.top, self.right, self.bottom)
 
     @property
     def height(self) -> int:
@@ -50,7 +54,7 @@ class Blob:
 
 
 def digit_pieces(image: Image.Image | np.ndarray) -> tuple[Image.Image, np.ndarray, list[Blob]]:
-    """The ink of a drawing (model/ink.py), its label map, and the pieces worth reading: specks
+    """The ink of a drawing (ink.py), its label map, and the pieces worth reading: specks
     dropped, and none at all for a blank image or a lone stray dot."""
     ink = find_ink(image)
     blobs, labels = find_blobs(ink)
@@ -71,7 +75,7 @@ def find_blobs(ink: Image.Image) -> tuple[list[Blob], np.ndarray]:
         return [], labels
     areas = np.bincount(labels.ravel(), minlength=n + 1)
     blobs = [
-        Blob(rows.start, cols.start, rows.stop, cols.stop, int(areas[label]), label)
+        Blob(cols.start, rows.start, cols.stop, rows.stop, int(areas[label]), label)
         for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1)
     ]
     blobs.sort(key=lambda b: b.area, reverse=True)
@@ -106,7 +110,7 @@ def is_stray_dot(blobs: list[Blob], ink: Image.Image) -> bool:
     round_ish = min(b.height, b.width) > 0.6 * b.long_side
     if not (small and round_ish):
         return False
-    box = ink.crop((b.left, b.top, b.right, b.bottom))
+    box = ink.crop(b.box)
     filled = np.count_nonzero(np.asarray(box) >= 128) / (b.width * b.height)
     return filled > 0.6
 

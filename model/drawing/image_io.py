@@ -16,10 +16,20 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .ink import MAX_PIXELS, ImageError, check_size
-
+# Refuse to work on images with more pixels than this (decompression bombs, absurd canvases).
+MAX_PIXELS = 40_000_000
 MAX_FILE_BYTES = 20 * 2**20  # the app's own upload limit is lower; this guards direct callers
 ORIENTATION = 0x0112  # the EXIF tag saying which way up a photo was taken
+
+
+class ImageError(ValueError):
+    """The input is not an image this project can read; the message says why, for a visitor."""
+
+
+def check_size(width: int, height: int) -> None:
+    """Refuse images with more than MAX_PIXELS pixels (before decoding them, where possible)."""
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"the image is too large ({width}x{height} pixels); the limit is {MAX_PIXELS:,}")
 
 
 def open_image(source: str | Path | bytes) -> Image.Image:

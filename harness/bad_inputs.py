@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw
 
-from bench.sketches import Placement, draw_digit
+from harness.sketches import Placement, draw_digit
 
 CANVAS = (640, 320)
 SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)
