@@ -40,14 +40,26 @@ def test_normalisation_happens_inside_the_network(tmp_path):
     assert torch.allclose(load_classifier(path, device="cpu").predict_proba(x), expected, atol=1e-6)
 
 
-def test_device_order_explicit_then_environment_then_best(monkeypatch):
+def test_an_explicit_device_beats_the_environment_which_beats_auto(monkeypatch):
+    # the environment names a device this machine lacks: using it would raise
+    monkeypatch.setenv(DEVICE_ENV, "cuda:99")
+    assert pick_device("cpu").type == "cpu"  # the argument wins
+    with pytest.raises(ValueError, match="not available"):
+        pick_device()  # no argument: the environment is used, not the automatic choice
+    monkeypatch.setenv(DEVICE_ENV, "auto")
+    assert pick_device().type in ("cuda", "mps", "cpu")
+
+
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"),
+    [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_auto_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
     monkeypatch.delenv(DEVICE_ENV, raising=False)
-    best = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
-    assert pick_device().type == best
-    assert pick_device("auto").type == best
-    monkeypatch.setenv(DEVICE_ENV, "cpu")
-    assert pick_device().type == "cpu"
-    assert pick_device("cpu").type == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert pick_device().type == expected
+    assert pick_device("auto").type == expected
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")

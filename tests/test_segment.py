@@ -74,8 +74,8 @@ def test_a_stray_dot_between_digits_is_dropped(clf):
     dotted = drawing.copy()
     dotted[250:256, 262:268] = 0  # a slip of the pen between the digits, near the baseline
     crops = segment_digits(dotted)
-    assert len(crops) == 2 and read_drawing(dotted, clf).number == "73"
-    assert all(np.abs(a.image - b.image).max() < 1e-6 for a, b in zip(crops, clean))
+    assert len(clean) == len(crops) == 2 and read_drawing(dotted, clf).number == "73"
+    assert all(np.abs(a.image - b.image).max() < 1e-6 for a, b in zip(crops, clean, strict=True))
 
 
 def test_digits_of_different_heights_on_a_wavy_baseline(clf):

@@ -6,6 +6,7 @@ python -m pytest tests/test_weights.py
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import torch
@@ -34,7 +35,8 @@ def test_round_trip_keeps_logits_and_metadata(network, tmp_path):
     assert json.loads(meta["training"]) == {"epochs": 40, "lr": 0.003}
     assert json.loads(meta["normalization"]) == {"mean": 0.1307, "std": 0.3081}
     assert meta["torch_version"] == torch.__version__ and meta["dataset"] == "MNIST"
-    assert meta["created"].startswith("20")
+    created = datetime.fromisoformat(meta["created"])
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=5)
 
 
 def test_the_default_network_is_the_tutorials(network):

@@ -1,0 +1,74 @@
+"""The house rules: which code may import what, checked on the real import graph.
+
+python -m pytest tests/test_boundaries.py
+
+- importing the app loads neither torchvision nor matplotlib (training-only packages);
+- nothing under model/ imports gradio;
+- nothing imports app.py or train.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness.server import ROOT
+
+PACKAGES = ("model", "ui", "bench", "harness", "tests", "examples")
+
+
+def python_files() -> list:
+    files = [ROOT / "app.py", ROOT / "train.py"]
+    for package in PACKAGES:
+        files += sorted((ROOT / package).rglob("*.py"))
+    return files
+
+
+def imported_modules(path) -> set[str]:
+    """Every module a file imports, absolute names (relative imports resolved)."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            found.add(name)
+            found |= {f"{name}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_app_loads_no_training_only_package():
+    # a fresh interpreter: what importing app.py really pulls in, the weights and Gradio included
+    code = (
+        "import sys, json, app; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('torchvision', 'matplotlib', 'skimage', 'model'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "model" in loaded  # the check saw the app's own imports
+    training_only = [m for m in loaded if m.split(".")[0] != "model" or m.startswith("model.training")]
+    assert training_only == []
+
+
+@pytest.mark.parametrize("path", [p for p in python_files() if "model" in p.relative_to(ROOT).parts[:1]])
+def test_model_never_imports_gradio(path):
+    assert not any(m.split(".")[0] in ("gradio", "gradio_client") for m in imported_modules(path))
+
+
+@pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_imports_the_app_or_the_training_command(path):
+    assert not {"app", "train"} & {m.split(".")[0] for m in imported_modules(path)}
