@@ -1,10 +1,14 @@
-"""Draw a digit (or a whole number); an MLP trained on MNIST says what it sees, after every stroke.
+"""Draw a digit (or a whole number); an MLP trained on MNIST reads it while you draw.
 
     python app.py        # serves on $GRADIO_SERVER_NAME:$GRADIO_SERVER_PORT (127.0.0.1:7860)
 
 Thin on purpose: the reading happens in model/ (no Gradio there), the pad and the result panel
 live in ui/. The weights are loaded once, at start-up; a missing or broken file stops the app
 with a message saying how to fix it, rather than serving guesses.
+
+Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KIOSK_IDLE
+(seconds: a booth tablet's pad clears itself after that long without drawing, with a short
+header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting).
 """
 
 from __future__ import annotations
@@ -14,30 +18,29 @@ import os
 import sys
 from pathlib import Path
 
-# No network at run time: no usage analytics, no model hub look-ups.
+# No network at run time (no usage analytics, no model hub look-ups), and nothing a visitor
+# draws is kept in the browser for the next one (Gradio's run history is on by default).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
 
 import gradio as gr
 import numpy as np
 import torch
 
-from model import ImageError, WeightsError, load_classifier
-from model.drawing.image_io import open_image
-from model.reading import Reading, read_drawing
+from model import ImageError, Reading, WeightsError, load_classifier, open_image, read_drawing
 from model.weights import DEFAULT_WEIGHTS
-from ui.render import HINT, reading_html
-from ui.sketchpad import CLEAR_JS, SELECT_BRUSH_JS, DigitSketchpad
+from ui.admission import Busy, ReadingGate
+from ui.pad import MAX_PIXELS, drawing_pad, load_examples, pad_png
+from ui.render import HINT, is_sure, reading_html
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
-CANVAS = (640, 320)  # wide enough for a few digits, small enough to show at 100% zoom
-BRUSH = 12  # px on the 640x320 canvas; reads like a felt pen, and several digits fit
-# Load settings (bench/crowd.py measured them; the environment variables are for trying others).
-QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting requests before "busy, try again"
-CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # requests worked on at once
-BATCH = int(os.environ.get("DIGIT_BATCH", 8))  # >1: queued drawings are read together, up to this many
+QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting readings before "busy, try again"
+CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # readings worked on at once
+KIOSK_IDLE = float(os.environ.get("DIGIT_KIOSK_IDLE", 0) or 0)  # > 0: a booth tablet's idle reset
 MAX_UPLOAD = "10mb"
+BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
 
 
@@ -51,12 +54,13 @@ def load_model():
     return clf
 
 
-torch.set_num_threads(1)  # tiny batches: threads only add overhead; requests run side by side
+torch.set_num_threads(1)  # tiny batches: threads only add overhead; readings run side by side
 classifier = load_model()
+gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
 
 
-def read_file(source: str | bytes | None) -> tuple[str, dict]:
-    """Reading of an image file (path or bytes) as (result panel HTML, JSON). Never raises."""
+def read_file(source: str | None) -> tuple[str, dict]:
+    """Reading of an image file as (result panel HTML, JSON). Never raises."""
     if source is None:
         return _answer(None, HINT)
     try:
@@ -74,52 +78,67 @@ def read_upload(file: dict | None) -> tuple[str, dict]:
     return read_file(file.get("path") if isinstance(file, dict) else None)
 
 
+async def read_pad(payload: object) -> dict:
+    """What the pad sends, {"image": PNG data URL}, read: the pad's own endpoint. Never raises."""
+    try:
+        return await gate.run(_read_pad, payload)
+    except Busy:
+        return {"html": reading_html(None, BUSY), "number": "", "sure": True, "reading": None, "busy": True}
+
+
+def _read_pad(payload: object) -> dict:
+    try:
+        image = open_image(pad_png(payload), max_pixels=MAX_PIXELS)
+        reading = read_drawing(image, classifier)
+    except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
+        return _pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
+    except Exception:
+        log.exception("reading failed")
+        return _pad_reply(None, "Something went wrong reading that drawing. Please try again.")
+    return _pad_reply(reading, "" if reading.digits else HINT)
+
+
+def _pad_reply(reading: Reading | None, message: str) -> dict:
+    """The pad's answer: the cards (the number itself goes beside the canvas), and the JSON."""
+    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
+    result["message"] = message
+    return {
+        "html": reading_html(reading, message or None, headline=False),
+        "number": result["number"],
+        "sure": reading is None or is_sure(reading),
+        "reading": result,
+        "busy": False,
+    }
+
+
 def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
     result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
     result["message"] = message
     return reading_html(reading, message or None), result
 
 
-def _batched(read):
-    """The same reading for Gradio's batch mode: lists in, a list per output back."""
-
-    def read_all(values: list) -> tuple[list, list]:
-        panels, readings = zip(*(read(v) for v in values)) if values else ((), ())
-        return list(panels), list(readings)
-
-    return read_all
-
-
 def build() -> gr.Blocks:
-    # Uploaded strokes are cached as files: every 5 minutes, delete those older than 10.
+    # Uploaded photos are cached as files: every 5 minutes, delete those older than 10.
     with gr.Blocks(title="Draw a digit", delete_cache=(300, 600)) as demo:
-        gr.Markdown("# Draw a digit\nA small neural network, trained on MNIST, reads it as you draw.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                with gr.Tabs():
-                    with gr.Tab("Draw", id="draw"):
-                        pad = DigitSketchpad(
-                            elem_id="pad",
-                            canvas_size=CANVAS,
-                            fixed_canvas=True,
-                            image_mode="L",
-                            type="numpy",
-                            brush=gr.Brush(
-                                default_size=BRUSH,
-                                colors=["#111111"],
-                                default_color="#111111",
-                                color_mode="fixed",
-                            ),
-                            eraser=gr.Eraser(default_size=BRUSH * 2),
-                            layers=False,
-                            transforms=(),
-                            sources=(),
-                            show_label=False,
-                            buttons=[],
-                            height=CANVAS[1] + 100,
-                        )
-                        clear = gr.Button("Clear", elem_id="clear", variant="secondary")
-                    with gr.Tab("Upload a photo", id="upload"):
+        if KIOSK_IDLE > 0:
+            gr.Markdown("# Draw a digit", elem_id="header")
+        else:
+            gr.Markdown(
+                "# Draw a digit\nA small neural network, trained on MNIST, reads it while you draw. "
+                "Try a whole number, too.",
+                elem_id="header",
+            )
+        with gr.Tabs():
+            with gr.Tab("Draw", id="draw"):
+                drawing_pad(
+                    read_pad,
+                    examples=load_examples(EXAMPLES / "pad.json"),
+                    empty_html=reading_html(None),
+                    kiosk_idle=KIOSK_IDLE,
+                )
+            with gr.Tab("Upload a photo", id="upload"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=300):
                         photo = gr.Image(
                             label="A photo or scan of a handwritten digit",
                             type="filepath",
@@ -127,28 +146,14 @@ def build() -> gr.Blocks:
                             sources=["upload", "clipboard", "webcam"],
                             elem_id="photo",
                         )
-            with gr.Column(scale=2, min_width=280):
-                result = gr.HTML(reading_html(None), label="result", elem_id="result")
-                with gr.Accordion("Result as JSON (what the API returns)", open=False):
-                    as_json = gr.JSON(label="reading", elem_id="json")
-
-        def read_sketch(value: dict | None) -> tuple[str, dict]:
-            """The pad's raw value {"background", "layers", "composite", "id"}: read the composite."""
-            return read_file(pad.take_composite(value))
-
-        # After every stroke; if strokes come faster than answers, only the latest is read. Raw
-        # values (preprocess=False): the app decodes the files itself, safely (model/image_io.py).
-        pad.change(
-            _batched(read_sketch) if BATCH > 1 else read_sketch,
-            pad,
-            [result, as_json],
-            api_name="read_sketch",
-            show_progress="hidden",
-            trigger_mode="always_last",
-            batch=BATCH > 1,
-            max_batch_size=max(BATCH, 1),
-            preprocess=False,
-        )
+                        photos = sorted(EXAMPLES.glob("photo-*.jpg"))
+                        if photos:  # .change reads it
+                            gr.Examples([[str(p)] for p in photos], inputs=[photo], label="Example photos")
+                    with gr.Column(scale=2, min_width=280):
+                        result = gr.HTML(reading_html(None), elem_id="photo-result")
+                        with gr.Accordion("Result as JSON (what the API returns)", open=False):
+                            as_json = gr.JSON(label="reading", elem_id="photo-json")
+        # Raw value (preprocess=False): the app decodes the file itself, safely (model/drawing/image_io.py).
         photo.change(
             read_upload,
             photo,
@@ -157,36 +162,7 @@ def build() -> gr.Blocks:
             show_progress="hidden",
             preprocess=False,
         )
-        clear.click(
-            lambda: (reading_html(None), None),
-            None,
-            [result, as_json],
-            js=CLEAR_JS,
-            api_visibility="private",
-            show_progress="hidden",
-        )
-
-        examples = sorted(EXAMPLES.glob("drawn-*.png"))
-        if examples:
-            gr.Examples(
-                [[str(p)] for p in examples],
-                inputs=[pad],
-                outputs=[result, as_json],
-                fn=read_sketch,
-                run_on_click=True,
-                cache_examples=False,
-                preprocess=False,
-                label="Examples: click one",
-                api_visibility="private",
-            )
-        photos = sorted(EXAMPLES.glob("photo-*.jpg"))
-        if photos:
-            gr.Examples(
-                [[str(p)] for p in photos], inputs=[photo], label="Example photos"
-            )  # .change reads it
-        gr.Markdown(_footer())
-
-        demo.load(None, None, None, js=SELECT_BRUSH_JS)
+        gr.Markdown(_footer(), elem_id="footer")
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -197,7 +173,8 @@ def _footer() -> str:
     return (
         f"<small>Model: MLP {' - '.join(map(str, classifier.network.config.sizes))}, "
         f"{classifier.network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
-        f"MNIST test digits; running on {classifier.device.type}. Nothing you draw is stored.</small>"
+        f"MNIST test digits; reading runs on {classifier.device.type}. Nothing you draw is stored, "
+        "on the server or in this browser.</small>"
     )
 
 
@@ -209,6 +186,7 @@ if __name__ == "__main__":
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        css_paths=[HERE / "ui" / "style.css"],
+        css_paths=[HERE / "ui" / "style.css", HERE / "ui" / "pad.css"],
         footer_links=["api"],
+        run_history=False,
     )

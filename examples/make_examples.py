@@ -2,18 +2,20 @@
 
     python -m examples.make_examples
 
-drawn-*.png look like the pad after drawing (white canvas, dark marker); photo-*.png look like
+drawn-*.png look like the pad after drawing (white canvas, dark marker); pad.json holds the same
+numbers as pen strokes, which the pad replays when an example is clicked; photo-*.png look like
 phone photos of paper (uneven light, grey pencil) for the upload tab. No MNIST data is used.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from harness.sketches import DIGIT_STROKES, Placement, polyline_points, render
+from harness.sketches import DIGIT_STROKES, number_layout, placed_strokes, polyline_points, render
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,12 +24,9 @@ CANVAS = (640, 320)  # the app's pad
 
 def number(digits: str, canvas=CANVAS, height=170.0, brush=18.0, style="white", slant=0.0) -> Image.Image:
     """Draw a number left to right, centred on the canvas, one digit after another."""
-    advance = height * 0.62 + height * 0.28
-    start = canvas[0] / 2 - advance * (len(digits) - 1) / 2
     layers = []
-    for i, ch in enumerate(digits):
-        place = Placement(canvas, (start + i * advance, canvas[1] / 2), height, slant, brush)
-        points = polyline_points(DIGIT_STROKES[int(ch)], spacing=0.01)
+    for digit, place in number_layout(digits, canvas, height, rotation=slant, brush=brush):
+        points = polyline_points(DIGIT_STROKES[digit], spacing=0.01)
         layers.append(np.asarray(render(points, place, "gray"), dtype=np.float32))
     ink = np.clip(np.sum([255 - layer for layer in layers], axis=0), 0, 255) / 255
     if style == "white":
@@ -41,15 +40,29 @@ def number(digits: str, canvas=CANVAS, height=170.0, brush=18.0, style="white", 
     return Image.fromarray(np.clip(gray, 0, 255).astype(np.uint8)).convert("RGB")
 
 
+def strokes(digits: str, canvas=CANVAS, height=170.0, slant=0.0, **_) -> list[list[list[float]]]:
+    """The pen strokes of a number on the pad's canvas, as the pad replays them: [[x, y], ...] each,
+    one point every few pixels."""
+    out = []
+    for digit, place in number_layout(digits, canvas, height, rotation=slant):
+        for stroke in placed_strokes(digit, place):
+            kept = stroke[::3] if len(stroke) > 3 else stroke
+            kept = np.vstack([kept, stroke[-1:]]) if len(stroke) > 3 else kept
+            out.append(np.round(kept, 1).tolist())
+    return out
+
+
 def main() -> None:
     drawn = {"7": {}, "3": {"slant": 8}, "4": {"brush": 14}, "2026": {"height": 140}, "42": {}}
     for text, options in drawn.items():
         number(text, **options).save(HERE / f"drawn-{text}.png", optimize=True)
+    pad = [[text, strokes(text, **options)] for text, options in drawn.items()]
+    (HERE / "pad.json").write_text(json.dumps(pad, separators=(",", ":")) + "\n")
     number("5", canvas=(480, 640), height=330, brush=22, style="paper").save(HERE / "photo-5.jpg", quality=85)
     number("1984", canvas=(900, 400), height=180, brush=12, style="paper", slant=-4).save(
         HERE / "photo-1984.jpg", quality=85
     )
-    print("wrote", ", ".join(sorted(p.name for p in HERE.glob("*.*g"))))
+    print("wrote", ", ".join(sorted(p.name for p in HERE.glob("*.*g")) + ["pad.json"]))
 
 
 if __name__ == "__main__":

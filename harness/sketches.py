@@ -136,14 +136,42 @@ def render(points: np.ndarray, place: Placement, style: str = "white", ink_rgb=(
     return paint(coverage(points, place), style, ink_rgb, place)
 
 
+def placed(points: np.ndarray, place: Placement, reference: np.ndarray | None = None) -> np.ndarray:
+    """Points moved onto the canvas: the box of `reference` (default: the points themselves)
+    centred on `place.center`, rotated, and scaled to `place.height` pixels tall."""
+    ref = points if reference is None else reference
+    p = points - (ref.min(0) + ref.max(0)) / 2  # centre the digit's box on 0
+    extent = max(float(np.ptp(ref[:, 1])), 1e-3)
+    angle = np.deg2rad(place.rotation)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    return p @ rot.T * (place.height / extent) + np.asarray(place.center, np.float32)
+
+
+def placed_strokes(digit: int, place: Placement) -> list[np.ndarray]:
+    """The hand-made strokes of `digit` as a pen would trace them on the canvas, each (K, 2)
+    pixels, in the same place `draw_digit(digit, place)` paints them."""
+    strokes = DIGIT_STROKES[digit]
+    every = polyline_points(strokes, spacing=0.01)
+    return [placed(polyline_points([s], spacing=0.01), place, reference=every) for s in strokes]
+
+
+def number_layout(
+    digits: str, canvas: tuple[int, int], height: float, **options
+) -> list[tuple[int, Placement]]:
+    """Where each digit of a number goes when written left to right, centred on the canvas;
+    `options` are the rest of Placement (rotation, brush)."""
+    advance = height * 0.9
+    start = canvas[0] / 2 - advance * (len(digits) - 1) / 2
+    return [
+        (int(ch), Placement(canvas, (start + i * advance, canvas[1] / 2), height, **options))
+        for i, ch in enumerate(digits)
+    ]
+
+
 def coverage(points: np.ndarray, place: Placement) -> np.ndarray:
     """(H, W) float in [0, 1]: how much of each canvas pixel the brush covered."""
     w, h = place.canvas
-    p = points - (points.min(0) + points.max(0)) / 2  # centre the digit's box on 0
-    extent = max(float(np.ptp(points[:, 1])), 1e-3)
-    angle = np.deg2rad(place.rotation)
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
-    p = p @ rot.T * (place.height / extent) + np.asarray(place.center, np.float32)
+    p = placed(points, place)
     r = place.brush / 2
     # work in the digit's box only: the distance transform is the costly part
     x0, y0 = np.floor(p.min(0) - r - 2).astype(int)

@@ -19,22 +19,29 @@ from model.reading import DigitReading, Reading
 HINT = "Draw a digit: 0 to 9, or a whole number."
 # Below this confidence the answer is shown as a guess, not as a fact.
 UNSURE = 0.6
+UNSURE_HINT = "not sure: try drawing it bigger or clearer"
 
 
-def reading_html(reading: Reading | None, message: str | None = None) -> str:
-    """The whole result panel for a reading, or a friendly message when there is none."""
+def reading_html(reading: Reading | None, message: str | None = None, headline: bool = True) -> str:
+    """The whole result panel for a reading, or a friendly message when there is none.
+
+    `headline=False` leaves out the "I see 7" line, for the pad, which shows it beside the canvas.
+    """
     if reading is None or not reading.digits:
         text = html.escape(message or HINT)
         return f'<div class="digit-result empty"><p class="hint">{text}</p></div>'
-    sure = all(d.confidence >= UNSURE for d in reading.digits)
-    label = "I read" if len(reading.digits) > 1 else "I see"
-    caption = "" if sure else '<span class="unsure">(not sure: try drawing it bigger or clearer)</span>'
     cards = "".join(_digit_card(d, i) for i, d in enumerate(reading.digits))
-    return (
-        '<div class="digit-result">'
-        f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
-        f'<div class="cards">{cards}</div></div>'
-    )
+    top = ""
+    if headline:
+        label = "I read" if len(reading.digits) > 1 else "I see"
+        caption = "" if is_sure(reading) else f'<span class="unsure">({UNSURE_HINT})</span>'
+        top = f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
+    return f'<div class="digit-result">{top}<div class="cards">{cards}</div></div>'
+
+
+def is_sure(reading: Reading) -> bool:
+    """Whether every digit is read confidently enough to be shown as a fact, not a guess."""
+    return all(d.confidence >= UNSURE for d in reading.digits)
 
 
 def _digit_card(d: DigitReading, index: int) -> str:

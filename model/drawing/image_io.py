@@ -1,6 +1,7 @@
 """Open image files that anybody may send: limits first, first frame only, clear errors.
 
     image = open_image(path_or_bytes)      # PIL image, fully decoded; or raises ImageError
+    png = decode_data_url(text)            # "data:image/png;base64,..." -> the file's bytes
 
 Everything a visitor or a program can upload passes here before any pixel is decoded: the size
 is checked from the header (decompression bombs are refused without being inflated), animated
@@ -10,6 +11,8 @@ truncated or non-image file raises `ImageError` with a message fit to show a vis
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import warnings
 from pathlib import Path
@@ -26,14 +29,31 @@ class ImageError(ValueError):
     """The input is not an image this project can read; the message says why, for a visitor."""
 
 
-def check_size(width: int, height: int) -> None:
-    """Refuse images with more than MAX_PIXELS pixels (before decoding them, where possible)."""
-    if width * height > MAX_PIXELS:
-        raise ImageError(f"the image is too large ({width}x{height} pixels); the limit is {MAX_PIXELS:,}")
+def check_size(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse images with more than `max_pixels` pixels (before decoding them, where possible)."""
+    if width * height > max_pixels:
+        raise ImageError(f"the image is too large ({width}x{height} pixels); the limit is {max_pixels:,}")
 
 
-def open_image(source: str | Path | bytes) -> Image.Image:
-    """Decode an image file (path or bytes) safely; raises ImageError on anything unreadable."""
+def decode_data_url(text: object, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a base64 image data URL ("data:image/png;base64,..."), checked before any
+    work: its type, its length (a longer text is refused unread) and its base64 alphabet."""
+    if not isinstance(text, str):
+        raise ImageError(f"expected an image as a data URL, got {type(text).__name__}")
+    if len(text) > max_bytes * 4 // 3 + 100:  # base64 is 4 characters for 3 bytes
+        raise ImageError(f"the drawing is too big ({len(text) / 2**20:.1f} MB of text)")
+    header, comma, body = text.partition(",")
+    if not comma or not header.startswith("data:image/") or not header.endswith(";base64"):
+        raise ImageError("that is not an image data URL (data:image/...;base64,...)")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageError("the drawing's data is not valid base64") from None
+
+
+def open_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode an image file (path or bytes) safely; raises ImageError on anything unreadable
+    or larger than `max_pixels`."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) > MAX_FILE_BYTES:
             raise ImageError(f"the file is too big ({len(source) / 2**20:.0f} MB)")
@@ -50,7 +70,7 @@ def open_image(source: str | Path | bytes) -> Image.Image:
             # Pillow warns, then errs, on huge images; both mean "refuse" here
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(stream)
-            check_size(*image.size)
+            check_size(*image.size, max_pixels=max_pixels)
             image.seek(0)  # animated GIF/PNG/WebP: the first frame
             image.load()
             if image.getexif().get(ORIENTATION, 1) != 1:  # only photos that need it: this copies
@@ -58,7 +78,7 @@ def open_image(source: str | Path | bytes) -> Image.Image:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"the image is too large; the limit is {MAX_PIXELS:,} pixels") from None
+        raise ImageError(f"the image is too large; the limit is {max_pixels:,} pixels") from None
     except UnidentifiedImageError:
         raise ImageError("that file is not an image (or not a kind this app can read)") from None
     except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated, corrupt, bad chunks

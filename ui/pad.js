@@ -1,0 +1,321 @@
+// The drawing pad (ui/pad.py). Gradio runs this as the body of a function with `element` (the
+// component's root) and `server` (our Python functions) in scope, once per page.
+//
+// Strokes are kept as vectors in the 640x320 logical canvas, so undo is a redraw, the screen
+// can be any size or pixel density, and what the server receives never depends on the device.
+// Reading: at most one request in flight; while the pen moves, a frame at most every LIVE_MS;
+// on pen-up, always one. A frame is exported when it is sent, so the newest drawing replaces
+// any that was waiting, and a slow server gets fewer frames, never a backlog.
+const root = element.querySelector(".pad");
+const canvas = root.querySelector(".pad-canvas");
+const answer = root.querySelector('[data-testid="answer"]');
+const result = root.querySelector('[data-testid="result"]');
+const json = root.querySelector('[data-testid="json"]');
+const undoButton = root.querySelector('[data-testid="undo"]');
+const clearButton = root.querySelector('[data-testid="clear"]');
+const emptyHtml = root.querySelector("template.pad-empty").innerHTML;
+const W = Number(root.dataset.width);
+const H = Number(root.dataset.height);
+const BRUSH = Number(root.dataset.brush);
+const LIVE_MS = Number(root.dataset.liveMs);
+const KIOSK_IDLE_MS = Number(root.dataset.kioskIdle) * 1000;
+const EXAMPLES = JSON.parse(root.dataset.examples || "[]");
+const RETRY_MS = 600; // after "busy" or a failed request
+
+const strokes = []; // each a list of [x, y] in logical pixels
+let active = null; // the pointer drawing now: {id, stroke}
+let epoch = 0; // bumped by Clear: answers to older drawings are ignored
+let inFlight = false;
+let dirty = false; // the drawing changed since the last frame was sent
+let final = false; // the next frame is a pen-up frame: send it without waiting
+let lastSent = -Infinity;
+let timer = null;
+let penUpAt = null; // when the last stroke ended, for the "pad:answer" timing event
+let lastActivity = performance.now();
+let replay = null; // an example being drawn
+
+// ---- drawing on screen -------------------------------------------------------------------
+const ctx = canvas.getContext("2d");
+const exportCanvas = document.createElement("canvas");
+exportCanvas.width = W;
+exportCanvas.height = H;
+const exportCtx = exportCanvas.getContext("2d");
+
+function ink() {
+  return getComputedStyle(root).getPropertyValue("--pad-ink").trim() || "#111";
+}
+
+function resize() {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  if (!width) return;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round((width * H / W) * ratio);
+  redraw();
+}
+
+function paint(target, scale, color, list) {
+  target.lineCap = "round";
+  target.lineJoin = "round";
+  target.lineWidth = BRUSH * scale;
+  target.strokeStyle = color;
+  target.fillStyle = color;
+  for (const s of list) {
+    if (s.length === 1) {
+      target.beginPath();
+      target.arc(s[0][0] * scale, s[0][1] * scale, (BRUSH * scale) / 2, 0, 2 * Math.PI);
+      target.fill();
+      continue;
+    }
+    target.beginPath();
+    target.moveTo(s[0][0] * scale, s[0][1] * scale);
+    for (let i = 1; i < s.length; i++) target.lineTo(s[i][0] * scale, s[i][1] * scale);
+    target.stroke();
+  }
+}
+
+function redraw() {
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  paint(ctx, canvas.width / W, ink(), strokes);
+  const empty = strokes.length === 0;
+  root.classList.toggle("empty", empty);
+  undoButton.disabled = empty;
+  clearButton.disabled = empty;
+}
+
+function drawSegment(a, b) {
+  const scale = canvas.width / W;
+  ctx.lineCap = "round";
+  ctx.lineWidth = BRUSH * scale;
+  ctx.strokeStyle = ink();
+  ctx.beginPath();
+  ctx.moveTo(a[0] * scale, a[1] * scale);
+  ctx.lineTo(b[0] * scale, b[1] * scale);
+  ctx.stroke();
+}
+
+// What the server reads: black marker on white, always 640x320, whatever the screen and theme.
+function exportPng() {
+  exportCtx.fillStyle = "#fff";
+  exportCtx.fillRect(0, 0, W, H);
+  paint(exportCtx, 1, "#000", strokes);
+  return exportCanvas.toDataURL("image/png");
+}
+
+// ---- pointer input -----------------------------------------------------------------------
+function point(event) {
+  const box = canvas.getBoundingClientRect();
+  const x = ((event.clientX - box.left) / box.width) * W;
+  const y = ((event.clientY - box.top) / box.height) * H;
+  return [Math.min(Math.max(x, 0), W), Math.min(Math.max(y, 0), H)];
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  if (active || (event.pointerType === "mouse" && event.button !== 0)) return;
+  stopReplay();
+  event.preventDefault();
+  canvas.setPointerCapture(event.pointerId);
+  const stroke = [point(event)];
+  active = { id: event.pointerId, stroke };
+  strokes.push(stroke);
+  redraw();
+  touched();
+  changed(false);
+});
+
+canvas.addEventListener("pointermove", (event) => {
+  if (!active || event.pointerId !== active.id) return;
+  event.preventDefault();
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+  for (const e of events.length ? events : [event]) {
+    const p = point(e);
+    const stroke = active.stroke;
+    drawSegment(stroke[stroke.length - 1], p);
+    stroke.push(p);
+  }
+  touched();
+  changed(false);
+});
+
+function penUp(event) {
+  if (!active || event.pointerId !== active.id) return;
+  active = null;
+  penUpAt = performance.now();
+  changed(true);
+}
+canvas.addEventListener("pointerup", penUp);
+canvas.addEventListener("pointercancel", penUp);
+canvas.addEventListener("lostpointercapture", penUp);
+
+// ---- reading -----------------------------------------------------------------------------
+function changed(isFinal) {
+  dirty = true;
+  final = final || isFinal;
+  pump();
+}
+
+function pump() {
+  if (inFlight || !dirty) return;
+  const wait = final ? 0 : LIVE_MS - (performance.now() - lastSent);
+  if (wait > 0) {
+    if (!timer) timer = setTimeout(() => { timer = null; pump(); }, wait);
+    return;
+  }
+  if (strokes.length === 0) {
+    dirty = final = false;
+    return;
+  }
+  send(final);
+}
+
+async function send(isFinal) {
+  dirty = false;
+  final = false;
+  inFlight = true;
+  lastSent = performance.now();
+  const sentEpoch = epoch;
+  const sentPenUp = isFinal ? penUpAt : null;
+  let reply = null;
+  try {
+    reply = await server.read_pad({ image: exportPng() });
+  } catch (error) {
+    reply = { busy: true, html: null, number: "" };
+  }
+  inFlight = false;
+  if (sentEpoch === epoch) {
+    if (reply && reply.busy) {
+      dirty = true; // try the newest drawing again in a moment
+      final = final || isFinal;
+      if (reply.html) show(reply);
+      setTimeout(pump, RETRY_MS);
+      return;
+    }
+    show(reply);
+    const stillDrawing = active !== null || replay !== null;
+    element.dispatchEvent(
+      new CustomEvent("pad:answer", {
+        detail: {
+          final: isFinal && !dirty && !stillDrawing,
+          number: reply.number,
+          ms: sentPenUp === null ? null : performance.now() - sentPenUp,
+        },
+      }),
+    );
+  }
+  pump();
+}
+
+const label = root.querySelector(".pad-label");
+
+function show(reply) {
+  result.innerHTML = reply.html;
+  answer.textContent = reply.number || "";
+  label.textContent = (reply.number || "").length > 1 ? "I read" : "I see";
+  root.classList.toggle("unsure", reply.sure === false);
+  json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
+  root.dataset.readings = String(Number(root.dataset.readings || 0) + 1);
+}
+
+function reset() {
+  root.classList.remove("unsure");
+  result.innerHTML = emptyHtml;
+  answer.textContent = "";
+  json.textContent = "";
+}
+
+// ---- tools -------------------------------------------------------------------------------
+function clearPad() {
+  stopReplay();
+  strokes.length = 0;
+  active = null;
+  epoch += 1;
+  dirty = final = false;
+  redraw();
+  reset();
+}
+
+function undo() {
+  stopReplay();
+  if (!strokes.length) return;
+  strokes.pop();
+  redraw();
+  if (strokes.length) {
+    penUpAt = performance.now();
+    changed(true);
+  } else {
+    epoch += 1;
+    reset();
+  }
+}
+
+clearButton.addEventListener("click", clearPad);
+undoButton.addEventListener("click", undo);
+root.addEventListener("keydown", (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    undo();
+  }
+});
+root.tabIndex = -1; // focusable, so Ctrl+Z works after drawing
+
+// An example is drawn stroke by stroke, as a visitor would, and read live on the way.
+function stopReplay() {
+  if (replay) cancelAnimationFrame(replay);
+  replay = null;
+}
+
+function playExample(index) {
+  clearPad();
+  const todo = EXAMPLES[index].map((s) => s.slice());
+  const perFrame = 6; // points per animation frame: a number takes about a second
+  let stroke = null;
+  const step = () => {
+    for (let k = 0; k < perFrame && todo.length; k++) {
+      if (!stroke) {
+        stroke = [todo[0].shift()];
+        strokes.push(stroke);
+      } else {
+        stroke.push(todo[0].shift());
+      }
+      if (!todo[0].length) {
+        todo.shift();
+        stroke = null;
+      }
+    }
+    redraw();
+    if (todo.length) {
+      replay = requestAnimationFrame(step);
+      changed(false);
+    } else {
+      replay = null;
+      penUpAt = performance.now();
+      changed(true);
+    }
+  };
+  replay = requestAnimationFrame(step);
+}
+
+root.querySelectorAll("button.example").forEach((button) => {
+  button.addEventListener("click", () => {
+    touched();
+    playExample(Number(button.dataset.example));
+  });
+});
+
+// ---- kiosk: the pad clears itself when nobody has drawn for a while ----------------------
+function touched() {
+  lastActivity = performance.now();
+}
+
+if (KIOSK_IDLE_MS > 0) {
+  setInterval(() => {
+    if (strokes.length && !active && performance.now() - lastActivity > KIOSK_IDLE_MS) clearPad();
+  }, 1000);
+}
+
+// ---- start -------------------------------------------------------------------------------
+new ResizeObserver(resize).observe(canvas);
+// the theme can change while the page is open: redraw in the new ink colour
+new MutationObserver(redraw).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+resize();
+root.dataset.ready = "true";

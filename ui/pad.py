@@ -1,0 +1,120 @@
+"""The drawing pad: a plain 2D canvas of our own that reads the drawing while the pen moves.
+
+    pad = drawing_pad(read_pad, examples=load_examples(), empty_html=reading_html(None))
+
+A `gr.HTML` component (Gradio 6's custom-HTML mechanism): the template is the canvas, its tools,
+a compact answer line and the result panel; ui/pad.js draws with pointer events (mouse, finger,
+stylus) and calls `read_pad` on the server through `server_functions`: one plain POST per
+reading, with the drawing as a PNG data URL inside it, and no queue, no file upload, no SSE.
+Measured in headless Chromium here: pen-up to answer 36 ms this way, 953 ms through Gradio's
+Sketchpad (it exports and uploads three images through its WebGL editor after every stroke).
+
+The browser keeps at most one reading in flight per visitor, sends a live frame at most every
+LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
+waiting, so a slow server gets fewer frames, never a backlog.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import gradio as gr
+
+from model import ImageError
+from model.drawing.image_io import decode_data_url
+
+HERE = Path(__file__).resolve().parent
+# The pad's facts, in one home: everything else (app, tests, benchmarks) imports them from here.
+CANVAS = (640, 320)  # logical drawing size: wide enough for a few digits; what the server receives
+BRUSH = 12  # marker width on the 640x320 canvas: reads like a felt pen, and several digits fit
+LIVE_MS = 100  # at most one live reading this often while the pen moves
+MAX_PAYLOAD_BYTES = 1 * 2**20  # a 640x320 drawing is 5-20 KB as PNG; anything far bigger is not ours
+MAX_PIXELS = 4_000_000  # refuse larger images before decoding them (a pad never sends one)
+PAD_FUNCTION = "read_pad"  # the server function ui/pad.js calls
+
+
+def pad_png(payload: object) -> bytes:
+    """The PNG bytes of what the pad sends, `{"image": "data:image/png;base64,..."}`, checked for
+    shape and size before anything is decoded; raises ImageError with a message for a visitor."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("image"), str):
+        raise ImageError('expected {"image": "data:image/png;base64,..."} from the pad')
+    return decode_data_url(payload["image"], max_bytes=MAX_PAYLOAD_BYTES)
+
+
+def load_examples(path: Path) -> list[list]:
+    """The pad's examples, [[label, strokes], ...] in canvas pixels (examples/make_examples.py)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []  # no examples is a smaller pad, not a broken one
+
+
+def drawing_pad(
+    read: Callable[[object], Awaitable[dict]],
+    examples: list[list],
+    empty_html: str,
+    kiosk_idle: float = 0,
+    elem_id: str = "pad",
+) -> gr.HTML:
+    """The pad component. `await read(payload)` answers the browser's calls; it must return
+    {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool}
+    and never raise.
+    `kiosk_idle` > 0 clears the pad after that many idle seconds and enlarges the controls."""
+
+    async def read_pad(payload: object) -> dict:  # an async server function runs on the event
+        return await read(payload)  # loop, so `read` can refuse work before any thread is taken
+
+    read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
+    return gr.HTML(
+        html_template=_template(examples, empty_html, kiosk_idle),
+        js_on_load=(HERE / "pad.js").read_text(),
+        server_functions=[read_pad],
+        apply_default_css=False,
+        elem_id=elem_id,
+        elem_classes=["drawing-pad"],
+    )
+
+
+def _template(examples: list[list], empty_html: str, kiosk_idle: float) -> str:
+    """The pad's HTML. Gradio renders it as a JS template string: no backticks, no `${`."""
+    buttons = "".join(
+        f'<button type="button" class="example" data-example="{i}" data-testid="example-{name}">'
+        f"{name}</button>"
+        for i, name in enumerate(html.escape(label) for label, _ in examples)
+    )
+    strokes = html.escape(json.dumps([s for _, s in examples], separators=(",", ":")))
+    kiosk = " kiosk" if kiosk_idle > 0 else ""
+    template = f"""
+<div class="pad{kiosk}" data-testid="pad" data-width="{CANVAS[0]}" data-height="{CANVAS[1]}"
+     data-brush="{BRUSH}" data-live-ms="{LIVE_MS}" data-kiosk-idle="{kiosk_idle:g}"
+     data-examples="{strokes}">
+  <div class="pad-main">
+    <div class="pad-bar">
+      <p class="pad-answer" aria-live="polite"><span class="pad-label">I see</span>
+        <output data-testid="answer"></output><span class="pad-unsure">not sure</span></p>
+      <div class="pad-tools">
+        <button type="button" class="tool" data-testid="undo" title="Undo the last stroke (Ctrl+Z)" disabled>
+          Undo</button>
+        <button type="button" class="tool" data-testid="clear" title="Clear the pad" disabled>Clear</button>
+      </div>
+    </div>
+    <div class="pad-surface">
+      <canvas class="pad-canvas" data-testid="canvas" role="img"
+              aria-label="Drawing pad: draw a digit or a number here"></canvas>
+      <p class="pad-prompt">Draw here</p>
+    </div>
+    {f'<div class="pad-examples"><span>Examples:</span>{buttons}</div>' if examples else ""}
+  </div>
+  <div class="pad-side">
+    <div class="pad-result" data-testid="result">{empty_html}</div>
+    <details class="pad-json"><summary>Result as JSON</summary><pre data-testid="json"></pre></details>
+  </div>
+  <template class="pad-empty">{empty_html}</template>
+</div>
+"""
+    if "`" in template or "${" in template:
+        raise ValueError("the pad's template must not contain backticks or ${")
+    return template
