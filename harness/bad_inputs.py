@@ -1,14 +1,16 @@
-"""A catalogue of bad inputs: files a booth demo or a public Space gets thrown at it.
+"""A catalogue of bad inputs: files and pad payloads a booth demo or a public Space gets thrown at.
 
-    for name, (data, filename, expected) in catalogue().items(): ...
+    for name, (data, filename, expected) in catalogue().items(): ...   # image files
+    for name, (payload, expected) in pad_payloads().items(): ...        # what the pad's POST carries
 
 `expected` is what the app must answer: a digit ("7"), "hint" (nothing to read: the friendly
-"Draw a digit") or "refused" (a clear "Sorry, I can't read that image: ..."). Used by
+"Draw a digit") or "refused" (a clear "Sorry, I can't read that ..."). Used by
 tests/test_bad_inputs.py and bench/reliability.py.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zlib
@@ -16,9 +18,10 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw
 
+from harness.pad_client import png_data_url
 from harness.sketches import Placement, draw_digit
+from ui.pad import CANVAS
 
-CANVAS = (640, 320)
 SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)
 
 
@@ -75,6 +78,39 @@ def catalogue() -> dict[str, tuple[bytes, str, str]]:
         "cmyk jpeg": (cmyk.getvalue(), "cmyk.jpg", "2"),
         "float tiff with nan and inf": (tiff.getvalue(), "floats.tiff", "6"),
     }
+
+
+def pad_payloads() -> dict[str, tuple[object, str]]:
+    """name -> (what the pad's POST carries as data, what must happen). Every image file of the
+    catalogue arrives as a data URL; then payloads that are not a drawing at all."""
+    payloads = {
+        f"{name} (data URL)": ("data:image/png;base64," + base64.b64encode(data).decode(), expected)
+        for name, (data, _, expected) in catalogue().items()
+    }
+    payloads = {name: ({"image": url}, expected) for name, (url, expected) in payloads.items()}
+    seven = png_data_url(draw_digit(7, SEVEN, "white"))
+    payloads.update(
+        {
+            "no payload": (None, "refused"),
+            "a string": ("data:image/png;base64,iVBORw0KGgo=", "refused"),
+            "a list": ([seven], "refused"),
+            "a number": (7, "refused"),
+            "no image key": ({"png": seven}, "refused"),
+            "image not a string": ({"image": {"nested": [1, 2, 3]}}, "refused"),
+            "not a data URL": ({"image": "https://example.com/seven.png"}, "refused"),
+            "a text data URL": ({"image": "data:text/plain;base64,aGVsbG8="}, "refused"),
+            "not base64": ({"image": "data:image/png;base64,<svg onload=alert(1)>"}, "refused"),
+            "megabytes of text": ({"image": "data:image/png;base64," + "A" * (3 * 2**20)}, "refused"),
+            "megabytes of JSON": ({"image": seven, "junk": ["x" * 1000] * 3000}, "7"),
+            "pad-sized bomb (3000x3000)": ({"image": _data_url(bomb_png(3000, 3000))}, "refused"),
+            "a real 7": ({"image": seven}, "7"),
+        }
+    )
+    return payloads
+
+
+def _data_url(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
 CASES = [

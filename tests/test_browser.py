@@ -1,4 +1,5 @@
-"""A real browser: Debian's Chromium, driven by Playwright, draws on the live app with the mouse.
+"""A real browser: Debian's Chromium, driven by Playwright, draws on the live app with the mouse
+and with touch, the way a visitor does.
 
     python -m pytest tests/test_browser.py        # screenshots land in tests/out/
 
@@ -9,18 +10,19 @@ REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from harness.sketches import DIGIT_STROKES
+from harness.server import AppServer
+from harness.sketches import Placement, number_layout, placed_strokes
+from ui.pad import CANVAS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parent / "out"
-CANVAS = (640, 320)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -30,6 +32,22 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# Every answer the pad shows, as the page reports it (ui/pad.js dispatches "pad:answer"), and
+# when the visitor last lifted the pen or finger (or clicked a button).
+RECORD_ANSWERS = """
+window.__answers = [];
+window.__lastUp = 0;
+document.addEventListener("pad:answer", (e) => window.__answers.push({ ...e.detail, t: performance.now() }));
+document.addEventListener("pointerup", () => { window.__lastUp = performance.now(); }, true);
+"""
+# the first final answer that came after the visitor's last pen-up or click
+FINAL = "() => window.__answers.find(a => a.final && a.t > window.__lastUp)"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "has_touch": True,
+    "is_mobile": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,108 +65,173 @@ def browser():
 
 
 class Pad:
-    """Draws on the app's sketchpad with real mouse events, in canvas pixel coordinates."""
+    """The app's pad in a page: draws strokes in canvas coordinates, reads what it answers."""
 
-    def __init__(self, page) -> None:
-        self.page = page
-        self.locate()
+    def __init__(self, browser, url: str, theme: str = "light", **context) -> None:
+        options = {"viewport": {"width": 1280, "height": 900}, **context}
+        self.context = browser.new_context(color_scheme=theme, **options)
+        self.context.add_init_script(RECORD_ANSWERS)
+        self.page = self.context.new_page()
+        self.page.goto(url + ("?__theme=dark" if theme == "dark" else ""))
+        self.page.wait_for_selector('[data-testid="pad"][data-ready="true"]', timeout=60_000)
+        self.canvas = self.page.get_by_test_id("canvas")
+        self.answer = self.page.get_by_test_id("answer")
+        self.result = self.page.get_by_test_id("result")
 
-    def locate(self) -> None:
-        """Find where the drawing is on screen (its zoom changes, e.g. after clearing)."""
-        page = self.page
-        page.locator("#pad canvas").first.wait_for()
-        page.wait_for_function("() => /\\d+%/.test(document.querySelector('#pad').innerText)")
-        box = page.locator("#pad canvas").first.bounding_box()
-        self.zoom = float(re.search(r"(\d+)%", page.locator("#pad").inner_text()).group(1)) / 100
-        # the drawing is shown centred in the canvas element at the zoom the toolbar reports
-        self.x0 = box["x"] + box["width"] / 2 - CANVAS[0] * self.zoom / 2
-        self.y0 = box["y"] + box["height"] / 2 - CANVAS[1] * self.zoom / 2
+    def at(self, point) -> tuple[float, float]:
+        """Screen position of a point in the pad's 640x320 drawing."""
+        box = self.canvas.bounding_box()
+        return box["x"] + point[0] * box["width"] / CANVAS[0], box["y"] + point[1] * box["height"] / CANVAS[1]
 
-    def stroke(self, points: list[tuple[float, float]]) -> None:
+    def stroke(self, points, pause: float = 0.0) -> None:
+        """One mouse stroke through `points`, `pause` seconds between points."""
         mouse = self.page.mouse
-        mouse.move(*self._at(points[0]))
+        mouse.move(*self.at(points[0]))
         mouse.down()
         for point in points[1:]:
-            mouse.move(*self._at(point), steps=3)
+            mouse.move(*self.at(point), steps=2)
+            if pause:
+                time.sleep(pause)
         mouse.up()
 
-    def digit(self, digit: int, left: float, top: float, height: float) -> None:
-        """Draw one of the hand-made digits, stroke by stroke, as a visitor would."""
-        self.locate()
-        for stroke in DIGIT_STROKES[digit]:
-            points = stroke if len(stroke) <= 12 else stroke[::4] + [stroke[-1]]  # thin out the curves
-            self.stroke([(left + x * height, top + y * height) for x, y in points])
+    def touch_stroke(self, points) -> None:
+        """One finger stroke, as real touch input (Chromium makes pointer events of type touch)."""
+        cdp = self.context.new_cdp_session(self.page)
+        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+        for kind, point in zip(kinds, points):
+            x, y = self.at(point)
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
 
-    def _at(self, point: tuple[float, float]) -> tuple[float, float]:
-        return self.x0 + point[0] * self.zoom, self.y0 + point[1] * self.zoom
+    def write(self, number: str, height: float = 200, touch: bool = False) -> None:
+        """Write a number (one digit or several) stroke by stroke, centred on the pad."""
+        for digit, place in number_layout(number, CANVAS, height, brush=12):
+            for stroke in placed_strokes(digit, place):
+                points = stroke[::6].tolist() + [stroke[-1].tolist()]  # a pointer event every few px
+                (self.touch_stroke if touch else self.stroke)(points)
+
+    def answers(self) -> list[dict]:
+        return self.page.evaluate("window.__answers")
+
+    def final_answer(self, timeout: float = 30) -> str:
+        """The number the pad settles on for the finished drawing (waits for it)."""
+        self.page.wait_for_function(FINAL, timeout=timeout * 1000)
+        time.sleep(0.2)  # nothing may come after it to change what is shown
+        final = self.page.evaluate(FINAL)
+        assert self.answer.text_content() == final["number"]  # what the visitor sees
+        return final["number"]
+
+    def screenshot(self, name: str) -> None:
+        OUT.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(OUT / name), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
 
 
-def open_app(browser, url: str, theme: str = "light"):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme=theme)
-    page.goto(url + ("?__theme=dark" if theme == "dark" else ""))
-    return page, Pad(page)
+@pytest.fixture
+def pad(browser, app_server):
+    pad = Pad(browser, app_server.url)
+    yield pad
+    pad.close()
 
 
-def shown_number(page, expected: str, timeout: float = 45_000) -> str:
-    """Wait until the answer reads `expected` (each stroke triggers its own request)."""
-    page.wait_for_function(
-        "n => (document.querySelector('#result .number') || {}).textContent === n",
-        arg=expected,
-        timeout=timeout,
-    )
-    return page.locator("#result .number").inner_text()
-
-
-def screenshot(page, name: str) -> None:
-    OUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUT / name), full_page=True)
-
-
-def test_drawing_a_digit_shows_it_with_probabilities_and_preview(browser, app_server):
-    page, pad = open_app(browser, app_server.url)
-    # no click on the brush tool first: a visitor can draw the moment the page opens
-    pad.digit(7, left=250, top=50, height=220)
-    assert shown_number(page, "7") == "7"
-    assert page.locator("#result .bar-row").count() == 10
-    assert page.locator("#result .bar-row.top .bar-label").inner_text() == "7"
-    preview = page.locator("#result img.preview")
+def test_a_digit_drawn_with_the_mouse_is_read_with_its_probabilities_and_preview(pad):
+    # no tool to pick first: a visitor can draw the moment the page opens
+    pad.write("7")
+    assert pad.final_answer() == "7"
+    cards = pad.result.locator(".card")
+    assert cards.count() == 1 and cards.first.get_attribute("data-digit") == "7"
+    assert cards.first.locator(".bar-row").count() == 10
+    assert cards.first.locator(".bar-row.top .bar-label").inner_text() == "7"
+    preview = pad.result.locator("img.preview")
     assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [28, 28]
-    screenshot(page, "drawn-7.png")
-    page.close()
+    pad.screenshot("drawn-7.png")
 
 
-def test_a_digit_in_two_strokes_and_clear_resets_everything(browser, app_server):
-    page, pad = open_app(browser, app_server.url)
-    pad.digit(4, left=260, top=40, height=230)  # two strokes, two requests: the last one counts
-    assert shown_number(page, "4") == "4"
-
-    page.locator("#clear").click()
-    page.wait_for_function("() => document.querySelector('#result .hint') !== null", timeout=15_000)
-    assert "Draw a digit" in page.locator("#result").inner_text()
-    # the canvas is blank again and still takes strokes (the brush is re-armed after clearing)
-    pad.digit(1, left=300, top=40, height=230)
-    assert shown_number(page, "1") == "1"
-    screenshot(page, "after-clear-1.png")
-    page.close()
+def test_answers_appear_while_the_pen_is_still_moving(pad):
+    # a one-second stroke: a 0 drawn slowly, 40 points 25 ms apart
+    (stroke,) = placed_strokes(0, Placement(CANVAS, (320, 160), 220, 0, 12))
+    points = stroke[:: max(1, len(stroke) // 40)].tolist()
+    tic = time.monotonic()
+    pad.stroke(points, pause=0.025)
+    seconds = time.monotonic() - tic
+    during = [a for a in pad.answers() if a["ms"] is None]  # no pen-up yet when they were sent
+    assert seconds >= 0.9
+    assert len(during) >= 3, f"{len(during)} answers during a {seconds:.1f} s stroke"
+    assert pad.final_answer() == "0"
 
 
-def test_a_number_drawn_digit_by_digit_is_read_as_a_number(browser, app_server):
-    page, pad = open_app(browser, app_server.url)
-    for i, digit in enumerate((2, 0, 2, 6)):
-        pad.digit(digit, left=90 + i * 125, top=70, height=170)
-    assert shown_number(page, "2026") == "2026"
-    cards = page.locator("#result .card")
-    assert cards.count() == 4
-    assert [cards.nth(i).get_attribute("data-digit") for i in range(4)] == ["2", "0", "2", "6"]
-    assert page.locator("#result img.preview").count() == 4
-    screenshot(page, "number-2026.png")
-    page.close()
+def test_a_number_undo_and_clear(pad):
+    pad.write("17", height=180)
+    assert pad.final_answer() == "17"
+    assert pad.result.locator(".card").count() == 2
+
+    pad.page.get_by_test_id("undo").click()  # the 7's stroke goes
+    assert pad.final_answer() == "1"
+
+    pad.page.get_by_test_id("clear").click()
+    assert pad.answer.text_content() == ""
+    assert "Draw a digit" in pad.result.inner_text()
+    assert pad.page.get_by_test_id("undo").is_disabled()
+    # the canvas is blank again and still takes strokes
+    pad.write("4")
+    assert pad.final_answer() == "4"
+
+
+def test_an_example_is_drawn_on_the_pad_then_read(pad):
+    pad.page.get_by_test_id("example-2026").click()
+    assert pad.final_answer() == "2026"
+    assert pad.result.locator(".card").count() == 4
+    assert not pad.page.get_by_test_id("pad").evaluate("e => e.classList.contains('empty')")
+    pad.screenshot("example-2026.png")
 
 
 def test_dark_theme_draws_and_reads(browser, app_server):
-    page, pad = open_app(browser, app_server.url, theme="dark")
-    assert page.evaluate("() => document.body.classList.contains('dark')")
-    pad.digit(3, left=260, top=50, height=220)
-    assert shown_number(page, "3") == "3"
-    screenshot(page, "dark-3.png")
-    page.close()
+    pad = Pad(browser, app_server.url, theme="dark")
+    assert pad.page.evaluate("() => document.body.classList.contains('dark')")
+    pad.write("3")
+    assert pad.final_answer() == "3"
+    pad.screenshot("dark-3.png")
+    pad.close()
+
+
+def test_a_phone_draws_with_a_finger_and_sees_the_answer_beside_the_pad(browser, app_server):
+    pad = Pad(browser, app_server.url, **PHONE)
+    box = pad.canvas.bounding_box()
+    assert box["width"] >= 0.8 * 390  # the pad fills the screen's width
+    pad.write("4", touch=True)
+    assert pad.final_answer() == "4"
+    answer = pad.answer.bounding_box()
+    assert answer["y"] + answer["height"] <= 844 and answer["y"] >= 0  # in view, with the pad
+    assert pad.page.evaluate("() => window.scrollY") == 0  # drawing never scrolled the page
+    pad.screenshot("phone-4.png")
+    pad.close()
+
+
+def test_nothing_drawn_stays_in_the_browser(pad, app_server):
+    pad.write("1")
+    assert pad.final_answer() == "1"
+    databases = pad.page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+    stored = pad.page.evaluate(
+        "() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})"
+    )
+    assert not [name for name in databases if "run" in name.lower() or "history" in name.lower()]
+    assert "data:image" not in stored
+    response = pad.page.goto(app_server.url + "gradio_api/runs")
+    assert response.status == 404  # no run history page, so no "Load run" of anybody's drawing
+
+
+def test_a_kiosk_pad_clears_itself_when_nobody_draws(browser, tmp_path):
+    with AppServer(tmp_path / "kiosk.log", env={"DIGIT_KIOSK_IDLE": "2"}) as server:
+        pad = Pad(browser, server.url)
+        assert "small neural network" not in pad.page.content()  # a short header
+        assert pad.page.get_by_test_id("clear").bounding_box()["height"] >= 48  # large touch targets
+        pad.write("7")
+        assert pad.final_answer() == "7"
+        pad.page.wait_for_function("() => document.querySelector('[data-testid=answer]').textContent === ''")
+        assert pad.page.get_by_test_id("pad").evaluate("e => e.classList.contains('empty')")
+        assert "Draw a digit" in pad.result.inner_text()
+        pad.screenshot("kiosk-cleared.png")
+        pad.close()

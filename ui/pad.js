@@ -194,6 +194,7 @@ async function send(isFinal) {
     const stillDrawing = active !== null || replay !== null;
     element.dispatchEvent(
       new CustomEvent("pad:answer", {
+        bubbles: true,
         detail: {
           final: isFinal && !dirty && !stillDrawing,
           number: reply.number,

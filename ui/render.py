@@ -58,7 +58,7 @@ def _digit_card(d: DigitReading, index: int) -> str:
         f'<div class="seen"><img class="preview" alt="the 28x28 image the model saw" '
         f'src="data:image/png;base64,{png_base64(d.image)}">'
         f'<span class="digit">{d.digit}</span>'
-        f'<span class="confidence">{100 * d.confidence:.0f}%</span></div>'
+        f'<span class="confidence">{100 * d.confidence:.1f}%</span></div>'
         f'<div class="bars">{"".join(rows)}</div></div>'
     )
 

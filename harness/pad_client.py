@@ -1,0 +1,90 @@
+"""Talk to the running app the way its pad does: one POST per reading, the drawing inside it.
+
+    pad = PadClient("http://127.0.0.1:7860/")           # finds the pad's component id once
+    reply = pad.read(png_data_url(image))                # {"html", "number", "sure", "reading", "busy"}
+    reply = pad.send({"anything": "at all"})             # raw payloads, for the bad-input tests
+
+    async with AsyncPadClient(url) as pad: await pad.read(data_url)   # for the crowd benchmark
+
+The protocol (Gradio's server functions, see gradio/routes.py): POST /gradio_api/component_server
+with {"session_hash", "component_id", "fn_name": "read_pad", "data": {"image": data URL}}; the
+reply is the function's JSON. No queue, no event stream, no upload.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+
+import httpx
+from PIL import Image
+
+from ui.pad import PAD_FUNCTION
+
+
+def png_data_url(image: Image.Image) -> str:
+    """An image as the pad sends it: a PNG data URL (the browser's canvas.toDataURL)."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pad_component_id(config: dict) -> int:
+    """The id of the component that serves the pad's function, from the app's /config."""
+    for component in config["components"]:
+        if PAD_FUNCTION in (component.get("props", {}).get("server_fns") or []):
+            return component["id"]
+    raise LookupError(f"no component serves {PAD_FUNCTION!r}: is this the draw-a-digit app?")
+
+
+def _body(component_id: int, session: str, payload: object) -> dict:
+    return {"session_hash": session, "component_id": component_id, "fn_name": PAD_FUNCTION, "data": payload}
+
+
+class PadClient:
+    """A visitor's pad, synchronous (tests)."""
+
+    def __init__(self, url: str, timeout: float = 30) -> None:
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(timeout=timeout)
+        self.component_id = pad_component_id(self.http.get(f"{self.url}/config").json())
+        self.session = secrets.token_hex(8)
+
+    def send(self, payload: object) -> httpx.Response:
+        """POST any payload as the pad's data; the raw response."""
+        body = _body(self.component_id, self.session, payload)
+        return self.http.post(f"{self.url}/gradio_api/component_server", json=body)
+
+    def read(self, image: str | Image.Image) -> dict:
+        """Read a drawing (a data URL or a PIL image); the pad's reply."""
+        data_url = image if isinstance(image, str) else png_data_url(image)
+        response = self.send({"image": data_url})
+        response.raise_for_status()
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncPadClient:
+    """Many visitors' pads on one event loop (the crowd benchmark): one shared connection pool."""
+
+    def __init__(self, url: str, timeout: float = 60, connections: int = 128) -> None:
+        self.url = url.rstrip("/")
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self.http = httpx.AsyncClient(timeout=timeout, limits=limits)
+        self.component_id: int | None = None
+
+    async def __aenter__(self) -> AsyncPadClient:
+        self.component_id = pad_component_id((await self.http.get(f"{self.url}/config")).json())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.http.aclose()
+
+    async def read(self, data_url: str, session: str) -> dict:
+        body = _body(self.component_id, session, {"image": data_url})
+        response = await self.http.post(f"{self.url}/gradio_api/component_server", json=body)
+        response.raise_for_status()
+        return response.json()
