@@ -1,218 +1,266 @@
-"""A crowd at the booth: the real app server on loopback, N visitors drawing at once.
+"""A crowd at the booth: the real app server on loopback, N visitors drawing on the pad at once.
 
-    python -m bench.crowd                                  # 1, 8, 32, 64 users, 20 s each + soak
-    python -m bench.crowd --users 32 --seconds 60 --soak 120
-    python -m bench.crowd --sweep                          # try queue/concurrency/batch settings
+    python -m bench.crowd                                  # 1, 8, 32, 64 visitors, 20 s each, 2 min soak
+    python -m bench.crowd --users 32 --seconds 60 --soak 0
 
-Each simulated visitor is a gradio_client session that sends what the sketchpad sends after a
-stroke (the canvas background and the composite as PNG files) to the pad's endpoint, waits for
-the answer, and sends the next drawing at once, for a bounded time. Measured: completed
-predictions per second, latency (median, p99), errors (exceptions, "busy" refusals, or a wrong
-or missing answer), and the server's memory (RSS) before, during and after. The load generator
-runs on the same 2 cores as the server, so it takes a share of the CPU the server could use.
+Each visitor draws the way a person does and the pad reacts the way ui/pad.js does: a digit
+takes STROKE_S seconds of pointer moves (one every 16 ms); the pad sends the drawing so far at
+most every LIVE_MS while the pen moves, with at most one request in flight, and a newer frame
+replaces one still waiting (counted as "superseded"); on pen-up the finished drawing is always
+sent, and the time from pen-up to its answer is the latency reported. Then a pause, and the
+next digit. All visitors run on one asyncio loop with httpx, speaking the pad's protocol (one
+POST per reading, harness/pad_client.py), so the load generator stays light: it shares the
+same 2 cores as the server. A gradio_client run against the upload endpoint (/read_image) is
+kept beside it, for what a program sees.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
+import secrets
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx._transports.default as httpx_transport
 import numpy as np
 import psutil
 from gradio_client import Client, handle_file
-from PIL import Image
 
 from bench.common import markdown_table, summary, write
+from harness.pad_client import AsyncPadClient, png_data_url
 from harness.server import AppServer
-from harness.sketches import Placement, draw_digit
+from harness.sketches import Placement, brush_coverage, paint, placed_strokes
+from ui.pad import BRUSH, CANVAS, EXPORT, LIVE_MS
 
-CANVAS = (640, 320)  # the app's pad
+TICK_S = 0.016  # pointer moves while drawing (60 Hz)
+STROKE_S = 0.9  # drawing one digit
+PAUSE_S = (0.3, 0.8)  # between digits
+FRAMES = 12  # partial drawings per digit (the drawing as it grows)
+SCALE = EXPORT[0] / CANVAS[0]
 
 # gradio_client uploads each file with a fresh httpx client, which builds a fresh TLS context
-# (about 40 ms of CPU, even for http://). On a 2-core machine that alone capped this benchmark
-# at 6-9 predictions/s, measuring the load generator instead of the server (py-spy showed the
-# client at 137% CPU, the server at 21%). A browser pays no such cost, so the load generator
-# reuses one context; everything else is gradio_client as it ships.
+# (about 40 ms of CPU, even for http://); a browser pays no such cost, so this run reuses one.
 httpx_transport.create_ssl_context = functools.lru_cache(maxsize=4)(httpx_transport.create_ssl_context)
 
 
-def drawings(folder: Path, n: int = 20) -> list[tuple[str, str]]:
-    """(composite path, expected digit) pairs: varied digits, sizes and places, as PNGs."""
-    rng = np.random.default_rng(0)
+def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
+    """(digit, data URLs of the drawing as it grows, FRAMES of them): two of each digit, as the
+    pad exports them (black on white RGBA PNG, strokes re-drawn at the export size)."""
+    rng = np.random.default_rng(seed)
     out = []
-    for i in range(n):
+    for i in range(20):
         digit = i % 10
         place = Placement(
-            CANVAS,
-            (float(rng.uniform(200, 440)), 160.0),
-            float(rng.uniform(150, 260)),
-            float(rng.uniform(-8, 8)),
-            12.0,
+            CANVAS, (float(rng.uniform(220, 420)), 160.0), float(rng.uniform(170, 250)), 0.0, float(BRUSH)
         )
-        path = folder / f"drawing-{i}.png"
-        draw_digit(digit, place, "gray").save(path)
-        out.append((str(path), str(digit)))
+        points = np.concatenate(placed_strokes(digit, place))  # pen path, in canvas pixels
+        frames = [
+            png_data_url(
+                paint(brush_coverage(points[: max(2, len(points) * k // FRAMES)], CANVAS, BRUSH), "white")
+            )
+            for k in range(1, FRAMES + 1)
+        ]
+        out.append((str(digit), frames))
     return out
 
 
-class Visitor(threading.Thread):
-    """One browser session drawing, waiting for the answer, drawing again, until `stop_at`."""
+@dataclass
+class Tally:
+    """What all visitors saw."""
 
-    def __init__(self, url: str, items: list, background: str, stop_at: float, seed: int) -> None:
-        super().__init__(daemon=True)
-        self.url, self.items, self.background, self.stop_at = url, items, background, stop_at
-        self.rng = np.random.default_rng(seed)
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
+    readings: int = 0  # answers received, live and final
+    latencies: list[float] = field(default_factory=list)  # pen-up -> final answer, seconds
+    superseded: int = 0  # frames replaced by a newer one while waiting behind a request
+    busy: int = 0  # "busy, try again" replies
+    wrong: int = 0  # final answers that are not the digit drawn
+    errors: list[str] = field(default_factory=list)  # exceptions: refused connections, HTTP errors
 
-    def run(self) -> None:
+
+async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int, tally: Tally) -> None:
+    rng = np.random.default_rng(seed)
+    session = secrets.token_hex(8)
+    loop = asyncio.get_running_loop()
+
+    async def read(data_url: str) -> dict | None:
         try:
-            client = Client(self.url, verbose=False)
-        except Exception as e:  # could not even connect
-            self.errors.append(f"connect: {type(e).__name__}: {e}")
-            return
-        while time.monotonic() < self.stop_at:
-            path, expected = self.items[int(self.rng.integers(len(self.items)))]
-            value = {
-                "background": handle_file(self.background),
-                "layers": [],
-                "composite": handle_file(path),
-                "id": None,
-            }
+            reply = await pad.read(data_url, session)
+        except Exception as e:
+            tally.errors.append(f"{type(e).__name__}: {e}"[:200])
+            return None
+        tally.readings += 1
+        tally.busy += bool(reply.get("busy"))
+        return reply
+
+    await asyncio.sleep(float(rng.uniform(0, 1)))  # visitors do not all start at once
+    while loop.time() < stop_at:
+        expected, frames = drawings[int(rng.integers(len(drawings)))]
+        in_flight: asyncio.Task | None = None
+        waiting = False  # a newer frame is waiting for the request in flight
+        last_sent = -1e9
+        ticks = int(STROKE_S / TICK_S)
+        for i in range(ticks):
+            frame = frames[min(FRAMES - 1, (i + 1) * FRAMES // ticks)]
+            busy_line = in_flight is not None and not in_flight.done()
+            if busy_line:
+                tally.superseded += waiting  # the waiting frame is replaced by this one
+                waiting = True
+            elif loop.time() - last_sent >= LIVE_MS / 1000:
+                in_flight, waiting, last_sent = asyncio.create_task(read(frame)), False, loop.time()
+            else:
+                waiting = True  # throttled: the pad sends it when LIVE_MS has passed
+            await asyncio.sleep(TICK_S)
+        pen_up = loop.time()
+        if in_flight is not None:
+            await in_flight  # one request at a time: the final frame goes when this answer is back
+        reply = await read(frames[-1])
+        while reply is not None and reply.get("busy") and loop.time() < stop_at + 30:
+            await asyncio.sleep(0.6)  # as the pad does: show "busy", try the newest drawing again
+            reply = await read(frames[-1])
+        if reply is not None and not reply.get("busy"):
+            tally.latencies.append(loop.time() - pen_up)
+            tally.wrong += reply["number"] != expected
+        await asyncio.sleep(float(rng.uniform(*PAUSE_S)))
+
+
+async def crowd(url: str, users: int, seconds: float, drawings: list) -> Tally:
+    tally = Tally()
+    async with AsyncPadClient(url, connections=max(8, users)) as pad:
+        stop_at = asyncio.get_running_loop().time() + seconds
+        await asyncio.gather(*(visitor(pad, drawings, stop_at, seed, tally) for seed in range(users)))
+    return tally
+
+
+def run_level(server: AppServer, users: int, seconds: float, drawings: list, sample_every: float = 0) -> dict:
+    process = psutil.Process(server.process.pid)
+    rss = [process.memory_info().rss / 2**20]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(sample_every):
+            rss.append(process.memory_info().rss / 2**20)
+
+    sampler = threading.Thread(target=sample, daemon=True) if sample_every else None
+    if sampler:
+        sampler.start()
+    tic = time.monotonic()
+    tally = asyncio.run(crowd(server.url, users, seconds, drawings))
+    elapsed = time.monotonic() - tic
+    done.set()
+    rss.append(process.memory_info().rss / 2**20)
+    row = {
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "readings": tally.readings,
+        "per_second": tally.readings / elapsed,
+        "final_answers": len(tally.latencies),
+        **({"latency": summary(tally.latencies)} if tally.latencies else {}),
+        "p95_ms": float(np.percentile(np.asarray(tally.latencies) * 1e3, 95)) if tally.latencies else None,
+        "superseded": tally.superseded,
+        "busy": tally.busy,
+        "wrong": tally.wrong,
+        "errors": len(tally.errors),
+        "error_samples": sorted(set(tally.errors))[:5],
+        "rss_mb": [round(r, 1) for r in rss],
+        "alive": server.alive(),
+    }
+    lat = row.get("latency", {})
+    print(
+        f"{users:>3} visitors {elapsed:5.1f}s: {row['per_second']:6.1f} readings/s, pen-up->answer "
+        f"p50 {lat.get('median_ms', float('nan')):.0f} p99 {lat.get('p99_ms', float('nan')):.0f} ms, "
+        f"busy {tally.busy}, superseded {tally.superseded}, wrong {tally.wrong}, errors {len(tally.errors)}, "
+        f"RSS {rss[0]:.0f}->{rss[-1]:.0f} MB",
+        flush=True,
+    )
+    return row
+
+
+def program_run(server: AppServer, users: int, seconds: float, folder: Path) -> dict:
+    """gradio_client sessions reading an image file through /read_image, back to back."""
+    path = folder / "seven.png"
+    pen_path = np.concatenate(placed_strokes(7, Placement(CANVAS, (320, 160), 220)))
+    paint(brush_coverage(pen_path, CANVAS, BRUSH), "white").save(path)
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop_at = time.monotonic() + seconds
+
+    def user() -> None:
+        client = Client(server.url, verbose=False)
+        while time.monotonic() < stop_at:
             tic = time.monotonic()
             try:
-                _, reading = client.predict(value, api_name="/read_sketch")
+                number = client.predict(handle_file(str(path)), api_name="/read_image")[1]["number"]
+                latencies.append(time.monotonic() - tic)
+                if number != "7":
+                    errors.append(f"read {number!r}")
             except Exception as e:
-                self.errors.append(f"{type(e).__name__}: {str(e)[:120]}")
-                continue
-            self.latencies.append(time.monotonic() - tic)
-            if reading.get("number") != expected:
-                self.errors.append(f"read {reading.get('number')!r}, drew {expected}")
+                errors.append(str(e)[:200])
 
-
-def crowd(
-    url: str, users: int, seconds: float, items: list, background: str, pid: int, sample_every: float = 5.0
-) -> dict:
-    server = psutil.Process(pid)
-    rss_before = server.memory_info().rss
-    stop_at = time.monotonic() + seconds
-    visitors = [Visitor(url, items, background, stop_at, seed) for seed in range(users)]
+    threads = [threading.Thread(target=user) for _ in range(users)]
     tic = time.monotonic()
-    for v in visitors:
-        v.start()
-    rss_samples = []
-    while any(v.is_alive() for v in visitors):
-        time.sleep(min(sample_every, max(0.1, stop_at - time.monotonic())))
-        rss_samples.append(server.memory_info().rss)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
     elapsed = time.monotonic() - tic
-    latencies = [t for v in visitors for t in v.latencies]
-    errors = [e for v in visitors for e in v.errors]
-    return {
-        "users": users,
-        "seconds": elapsed,
-        "predictions": len(latencies),
-        "per_second": len(latencies) / elapsed,
-        "latency": summary(latencies) if latencies else None,
-        "errors": len(errors),
-        "error_examples": sorted(set(errors))[:5],
-        "rss_mb_before": rss_before / 2**20,
-        "rss_mb_after": server.memory_info().rss / 2**20,
-        "rss_mb_samples": [r / 2**20 for r in rss_samples],
-    }
+    row = {"users": users, "seconds": round(elapsed, 1), "readings": len(latencies)}
+    row |= {"per_second": len(latencies) / elapsed, "latency": summary(latencies), "errors": len(errors)}
+    print(f"gradio_client x{users}: {row['per_second']:.1f}/s, p50 {row['latency']['median_ms']:.0f} ms")
+    return row
 
 
-def run_levels(
-    levels: list[int], seconds: float, soak: float, env: dict | None, tmp: Path, ceiling: bool = False
-) -> dict:
-    items = drawings(tmp)
-    if ceiling:  # a 1x1 blank canvas: the full HTTP round trip, next to no reading work
-        Image.new("L", (1, 1), 255).save(tmp / "blank.png")
-        items = [(str(tmp / "blank.png"), "")]
-    background = str(tmp / "background.png")
-    Image.new("L", CANVAS, 255).save(background)
-    with AppServer(tmp / "app.log", env=env) as server:
-        crowd(server.url, 2, 3, items, background, server.process.pid)  # warm-up
-        results = [crowd(server.url, n, seconds, items, background, server.process.pid) for n in levels]
-        soaked = crowd(server.url, 32, soak, items, background, server.process.pid) if soak else None
-        alive = server.alive()
-    return {"levels": results, "soak": soaked, "server_alive_after": alive, "env": env or {}}
+def table(rows: list[dict]) -> str:
+    header = ["visitors", "s", "readings", "per second", "pen-up→answer p50 ms", "p95 ms", "p99 ms"]
+    header += ["superseded frames", "busy", "wrong", "errors", "server RSS MB"]
+    body = []
+    for r in rows:
+        lat = r.get("latency", {})
+        label = f"{r['users']} (soak)" if r.get("soak") else str(r["users"])
+        body.append(
+            [label, f"{r['seconds']:.0f}", r["readings"], f"{r['per_second']:.1f}",
+             f"{lat.get('median_ms', float('nan')):.0f}", f"{r['p95_ms'] or float('nan'):.0f}",
+             f"{lat.get('p99_ms', float('nan')):.0f}", r["superseded"], r["busy"], r["wrong"], r["errors"],
+             f"{r['rss_mb'][0]:.0f} → {r['rss_mb'][-1]:.0f}"]
+        )  # fmt: skip
+    return markdown_table(header, body)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, nargs="+", default=[1, 8, 32, 64])
-    p.add_argument("--seconds", type=float, default=20, help="per crowd size")
-    p.add_argument("--soak", type=float, default=120, help="a final run with 32 users, for memory")
-    p.add_argument("--sweep", action="store_true", help="compare queue/concurrency/batch settings")
-    p.add_argument(
-        "--ceiling",
-        action="store_true",
-        help="send 1x1 blank canvases: what Gradio and the load generator cost on their own",
-    )
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--soak", type=float, default=120, help="then this long at the largest crowd (0: none)")
+    p.add_argument("--program-users", type=int, default=8, help="gradio_client sessions on /read_image")
     args = p.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.sweep:
-            settings = [
-                {"DIGIT_CONCURRENCY": c, "DIGIT_BATCH": b} for c in ("1", "2", "4", "8") for b in ("1", "8")
-            ]
-            rows, sweep = [], []
-            for env in settings:
-                r = run_levels([32], args.seconds, 0, env, Path(tmp))["levels"][0]
-                sweep.append({"env": env, **r})
-                rows.append(
-                    [
-                        env["DIGIT_CONCURRENCY"],
-                        env["DIGIT_BATCH"],
-                        f"{r['per_second']:.1f}",
-                        f"{r['latency']['median_ms']:.0f}",
-                        f"{r['latency']['p99_ms']:.0f}",
-                        r["errors"],
-                    ]
-                )
-            table = markdown_table(
-                ["concurrency", "batch", "predictions/s", "median ms", "p99 ms", "errors"], rows
-            )
-            write(
-                "crowd_sweep",
-                {"sweep": sweep, "seconds": args.seconds},
-                "32 users:\n\n" + table,
-                f"python -m bench.crowd --sweep --seconds {args.seconds:g}",
-            )
-            return
-        data = run_levels(args.users, args.seconds, args.soak, None, Path(tmp), args.ceiling)
-
-    rows = []
-    for r in data["levels"] + ([data["soak"]] if data["soak"] else []):
-        name = f"{r['users']}" + (" (soak)" if r is data["soak"] else "")
-        rows.append(
-            [
-                name,
-                f"{r['seconds']:.0f}",
-                r["predictions"],
-                f"{r['per_second']:.1f}",
-                f"{r['latency']['median_ms']:.0f}",
-                f"{r['latency']['p99_ms']:.0f}",
-                r["errors"],
-                f"{r['rss_mb_before']:.0f} → {r['rss_mb_after']:.0f}",
-            ]
+    drawings = growing_drawings()
+    with tempfile.TemporaryDirectory() as tmp, AppServer(Path(tmp) / "app.log") as server:
+        run_level(server, 4, 5, drawings)  # warm-up: thread pools, caches, allocator
+        rows = [run_level(server, users, args.seconds, drawings) for users in args.users]
+        if args.soak:
+            soak = run_level(server, max(args.users), args.soak, drawings, sample_every=10)
+            rows.append({**soak, "soak": True})
+        program = (
+            program_run(server, args.program_users, args.seconds, Path(tmp)) if args.program_users else None
         )
-    table = markdown_table(
-        ["users", "s", "predictions", "per second", "median ms", "p99 ms", "errors", "server RSS MB"], rows
+        log_tracebacks = server.log().count("Traceback")
+    text = table(rows)
+    if program:
+        lat = program["latency"]
+        text += (
+            f"\n\nA program on the upload endpoint (`/read_image`, gradio_client, {program['users']} "
+            f"sessions back to back): {program['per_second']:.1f} readings/s, "
+            f"median {lat['median_ms']:.0f} ms, "
+            f"p99 {lat['p99_ms']:.0f} ms, {program['errors']} errors."
+        )
+    text += f"\n\nTracebacks in the server log: {log_tracebacks}."
+    command = "python -m bench.crowd " + " ".join(
+        [f"--users {' '.join(map(str, args.users))}", f"--seconds {args.seconds:g}", f"--soak {args.soak:g}"]
     )
-    command = (
-        f"python -m bench.crowd --users {' '.join(map(str, args.users))} --seconds {args.seconds:g} "
-        f"--soak {args.soak:g}" + (" --ceiling" if args.ceiling else "")
-    )
-    if args.ceiling:
-        write("crowd_ceiling", data, "1x1 blank canvases (next to no reading work):\n\n" + table, command)
-    else:
-        write("crowd", data, table, command)
+    write("crowd", {"levels": rows, "program": program, "tracebacks": log_tracebacks}, text, command)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Talk to the running app the way its pad does: one POST per reading, the drawing inside it.
 
     pad = PadClient("http://127.0.0.1:7860/")           # finds the pad's component id once
-    reply = pad.read(png_data_url(image))                # {"html", "number", "sure", "reading", "busy"}
+    reply = pad.read(image)                              # {"html", "number", "sure", "reading", "busy"}
+    url = as_the_pad_sends(image)                        # a drawing shrunk and encoded as the pad does
     reply = pad.send({"anything": "at all"})             # raw payloads, for the bad-input tests
 
     async with AsyncPadClient(url) as pad: await pad.read(data_url)   # for the crowd benchmark
@@ -20,14 +21,23 @@ import secrets
 import httpx
 from PIL import Image
 
+from model.drawing.ink import working_factor
 from ui.pad import PAD_FUNCTION
 
 
 def png_data_url(image: Image.Image) -> str:
-    """An image as the pad sends it: a PNG data URL (the browser's canvas.toDataURL)."""
+    """An image as a PNG data URL, as the browser's canvas.toDataURL gives it."""
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def as_the_pad_sends(image: Image.Image) -> str:
+    """What the pad would send for this drawing: RGBA, at the size the reading shrinks it to
+    anyway (the pad re-draws its strokes at that size; here the pixels are area-averaged)."""
+    factor = working_factor(*image.size)
+    rgba = image.convert("RGBA")
+    return png_data_url(rgba.reduce(factor) if factor > 1 else rgba)
 
 
 def pad_component_id(config: dict) -> int:

@@ -170,9 +170,14 @@ def number_layout(
 
 def coverage(points: np.ndarray, place: Placement) -> np.ndarray:
     """(H, W) float in [0, 1]: how much of each canvas pixel the brush covered."""
-    w, h = place.canvas
-    p = placed(points, place)
-    r = place.brush / 2
+    return brush_coverage(placed(points, place), place.canvas, place.brush)
+
+
+def brush_coverage(p: np.ndarray, canvas: tuple[int, int], brush: float) -> np.ndarray:
+    """(H, W) coverage of a round brush of diameter `brush` through points already in canvas
+    pixels (x, y)."""
+    w, h = canvas
+    r = brush / 2
     # work in the digit's box only: the distance transform is the costly part
     x0, y0 = np.floor(p.min(0) - r - 2).astype(int)
     x1, y1 = np.ceil(p.max(0) + r + 2).astype(int)

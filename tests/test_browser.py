@@ -10,44 +10,17 @@ REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import shutil
-import time
 from pathlib import Path
 
 import pytest
 
+from harness.browser import CHROMIUM, PHONE, Pad, chromium
 from harness.server import AppServer
-from harness.sketches import Placement, number_layout, placed_strokes
+from harness.sketches import Placement, placed_strokes
 from ui.pad import CANVAS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parent / "out"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-# Every answer the pad shows, as the page reports it (ui/pad.js dispatches "pad:answer"), and
-# when the visitor last lifted the pen or finger (or clicked a button).
-RECORD_ANSWERS = """
-window.__answers = [];
-window.__lastUp = 0;
-document.addEventListener("pad:answer", (e) => window.__answers.push({ ...e.detail, t: performance.now() }));
-document.addEventListener("pointerup", () => { window.__lastUp = performance.now(); }, true);
-"""
-# the first final answer that came after the visitor's last pen-up or click
-FINAL = "() => window.__answers.find(a => a.final && a.t > window.__lastUp)"
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "has_touch": True,
-    "is_mobile": True,
-}
 
 
 @pytest.fixture(scope="module")
@@ -56,78 +29,8 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
         pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-class Pad:
-    """The app's pad in a page: draws strokes in canvas coordinates, reads what it answers."""
-
-    def __init__(self, browser, url: str, theme: str = "light", **context) -> None:
-        options = {"viewport": {"width": 1280, "height": 900}, **context}
-        self.context = browser.new_context(color_scheme=theme, **options)
-        self.context.add_init_script(RECORD_ANSWERS)
-        self.page = self.context.new_page()
-        self.page.goto(url + ("?__theme=dark" if theme == "dark" else ""))
-        self.page.wait_for_selector('[data-testid="pad"][data-ready="true"]', timeout=60_000)
-        self.canvas = self.page.get_by_test_id("canvas")
-        self.answer = self.page.get_by_test_id("answer")
-        self.result = self.page.get_by_test_id("result")
-
-    def at(self, point) -> tuple[float, float]:
-        """Screen position of a point in the pad's 640x320 drawing."""
-        box = self.canvas.bounding_box()
-        return box["x"] + point[0] * box["width"] / CANVAS[0], box["y"] + point[1] * box["height"] / CANVAS[1]
-
-    def stroke(self, points, pause: float = 0.0) -> None:
-        """One mouse stroke through `points`, `pause` seconds between points."""
-        mouse = self.page.mouse
-        mouse.move(*self.at(points[0]))
-        mouse.down()
-        for point in points[1:]:
-            mouse.move(*self.at(point), steps=2)
-            if pause:
-                time.sleep(pause)
-        mouse.up()
-
-    def touch_stroke(self, points) -> None:
-        """One finger stroke, as real touch input (Chromium makes pointer events of type touch)."""
-        cdp = self.context.new_cdp_session(self.page)
-        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
-        for kind, point in zip(kinds, points):
-            x, y = self.at(point)
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        cdp.detach()
-
-    def write(self, number: str, height: float = 200, touch: bool = False) -> None:
-        """Write a number (one digit or several) stroke by stroke, centred on the pad."""
-        for digit, place in number_layout(number, CANVAS, height, brush=12):
-            for stroke in placed_strokes(digit, place):
-                points = stroke[::6].tolist() + [stroke[-1].tolist()]  # a pointer event every few px
-                (self.touch_stroke if touch else self.stroke)(points)
-
-    def answers(self) -> list[dict]:
-        return self.page.evaluate("window.__answers")
-
-    def final_answer(self, timeout: float = 30) -> str:
-        """The number the pad settles on for the finished drawing (waits for it)."""
-        self.page.wait_for_function(FINAL, timeout=timeout * 1000)
-        time.sleep(0.2)  # nothing may come after it to change what is shown
-        final = self.page.evaluate(FINAL)
-        assert self.answer.text_content() == final["number"]  # what the visitor sees
-        return final["number"]
-
-    def screenshot(self, name: str) -> None:
-        OUT.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(OUT / name), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -147,19 +50,16 @@ def test_a_digit_drawn_with_the_mouse_is_read_with_its_probabilities_and_preview
     assert cards.first.locator(".bar-row.top .bar-label").inner_text() == "7"
     preview = pad.result.locator("img.preview")
     assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [28, 28]
-    pad.screenshot("drawn-7.png")
+    pad.screenshot(OUT / "drawn-7.png")
 
 
 def test_answers_appear_while_the_pen_is_still_moving(pad):
-    # a one-second stroke: a 0 drawn slowly, 40 points 25 ms apart
+    # a 0 drawn as one stroke lasting about a second
     (stroke,) = placed_strokes(0, Placement(CANVAS, (320, 160), 220, 0, 12))
-    points = stroke[:: max(1, len(stroke) // 40)].tolist()
-    tic = time.monotonic()
-    pad.stroke(points, pause=0.025)
-    seconds = time.monotonic() - tic
-    during = [a for a in pad.answers() if a["ms"] is None]  # no pen-up yet when they were sent
-    assert seconds >= 0.9
-    assert len(during) >= 3, f"{len(during)} answers during a {seconds:.1f} s stroke"
+    pad.stroke(stroke[:: len(stroke) // 16].tolist(), seconds=1.0)
+    stroke = pad.stroke_timing()  # as the page saw it
+    assert 900 <= stroke["ms"] <= 2000, stroke
+    assert stroke["answers"] >= 3, f"{stroke['answers']} answers during a {stroke['ms']:.0f} ms stroke"
     assert pad.final_answer() == "0"
 
 
@@ -185,7 +85,7 @@ def test_an_example_is_drawn_on_the_pad_then_read(pad):
     assert pad.final_answer() == "2026"
     assert pad.result.locator(".card").count() == 4
     assert not pad.page.get_by_test_id("pad").evaluate("e => e.classList.contains('empty')")
-    pad.screenshot("example-2026.png")
+    pad.screenshot(OUT / "example-2026.png")
 
 
 def test_dark_theme_draws_and_reads(browser, app_server):
@@ -193,7 +93,7 @@ def test_dark_theme_draws_and_reads(browser, app_server):
     assert pad.page.evaluate("() => document.body.classList.contains('dark')")
     pad.write("3")
     assert pad.final_answer() == "3"
-    pad.screenshot("dark-3.png")
+    pad.screenshot(OUT / "dark-3.png")
     pad.close()
 
 
@@ -206,7 +106,7 @@ def test_a_phone_draws_with_a_finger_and_sees_the_answer_beside_the_pad(browser,
     answer = pad.answer.bounding_box()
     assert answer["y"] + answer["height"] <= 844 and answer["y"] >= 0  # in view, with the pad
     assert pad.page.evaluate("() => window.scrollY") == 0  # drawing never scrolled the page
-    pad.screenshot("phone-4.png")
+    pad.screenshot(OUT / "phone-4.png")
     pad.close()
 
 
@@ -233,5 +133,5 @@ def test_a_kiosk_pad_clears_itself_when_nobody_draws(browser, tmp_path):
         pad.page.wait_for_function("() => document.querySelector('[data-testid=answer]').textContent === ''")
         assert pad.page.get_by_test_id("pad").evaluate("e => e.classList.contains('empty')")
         assert "Draw a digit" in pad.result.inner_text()
-        pad.screenshot("kiosk-cleared.png")
+        pad.screenshot(OUT / "kiosk-cleared.png")
         pad.close()

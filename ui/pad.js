@@ -16,6 +16,8 @@ const clearButton = root.querySelector('[data-testid="clear"]');
 const emptyHtml = root.querySelector("template.pad-empty").innerHTML;
 const W = Number(root.dataset.width);
 const H = Number(root.dataset.height);
+const EW = Number(root.dataset.exportWidth); // what is sent: the reading's working size
+const EH = Number(root.dataset.exportHeight);
 const BRUSH = Number(root.dataset.brush);
 const LIVE_MS = Number(root.dataset.liveMs);
 const KIOSK_IDLE_MS = Number(root.dataset.kioskIdle) * 1000;
@@ -37,8 +39,8 @@ let replay = null; // an example being drawn
 // ---- drawing on screen -------------------------------------------------------------------
 const ctx = canvas.getContext("2d");
 const exportCanvas = document.createElement("canvas");
-exportCanvas.width = W;
-exportCanvas.height = H;
+exportCanvas.width = EW;
+exportCanvas.height = EH;
 const exportCtx = exportCanvas.getContext("2d");
 
 function ink() {
@@ -94,11 +96,11 @@ function drawSegment(a, b) {
   ctx.stroke();
 }
 
-// What the server reads: black marker on white, always 640x320, whatever the screen and theme.
+// What the server reads: black marker on white at a fixed size, whatever the screen and theme.
 function exportPng() {
   exportCtx.fillStyle = "#fff";
-  exportCtx.fillRect(0, 0, W, H);
-  paint(exportCtx, 1, "#000", strokes);
+  exportCtx.fillRect(0, 0, EW, EH);
+  paint(exportCtx, EW / W, "#000", strokes);
   return exportCanvas.toDataURL("image/png");
 }
 

@@ -45,6 +45,11 @@ def find_ink(image: Image.Image | np.ndarray) -> Image.Image:
     return _ink_from_gray(gray)
 
 
+def working_factor(width: int, height: int) -> int:
+    """The integer factor an image of this size is shrunk by before its ink is looked at."""
+    return max(1, -(-min(width, height) // WORK_SIDE), -(-max(width, height) // WORK_LONG))
+
+
 def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image.Image | None]:
     """8-bit grey and alpha (None when the image has no transparency) at working size."""
     if isinstance(image, np.ndarray):
@@ -55,7 +60,7 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
     if w < 1 or h < 1:
         raise ImageError("the image is empty (0 pixels)")
     check_size(w, h)
-    factor = max(-(-min(w, h) // WORK_SIDE), -(-max(w, h) // WORK_LONG))
+    factor = working_factor(w, h)
     if image.mode in _HIGH_DEPTH:
         image = _array_to_image(np.asarray(image))
     if image.mode == "L":

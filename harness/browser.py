@@ -1,0 +1,159 @@
+"""The app's pad in a real browser (Playwright + Debian's Chromium), for tests and benchmarks.
+
+    with chromium() as browser:
+        pad = Pad(browser, url)                  # a fresh page; waits until the pad is ready
+        pad.write("2026")                        # hand-made strokes, with the mouse (or touch=True)
+        pad.final_answer()                       # "2026": what the pad settled on, as shown
+
+The page reports every answer through the pad's own "pad:answer" event (ui/pad.js), so a caller
+waits for the answer to the finished drawing, not for the first text that happens to match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness.sketches import Placement, number_layout, placed_strokes
+from ui.pad import CANVAS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Every answer the pad shows, as the page reports it (ui/pad.js dispatches "pad:answer"), with
+# when it was on screen (the frame after it was drawn), and when the visitor last lifted the pen
+# or finger (or clicked a button).
+RECORD_ANSWERS = """
+window.__answers = [];
+window.__lastUp = 0;
+document.addEventListener("pad:answer", (e) => {
+  const answer = { ...e.detail, t: performance.now() };
+  window.__answers.push(answer);
+  const painted = () => { answer.painted = performance.now() - answer.t; };
+  requestAnimationFrame(() => requestAnimationFrame(painted));
+});
+document.addEventListener("pointerup", () => { window.__lastUp = performance.now(); }, true);
+document.addEventListener("pointerdown", () => { window.__lastDown = performance.now(); }, true);
+"""
+# the first final answer that came after the visitor's last pen-up or click
+FINAL = "() => window.__answers.find(a => a.final && a.t > window.__lastUp)"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "has_touch": True,
+    "is_mobile": True,
+}
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """A headless Debian Chromium under Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Pad:
+    """The app's pad in a page: draws strokes in canvas coordinates, reads what it answers."""
+
+    def __init__(self, browser, url: str, theme: str = "light", **context) -> None:
+        options = {"viewport": {"width": 1280, "height": 900}, **context}
+        self.context = browser.new_context(color_scheme=theme, **options)
+        self.context.add_init_script(RECORD_ANSWERS)
+        self.page = self.context.new_page()
+        self.page.goto(url + ("?__theme=dark" if theme == "dark" else ""))
+        self.page.wait_for_selector('[data-testid="pad"][data-ready="true"]', timeout=60_000)
+        self.canvas = self.page.get_by_test_id("canvas")
+        self.answer = self.page.get_by_test_id("answer")
+        self.result = self.page.get_by_test_id("result")
+
+    def at(self, point) -> tuple[float, float]:
+        """Screen position of a point in the pad's 640x320 drawing."""
+        box = self.canvas.bounding_box()
+        return box["x"] + point[0] * box["width"] / CANVAS[0], box["y"] + point[1] * box["height"] / CANVAS[1]
+
+    def stroke(self, points, pause: float = 0.0, seconds: float | None = None) -> None:
+        """One mouse stroke through `points`, `pause` seconds between points, or paced to last
+        `seconds` in all (each move is a round trip to the browser, so pauses alone run long)."""
+        mouse = self.page.mouse
+        mouse.move(*self.at(points[0]))
+        mouse.down()
+        start = time.monotonic()
+        for i, point in enumerate(points[1:], start=1):
+            mouse.move(*self.at(point), steps=2)
+            if seconds is not None:
+                time.sleep(max(0.0, start + seconds * i / (len(points) - 1) - time.monotonic()))
+            elif pause:
+                time.sleep(pause)
+        mouse.up()
+
+    def stroke_timing(self) -> dict:
+        """The last stroke as the page saw it: its length in ms and the answers that arrived
+        while the pen was down."""
+        return self.page.evaluate(
+            "() => ({ms: window.__lastUp - window.__lastDown, answers: window.__answers.filter("
+            "a => a.t > window.__lastDown && a.t < window.__lastUp).length})"
+        )
+
+    def touch_stroke(self, points) -> None:
+        """One finger stroke, as real touch input (Chromium makes pointer events of type touch)."""
+        cdp = self.context.new_cdp_session(self.page)
+        kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+        for kind, point in zip(kinds, points):
+            x, y = self.at(point)
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+
+    def write(self, number: str, height: float = 200, touch: bool = False) -> None:
+        """Write a number (one digit or several) stroke by stroke, centred on the pad."""
+        for digit, place in number_layout(number, CANVAS, height, brush=12):
+            self.draw(digit, place, touch=touch)
+
+    def draw(self, digit: int, place: Placement, touch: bool = False, pause: float = 0.0) -> None:
+        """One hand-made digit, placed as `place` says, stroke by stroke."""
+        for stroke in placed_strokes(digit, place):
+            points = stroke[::6].tolist() + [stroke[-1].tolist()]  # a pointer event every few px
+            if touch:
+                self.touch_stroke(points)
+            else:
+                self.stroke(points, pause)
+
+    def answers(self) -> list[dict]:
+        return self.page.evaluate("window.__answers")
+
+    def final(self, timeout: float = 30) -> dict:
+        """The pad's answer to the finished drawing (waits for it): its number, `ms` from pen-up to
+        the answer in the page, `painted` ms more until it was on screen, and `shown`, the text
+        of the answer on the page a moment later."""
+        self.page.wait_for_function(FINAL, timeout=timeout * 1000)
+        time.sleep(0.2)  # long enough for anything after it to change what is shown
+        return {**self.page.evaluate(FINAL), "shown": self.answer.text_content()}
+
+    def final_answer(self, timeout: float = 30) -> str:
+        """The number the pad settles on for the finished drawing, checked to be what is shown."""
+        final = self.final(timeout)
+        assert final["shown"] == final["number"], final
+        return final["number"]
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
