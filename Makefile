@@ -31,6 +31,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m bench.accuracy --data-dir $(DATA)
 	$(PY) -m bench.latency
 	$(PY) -m bench.training_speed --data-dir $(DATA)
+	$(PY) -m bench.pad_latency
 	$(PY) -m bench.crowd
 	$(PY) -m bench.reliability
 	$(PY) -m bench.multidigit --data-dir $(DATA)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from dataclasses import fields
 
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
@@ -58,29 +59,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def config_from(args: argparse.Namespace) -> TrainConfig:
-    """The command line's settings as a TrainConfig (raises ConfigError when one is out of range)."""
-    return TrainConfig(
-        data_dir=args.data_dir,
-        download=not args.no_download,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        weight_decay=args.weight_decay,
-        warmup=args.warmup,
-        label_smoothing=args.label_smoothing,
-        ema_decay=args.ema_decay,
-        augment=not args.no_augment,
-        augment_strength=args.augment_strength,
-        hidden=tuple(args.hidden),
-        seed=args.seed,
-        device=args.device,
-        threads=args.threads,
-        evals_per_epoch=args.evals_per_epoch,
-        out=args.out,
-        report_dir=args.report_dir,
-        checkpoint=args.checkpoint,
-        resume=args.resume,
-    )
+    """The command line's settings as a TrainConfig (raises ConfigError when one is out of range).
+
+    Flags are named after the config's fields; the two negative flags are turned around.
+    """
+    same = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
+    same["hidden"] = tuple(args.hidden)
+    return TrainConfig(**same, download=not args.no_download, augment=not args.no_augment)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,12 @@
     python -m bench.reliability                 # writes bench/results/reliability.{json,md}
     python -m bench.reliability --rounds 20
 
-Every input of bench/bad_inputs.py goes to both endpoints (the upload tab and the pad), plus
-the empty values and an upload over the size limit, for several rounds, against `python app.py`
-on loopback. Counted: requests, answers as expected (a digit, the hint, or a clear refusal),
-errors (anything else: a wrong answer, a traceback, a dead server), and the server's memory
-before the first round and after the last.
+Every file of harness/bad_inputs.py goes to the upload tab (gradio_client, /read_image), and
+every pad payload (each file as a data URL, then JSON of the wrong shape, not a data URL, not
+base64, megabytes of text, a pad-sized bomb, ...) to the pad's endpoint as the browser sends it,
+plus an upload over the size limit, for several rounds, against `python app.py` on loopback.
+Counted: requests, answers as expected (a digit, the hint, or a clear refusal), errors
+(anything else: a wrong answer, a traceback, a dead server), and the server's memory.
 """
 
 from __future__ import annotations
@@ -17,81 +18,70 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 from gradio_client import Client, handle_file
 
 from bench.common import markdown_table, write
-from harness.bad_inputs import catalogue
+from harness.bad_inputs import answered_as_expected, catalogue, pad_payloads
+from harness.pad_client import PadClient
 from harness.server import AppServer
-
-EMPTY_SKETCHES = [None, {"background": None, "layers": [], "composite": None, "id": None}]
-
-
-def outcome(reading: dict, html: str, expected: str) -> bool:
-    if "Traceback" in html or "Traceback" in reading.get("message", ""):
-        return False
-    if expected == "hint":
-        return reading["number"] == "" and "Draw a digit" in reading["message"]
-    if expected == "refused":
-        return reading["number"] == "" and reading["message"].startswith("Sorry, I can't read that image")
-    return reading["number"] == expected
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=10)
     args = p.parse_args()
+    payloads = pad_payloads()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         files = {}
         for name, (data, filename, expected) in catalogue().items():
             (folder / filename).write_bytes(data)
             files[name] = (str(folder / filename), expected)
-        oversize = folder / "oversize.png"
-        oversize.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (11 * 2**20))
+        oversize = b"\x89PNG\r\n\x1a\n" + b"\0" * (11 * 2**20)
 
         with AppServer(folder / "app.log") as server:
-            client = Client(server.url, verbose=False)
+            client, pad = Client(server.url, verbose=False), PadClient(server.url)
             process = psutil.Process(server.process.pid)
             rss_before = process.memory_info().rss
             requests, failures, refused_at_door, rss_rounds = 0, [], 0, []
             tic = time.monotonic()
             for _ in range(args.rounds):
                 for name, (path, expected) in files.items():
-                    for api, value in (
-                        ("/read_image", handle_file(path)),
-                        (
-                            "/read_sketch",
-                            {"background": None, "layers": [], "composite": handle_file(path), "id": None},
-                        ),
-                    ):
-                        requests += 1
-                        try:
-                            html, reading = client.predict(value, api_name=api)
-                            if not outcome(reading, html, expected):
-                                failures.append(f"{name} via {api}: {reading}")
-                        except Exception as e:
-                            failures.append(f"{name} via {api}: {type(e).__name__}: {e}")
-                for value in EMPTY_SKETCHES:
                     requests += 1
-                    html, reading = client.predict(value, api_name="/read_sketch")
-                    if not outcome(reading, html, "hint"):
-                        failures.append(f"empty sketch {value}: {reading}")
+                    try:
+                        html, reading = client.predict(handle_file(path), api_name="/read_image")
+                        if not answered_as_expected(reading, html, expected):
+                            failures.append(f"{name} via /read_image: {reading}")
+                    except Exception as e:
+                        failures.append(f"{name} via /read_image: {type(e).__name__}: {e}")
+                for name, (payload, expected) in payloads.items():
+                    requests += 1
+                    try:
+                        reply = pad.send(payload).json()
+                        if not answered_as_expected(reply["reading"], reply["html"], expected):
+                            failures.append(f"{name} via the pad: {reply['reading']}")
+                    except Exception as e:
+                        failures.append(f"{name} via the pad: {type(e).__name__}: {e}")
                 requests += 1
-                try:  # over the 10 MB limit: Gradio refuses the upload itself
-                    client.predict(handle_file(str(oversize)), api_name="/read_image")
-                    failures.append("an upload over the size limit was accepted")
-                except Exception:
+                # over the 10 MB limit: Gradio refuses the upload itself
+                response = httpx.post(
+                    f"{server.url}gradio_api/upload", files={"files": ("big.png", oversize)}, timeout=60
+                )
+                if response.status_code == 413:
                     refused_at_door += 1
+                else:
+                    failures.append(f"an upload over the size limit got HTTP {response.status_code}")
                 rss_rounds.append(process.memory_info().rss / 2**20)
             seconds = time.monotonic() - tic
             rss_after = process.memory_info().rss
             alive = server.alive()
             tracebacks = server.log().count("Traceback")
 
-    kinds = len(files) + len(EMPTY_SKETCHES) + 1
+    kinds = len(files) + len(payloads) + 1
     rows = [
-        ["kinds of bad input", kinds],
+        ["kinds of bad input (files, pad payloads, an oversize upload)", kinds],
         ["requests (all rounds, both endpoints)", requests],
         ["answered as expected (reading, hint or clear refusal)", requests - len(failures)],
         ["errors", len(failures)],
@@ -106,7 +96,7 @@ def main() -> None:
         {
             "rounds": args.rounds,
             "kinds": kinds,
-            "inputs": sorted(files),
+            "inputs": sorted(files) + sorted(payloads),
             "requests": requests,
             "errors": failures,
             "refused_at_door": refused_at_door,

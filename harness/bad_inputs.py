@@ -11,6 +11,7 @@ tests/test_bad_inputs.py and bench/reliability.py.
 from __future__ import annotations
 
 import base64
+import html as html_text
 import io
 import struct
 import zlib
@@ -23,6 +24,23 @@ from harness.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)
+
+
+def answered_as_expected(reading: dict, html: str, expected: str) -> bool:
+    """Whether a reply (the reading's JSON and the panel's HTML) is what `expected` asks for: the
+    digits read, the hint, or a clear refusal shown to the visitor; never a traceback."""
+    if "Traceback" in html or "Traceback" in reading.get("message", ""):
+        return False
+    if expected == "hint":
+        return reading["number"] == "" and "Draw a digit" in reading["message"]
+    if expected == "refused":
+        message = reading["message"]
+        return (
+            reading["number"] == ""
+            and message.startswith("Sorry, I can't read that")
+            and (html_text.escape(message) in html)
+        )
+    return reading["number"] == expected
 
 
 def png_bytes(image: Image.Image, **options) -> bytes:
