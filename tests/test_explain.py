@@ -1,11 +1,14 @@
-"""Looking inside the network: explain().
+"""Looking inside the network: explain() and the "Look inside" panel.
 
 python -m pytest tests/test_explain.py -q
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +16,9 @@ import torch
 
 from harness.sketches import Placement, draw_digit
 from model import Explanation, explain, load_classifier, preprocess
+from ui.inside import inside_html
+
+CSS = Path(__file__).resolve().parent.parent / "ui" / "inside.css"
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +133,113 @@ def test_explanations_in_several_threads_at_once_agree(clf, digits):
         got = list(pool.map(lambda x: explain(clf, x).attribution, xs))
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
+
+
+# The panel. A small tree of the HTML, to ask what a visitor (or a browser test) would find.
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.children, self.text = tag, attrs, [], ""
+
+    def find(self, testid: str) -> Element | None:
+        if self.attrs.get("data-testid") == testid:
+            return self
+        return next((f for c in self.children if (f := c.find(testid)) is not None), None)
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+class _TreeBuilder(HTMLParser):
+    VOID = frozenset({"img", "br"})  # elements without a closing tag
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Element("root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.stack[-1].children.append(element)
+        if tag not in self.VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.stack[-1].text += data
+
+
+def parse(html: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    assert builder.stack == [builder.root], "unclosed elements"
+    return builder.root
+
+
+def cells(tree: Element, testid: str) -> list[Element]:
+    """The cells of a layer's row, or of the gallery's grid, in order."""
+    section = tree.find(testid)
+    return (
+        section.children[1].children[0].children
+        if testid == "inside-gallery"
+        else section.children[1].children
+    )
+
+
+def test_panel_has_its_hooks_and_ten_labelled_outputs(clf, digits):
+    html = inside_html(explain(clf, digits[4]))
+    tree = parse(html)
+    assert tree.find("inside") is not None
+    for k, n in enumerate((200, 150, 100, 80), start=1):
+        assert len(cells(tree, f"inside-layer-{k}")) == n
+    outputs = [el for el in tree.find("inside-layer-5").walk() if "data-digit" in el.attrs]
+    assert [el.text for el in outputs] == [str(d) for d in range(10)]
+    assert [el.attrs["data-digit"] for el in outputs] == [str(d) for d in range(10)]
+    assert [el.text for el in outputs if "top" in el.attrs["class"].split()] == ["4"]
+    attribution = tree.find("inside-attribution")
+    assert len([el for el in attribution.walk() if el.tag == "img"]) == 2
+    assert "Why a 4?" in html and "Why not a" in html
+    assert len(cells(tree, "inside-gallery")) == 200
+
+
+def test_units_keep_their_places_and_light_up_with_their_activation(clf, digits):
+    """Cell j of a row is unit j in every frame (never sorted), lit when that unit fires."""
+    for digit in (1, 6):
+        e = explain(clf, digits[digit])
+        tree = parse(inside_html(e))
+        lit = [j for j, c in enumerate(cells(tree, "inside-layer-2")) if c.attrs["class"] != "a0"]
+        strong = set(np.flatnonzero(e.activations[1] > 0.05 * e.activations[1].max()))
+        assert strong <= set(lit) <= set(np.flatnonzero(e.activations[1] > 0))
+        gallery = cells(tree, "inside-gallery")
+        assert [j for j, c in enumerate(gallery) if c.attrs["class"] == "top"] == sorted(e.units)
+        assert {j for j, c in enumerate(gallery) if c.attrs["class"]} == set(np.flatnonzero(e.activations[0]))
+
+
+def test_panel_changes_with_the_drawing(clf):
+    one, zero = inside_html(explain(clf, drawn(1))), inside_html(explain(clf, drawn(0)))
+    assert one != zero
+    assert "Why a 1?" in one and "Why a 0?" in zero
+    lit = [[c.attrs["class"] for c in cells(parse(html), "inside-layer-1")] for html in (one, zero)]
+    assert lit[0] != lit[1]
+
+
+def test_panel_is_small_self_contained_and_styled(clf, digits):
+    htmls = [inside_html(explain(clf, digits[d])) for d in (0, 9)]
+    for html in htmls:
+        assert len(html.encode()) < 60_000
+        urls = re.findall(r"(?:src=\"|url\()([^\")]+)", html)
+        assert urls and all(u.startswith("data:image/png;base64,") for u in urls)
+    # every class the panel uses is styled in ui/inside.css
+    css = CSS.read_text()
+    classes = {c for html in htmls for c in re.findall(r'class="([^"]*)"', html) for c in c.split()}
+    assert classes and all(re.search(rf"\.{c}(?![\w-])", css) for c in classes), classes
+
+
+def test_no_digit_gives_a_hint():
+    html = inside_html(None)
+    assert parse(html).find("inside") is not None and "Draw a digit" in html
