@@ -5,7 +5,9 @@
 For canvases from 280 to 1024 px (the sketchpad's value as the app receives it: 8-bit grey,
 white canvas, a digit drawn with a round brush), time `preprocess` + `predict_proba`, and the
 full reading (`read_drawing`: segmentation into digits + batch classification). Median and p99
-over many repeats, after warm-up. Then images per second of `predict_proba` alone per batch size.
+over many repeats, after warm-up. Then the extra work of the "Look inside" panel for one digit
+(`explain` + `inside_html`), against `read_drawing` in the same run; the target is 10 ms or less
+per reading. Then images per second of `predict_proba` alone per batch size.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import torch
 
 from bench.common import markdown_table, summary, write
 from harness.sketches import Placement, draw_digit
-from model import load_classifier, preprocess
+from model import explain, load_classifier, preprocess
 from model.reading import read_drawing
+from ui.inside import inside_html
 
 SIZES = (280, 400, 640, 800, 1024)
+INSIDE_TARGET_MS = 10.0  # issue #12: looking inside may add at most this much per reading
 
 
 def canvas(side: int, digit: int, rng: np.random.Generator) -> np.ndarray:
@@ -65,11 +69,22 @@ def main() -> None:
         "read_drawing": lambda a: read_drawing(a, clf),
     }
     times: dict[tuple[int, str], list[float]] = {(s, f): [] for s in SIZES for f in functions}
+    # Looking inside works on one 28x28 digit, whatever the canvas: all the canvases' digits.
+    digits = [preprocess(a) for side in SIZES for a in canvases[side]]
+    explanations = [explain(clf, x) for x in digits]
+    inside = {
+        "explain": (lambda x: explain(clf, x), digits),
+        "inside_html": (inside_html, explanations),
+        "explain_inside": (lambda x: inside_html(explain(clf, x)), digits),
+    }
+    inside_times: dict[str, list[float]] = {name: [] for name in inside}
     rounds = 10
     for _ in range(rounds):
         for side in SIZES:
             for name, fn in functions.items():
                 times[side, name] += time_calls(fn, canvases[side], max(1, args.repeats // rounds))
+        for name, (fn, inputs) in inside.items():
+            inside_times[name] += time_calls(fn, inputs, max(1, args.repeats // rounds))
     per_size, rows = {}, []
     for side in SIZES:
         single = summary(times[side, "preprocess_predict"])
@@ -85,6 +100,8 @@ def main() -> None:
             ]
         )
 
+    look_inside, irows = inside_summary(inside_times, per_size, explanations)
+
     throughput, trows = {}, []
     for batch in (1, 16, 256, 4096):
         x = torch.rand(batch, 1, 28, 28)
@@ -99,15 +116,48 @@ def main() -> None:
         + markdown_table(
             ["canvas", "preprocess+predict median ms", "p99 ms", "read_drawing median ms", "p99 ms"], rows
         )
+        + '\n\nLooking inside one digit (the "Look inside" panel), in the same run:\n\n'
+        + markdown_table(["per reading", "median ms", "p99 ms"], irows)
+        + f"\n\n{look_inside['verdict']}"
         + "\n\nClassifier alone (`predict_proba`), per batch:\n\n"
         + markdown_table(["batch", "median ms", "images/s"], trows)
     )
     write(
         "latency",
-        {"per_canvas": per_size, "classifier_images_per_second": throughput, "threads": args.threads},
+        {
+            "per_canvas": per_size,
+            "look_inside": look_inside,
+            "classifier_images_per_second": throughput,
+            "threads": args.threads,
+        },
         table,
         f"python -m bench.latency --repeats {args.repeats}",
     )
+
+
+def inside_summary(times: dict[str, list[float]], per_size: dict, explanations: list) -> tuple[dict, list]:
+    """The "Look inside" timings as JSON and table rows, with the verdict against the target."""
+    stats = {name: summary(t) for name, t in times.items()}
+    extra = stats["explain_inside"]["median_ms"]
+    reading = per_size[640]["read_drawing"]["median_ms"]
+    size_kb = float(np.median([len(inside_html(e).encode()) for e in explanations])) / 1e3
+    met = "met" if extra <= INSIDE_TARGET_MS else "**missed**"
+    verdict = (
+        f"Extra work per reading: {extra:.2f} ms median, {extra / reading:.1f}x a 640x640 "
+        f"read_drawing ({reading:.2f} ms); target <= {INSIDE_TARGET_MS:.0f} ms: {met}. "
+        f"Panel HTML: {size_kb:.1f} KB per frame (median)."
+    )
+    labels = {
+        "explain": "`explain` (activations, exact integrated gradients, units)",
+        "inside_html": "`inside_html` (the panel's HTML and PNGs)",
+        "explain_inside": "**both: the extra work per reading**",
+    }
+    rows = [
+        ["`read_drawing`, 640x640 canvas", f"{reading:.2f}", f"{per_size[640]['read_drawing']['p99_ms']:.2f}"]
+    ]
+    rows += [[labels[k], f"{s['median_ms']:.2f}", f"{s['p99_ms']:.2f}"] for k, s in stats.items()]
+    data = {**stats, "read_drawing_640_median_ms": reading, "panel_kb_median": size_kb}
+    return {**data, "target_ms": INSIDE_TARGET_MS, "verdict": verdict}, rows
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Public contract (stable; the app, programs and outside benchmarks rely on it):
     x = preprocess(image)                    # PIL image / numpy array -> (1, 28, 28) or None
     probs = clf.predict_proba(x[None])       # (N, 1, 28, 28) in [0, 1] -> (N, 10)
     reading = read_drawing(image, clf)       # every digit of a drawing, read: reading.number
+    e = explain(clf, x)                      # look inside: activations, attributions, units
 
 The package has three rooms, and the app needs only the first two:
 - the network and its weights: `network`, `weights`, `classifier` (torch, safetensors);
@@ -19,6 +20,7 @@ from .classifier import Classifier, load_classifier, pick_device
 from .drawing.image_io import ImageError, open_image
 from .drawing.preprocess import preprocess
 from .drawing.segment import DigitCrop, segment_digits
+from .explanation import Explanation, explain
 from .network import MLP, MLPConfig
 from .reading import DigitReading, Reading, read_drawing
 from .weights import WeightsError
@@ -28,10 +30,12 @@ __all__ = [
     "Classifier",
     "DigitCrop",
     "DigitReading",
+    "Explanation",
     "ImageError",
     "MLPConfig",
     "Reading",
     "WeightsError",
+    "explain",
     "load_classifier",
     "open_image",
     "pick_device",

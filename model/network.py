@@ -68,9 +68,11 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 28, 28) or (N, 784) pixels in [0, 1] -> (N, n_classes) logits."""
-        x = x.flatten(1)  # (N, 784)
-        x = (x - self.config.mean) / self.config.std
-        return self.layers(x)
+        return self.layers(self.normalise(x))
+
+    def normalise(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) or (N, 784) pixels in [0, 1] -> (N, 784), as the first layer sees them."""
+        return (x.flatten(1) - self.config.mean) / self.config.std
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
