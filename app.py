@@ -28,10 +28,11 @@ import gradio as gr
 import numpy as np
 import torch
 
-from model import ImageError, Reading, WeightsError, load_classifier, open_image, read_drawing
+from model import ImageError, Reading, WeightsError, explain, load_classifier, open_image, read_drawing
 from model.weights import DEFAULT_WEIGHTS
 from ui.admission import Busy, ReadingGate
-from ui.pad import MAX_PIXELS, drawing_pad, load_examples, pad_png
+from ui.inside import inside_html
+from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
 from ui.render import HINT, is_sure, reading_html
 
 HERE = Path(__file__).resolve().parent
@@ -83,23 +84,35 @@ async def read_pad(payload: object) -> dict:
     try:
         return await gate.run(_read_pad, payload)
     except Busy:
-        return {"html": reading_html(None, BUSY), "number": "", "sure": True, "reading": None, "busy": True}
+        return _pad_reply(None, BUSY, busy=True)
 
 
 def _read_pad(payload: object) -> dict:
     try:
         image = open_image(pad_png(payload), max_pixels=MAX_PIXELS)
         reading = read_drawing(image, classifier)
+        inside = _inside_panel(reading, inside_wanted(payload))
     except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
         return _pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
     except Exception:
         log.exception("reading failed")
         return _pad_reply(None, "Something went wrong reading that drawing. Please try again.")
-    return _pad_reply(reading, "" if reading.digits else HINT)
+    return _pad_reply(reading, "" if reading.digits else HINT, inside)
 
 
-def _pad_reply(reading: Reading | None, message: str) -> dict:
-    """The pad's answer: the cards (the number itself goes beside the canvas), and the JSON."""
+def _inside_panel(reading: Reading, digit: int | None) -> str | None:
+    """The "Look inside" panel for one digit of the reading; None while the panel is closed."""
+    if digit is None:
+        return None  # closed: no extra work
+    if not reading.digits:
+        return inside_html(None)
+    chosen = reading.digits[min(digit, len(reading.digits) - 1)]
+    return inside_html(explain(classifier, chosen.image))
+
+
+def _pad_reply(reading: Reading | None, message: str, inside: str | None = None, busy: bool = False) -> dict:
+    """The pad's answer: the cards (the number itself goes beside the canvas), the JSON, and the
+    "Look inside" panel when it is open."""
     result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
     result["message"] = message
     return {
@@ -107,7 +120,8 @@ def _pad_reply(reading: Reading | None, message: str) -> dict:
         "number": result["number"],
         "sure": reading is None or is_sure(reading),
         "reading": result,
-        "busy": False,
+        "busy": busy,
+        "inside": inside,
     }
 
 
@@ -134,6 +148,7 @@ def build() -> gr.Blocks:
                     read_pad,
                     examples=load_examples(EXAMPLES / "pad.json"),
                     empty_html=reading_html(None),
+                    inside_empty_html=inside_html(None),
                     kiosk_idle=KIOSK_IDLE,
                 )
             with gr.Tab("Upload a photo", id="upload"):
@@ -186,7 +201,7 @@ if __name__ == "__main__":
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        css_paths=[HERE / "ui" / "style.css", HERE / "ui" / "pad.css"],
+        css_paths=[HERE / "ui" / "style.css", HERE / "ui" / "pad.css", HERE / "ui" / "inside.css"],
         footer_links=["api"],
         run_history=False,
     )

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from harness.pad_client import PadClient
+from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT
 from harness.sketches import Placement, draw_digit
 from tests.conftest import canvas_png
@@ -57,6 +57,17 @@ def test_nothing_to_read_gets_the_hint_not_a_guess(pad, case):
     reply = pad.read(canvas)
     assert reply["number"] == "" and reply["reading"]["digits"] == []
     assert "Draw a digit" in reply["reading"]["message"] and "Draw a digit" in reply["html"]
+
+
+def test_the_look_inside_panel_costs_nothing_until_it_is_asked_for(pad):
+    seven = draw_digit(7, Placement(CANVAS, (320, 160), 220, 0, 12), "white")
+    closed = pad.read(seven)
+    assert closed["inside"] is None
+    opened = pad.send({"image": png_data_url(seven), "inside": 0}).json()
+    assert 'data-testid="inside" data-digit="7"' in opened["inside"]
+    assert opened["number"] == "7" and opened["html"] == closed["html"]
+    for odd in (True, "0", -1, [0]):  # anything but a digit's index leaves the panel closed
+        assert pad.send({"image": png_data_url(seven), "inside": odd}).json()["inside"] is None
 
 
 def test_a_drawn_number_is_read_digit_by_digit(pad):

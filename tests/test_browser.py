@@ -110,6 +110,29 @@ def test_a_phone_draws_with_a_finger_and_sees_the_answer_beside_the_pad(browser,
     pad.close()
 
 
+def test_look_inside_shows_the_network_at_work_on_the_drawing(pad):
+    panel = pad.page.get_by_test_id("inside-panel")
+    assert not panel.is_visible()  # closed until a visitor opens it
+    pad.page.get_by_test_id("inside-toggle").locator("summary").click()
+    assert "Draw a digit to look inside" in panel.inner_text()
+    pad.write("1")
+    assert pad.final_answer() == "1"
+    inside = pad.page.get_by_test_id("inside")
+    assert inside.get_attribute("data-digit") == "1"
+    first_layer = pad.page.get_by_test_id("inside-layer-1").inner_html()
+    assert pad.page.get_by_test_id("inside-layer-5").locator(".top").inner_text() == "1"
+    assert pad.page.get_by_test_id("inside-attribution").is_visible()
+    assert pad.page.get_by_test_id("inside-gallery").is_visible()
+
+    pad.page.get_by_test_id("clear").click()
+    assert "Draw a digit to look inside" in panel.inner_text()
+    pad.write("0")
+    assert pad.final_answer() == "0"
+    assert inside.get_attribute("data-digit") == "0"
+    assert pad.page.get_by_test_id("inside-layer-1").inner_html() != first_layer  # other units light up
+    pad.screenshot(OUT / "inside-0.png")
+
+
 def test_nothing_drawn_stays_in_the_browser(pad, app_server):
     pad.write("1")
     assert pad.final_answer() == "1"

@@ -14,6 +14,10 @@ const json = root.querySelector('[data-testid="json"]');
 const undoButton = root.querySelector('[data-testid="undo"]');
 const clearButton = root.querySelector('[data-testid="clear"]');
 const emptyHtml = root.querySelector("template.pad-empty").innerHTML;
+const inside = root.querySelector(".pad-inside"); // the "Look inside" panel, when the app has one
+const insideBody = inside && inside.querySelector(".pad-inside-body");
+const insideEmpty = inside && inside.querySelector("template.pad-inside-empty").innerHTML;
+let insideDigit = 0; // which digit of a number the panel looks at (click a card to choose)
 const W = Number(root.dataset.width);
 const H = Number(root.dataset.height);
 const EW = Number(root.dataset.exportWidth); // what is sent: the reading's working size
@@ -179,7 +183,9 @@ async function send(isFinal) {
   const sentPenUp = isFinal ? penUpAt : null;
   let reply = null;
   try {
-    reply = await server.read_pad({ image: exportPng() });
+    const payload = { image: exportPng() };
+    if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
+    reply = await server.read_pad(payload);
   } catch (error) {
     reply = { busy: true, html: null, number: "" };
   }
@@ -216,11 +222,17 @@ function show(reply) {
   label.textContent = (reply.number || "").length > 1 ? "I read" : "I see";
   root.classList.toggle("unsure", reply.sure === false);
   json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
+  if (inside && reply.inside) insideBody.innerHTML = reply.inside;
+  const cards = result.querySelectorAll(".card");
+  cards.forEach((card) => card.classList.toggle("selected", inside && inside.open &&
+    cards.length > 1 && Number(card.dataset.index) === insideDigit));
   root.dataset.readings = String(Number(root.dataset.readings || 0) + 1);
 }
 
 function reset() {
   root.classList.remove("unsure");
+  insideDigit = 0;
+  if (inside) insideBody.innerHTML = insideEmpty;
   result.innerHTML = emptyHtml;
   answer.textContent = "";
   json.textContent = "";
@@ -252,6 +264,16 @@ function undo() {
 }
 
 clearButton.addEventListener("click", clearPad);
+if (inside) {
+  // opening the panel asks for it at once; closing it stops the extra work
+  inside.addEventListener("toggle", () => { if (inside.open) changed(true); });
+  result.addEventListener("click", (event) => {
+    const card = event.target.closest(".card");
+    if (!card || !inside.open) return;
+    insideDigit = Number(card.dataset.index);
+    changed(true);
+  });
+}
 undoButton.addEventListener("click", undo);
 root.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {

@@ -41,6 +41,15 @@ MAX_PIXELS = 4_000_000  # refuse larger images before decoding them (a pad never
 PAD_FUNCTION = "read_pad"  # the server function ui/pad.js calls
 
 
+def inside_wanted(payload: object) -> int | None:
+    """Which digit's "Look inside" panel the pad asks for (its index in the reading), or None:
+    the panel is closed, and costs nothing."""
+    inside = payload.get("inside") if isinstance(payload, dict) else None
+    if isinstance(inside, bool) or not isinstance(inside, int) or inside < 0:
+        return None
+    return inside
+
+
 def pad_png(payload: object) -> bytes:
     """The PNG bytes of what the pad sends, `{"image": "data:image/png;base64,..."}`, checked for
     shape and size before anything is decoded; raises ImageError with a message for a visitor."""
@@ -61,20 +70,23 @@ def drawing_pad(
     read: Callable[[object], Awaitable[dict]],
     examples: list[list],
     empty_html: str,
+    inside_empty_html: str | None = None,
     kiosk_idle: float = 0,
     elem_id: str = "pad",
 ) -> gr.HTML:
     """The pad component. `await read(payload)` answers the browser's calls; it must return
-    {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool}
-    and never raise.
-    `kiosk_idle` > 0 clears the pad after that many idle seconds and enlarges the controls."""
+    {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool,
+    "inside": panel HTML or None} and never raise. `inside_empty_html`, when given, adds a "Look
+    inside the network" panel: while it is open the pad asks for it with every reading
+    (payload "inside": the digit's index). `kiosk_idle` > 0 clears the pad after that many idle
+    seconds and enlarges the controls."""
 
     async def read_pad(payload: object) -> dict:  # an async server function runs on the event
         return await read(payload)  # loop, so `read` can refuse work before any thread is taken
 
     read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
     return gr.HTML(
-        html_template=_template(examples, empty_html, kiosk_idle),
+        html_template=_template(examples, empty_html, inside_empty_html, kiosk_idle),
         js_on_load=(HERE / "pad.js").read_text(),
         server_functions=[read_pad],
         apply_default_css=False,
@@ -83,7 +95,7 @@ def drawing_pad(
     )
 
 
-def _template(examples: list[list], empty_html: str, kiosk_idle: float) -> str:
+def _template(examples: list[list], empty_html: str, inside_empty_html: str | None, kiosk_idle: float) -> str:
     """The pad's HTML. Gradio renders it as a JS template string: no backticks, no `${`."""
     buttons = "".join(
         f'<button type="button" class="example" data-example="{i}" data-testid="example-{name}">'
@@ -118,9 +130,21 @@ def _template(examples: list[list], empty_html: str, kiosk_idle: float) -> str:
     <div class="pad-result" data-testid="result">{empty_html}</div>
     <details class="pad-json"><summary>Result as JSON</summary><pre data-testid="json"></pre></details>
   </div>
+  {_inside(inside_empty_html)}
   <template class="pad-empty">{empty_html}</template>
 </div>
 """
     if "`" in template or "${" in template:
         raise ValueError("the pad's template must not contain backticks or ${")
     return template
+
+
+def _inside(empty_html: str | None) -> str:
+    if empty_html is None:
+        return ""
+    return (
+        '<details class="pad-inside" data-testid="inside-toggle">'
+        "<summary>Look inside the network: what each layer does with your drawing</summary>"
+        f'<div class="pad-inside-body" data-testid="inside-panel">{empty_html}</div>'
+        f'<template class="pad-inside-empty">{empty_html}</template></details>'
+    )
