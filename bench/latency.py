@@ -2,10 +2,11 @@
 
     python -m bench.latency            # writes bench/results/latency.{json,md}
 
-For canvases from 280 to 1024 px (the sketchpad's value as the app receives it: 8-bit grey,
-white canvas, a digit drawn with a round brush), time `preprocess` + `predict_proba`, and the
-full reading (`read_drawing`: segmentation into digits + batch classification). Median and p99
-over many repeats, after warm-up. Then the extra work of the "Look inside" panel for one digit
+For canvases from 280 to 1024 px (8-bit grey, white canvas, a digit drawn with a round brush),
+time `preprocess` + `predict_proba`, and the full reading (`read_drawing`: segmentation into
+digits + batch classification); then the pad's own request as the server handles it (the drawing
+as the pad sends it, a 320x160 RGBA PNG data URL: checked, decoded, read). Median and p99 over
+many repeats, after warm-up. Then the extra work of the "Look inside" panel for one digit
 (`explain` + `inside_html`), against `read_drawing` in the same run; the target is 10 ms or less
 per reading. Then images per second of `predict_proba` alone per batch size.
 """
@@ -19,10 +20,12 @@ import numpy as np
 import torch
 
 from bench.common import markdown_table, summary, write
+from harness.pad_client import as_the_pad_sends
 from harness.sketches import Placement, draw_digit
-from model import explain, load_classifier, preprocess
+from model import explain, load_classifier, open_image, preprocess
 from model.reading import read_drawing
 from ui.inside import inside_html
+from ui.pad import CANVAS, MAX_PIXELS, pad_png
 
 SIZES = (280, 400, 640, 800, 1024)
 INSIDE_TARGET_MS = 10.0  # issue #12: looking inside may add at most this much per reading
@@ -38,6 +41,12 @@ def canvas(side: int, digit: int, rng: np.random.Generator) -> np.ndarray:
         max(3.0, side * 0.03),
     )
     return np.asarray(draw_digit(digit, place, "gray"))  # (side, side) uint8, as with image_mode="L"
+
+
+def pad_drawing(digit: int, rng: np.random.Generator):
+    """A digit as drawn on the pad's canvas: black marker on white."""
+    place = Placement(CANVAS, (rng.uniform(220, 420), 160), rng.uniform(150, 250), rng.uniform(-8, 8), 12)
+    return draw_digit(digit, place, "white")
 
 
 def time_calls(fn, inputs: list, repeats: int) -> list[float]:
@@ -69,6 +78,13 @@ def main() -> None:
         "read_drawing": lambda a: read_drawing(a, clf),
     }
     times: dict[tuple[int, str], list[float]] = {(s, f): [] for s in SIZES for f in functions}
+    # the pad's request: what ui/pad.js sends for a digit drawn on its 640x320 canvas
+    requests = [{"image": as_the_pad_sends(pad_drawing(d % 10, rng))} for d in range(20)]
+    pad_times: list[float] = []
+
+    def read_request(payload: dict) -> object:
+        return read_drawing(open_image(pad_png(payload), max_pixels=MAX_PIXELS), clf)
+
     # Looking inside works on one 28x28 digit, whatever the canvas: all the canvases' digits.
     digits = [preprocess(a) for side in SIZES for a in canvases[side]]
     explanations = [explain(clf, x) for x in digits]
@@ -83,6 +99,7 @@ def main() -> None:
         for side in SIZES:
             for name, fn in functions.items():
                 times[side, name] += time_calls(fn, canvases[side], max(1, args.repeats // rounds))
+        pad_times += time_calls(read_request, requests, max(1, args.repeats // rounds))
         for name, (fn, inputs) in inside.items():
             inside_times[name] += time_calls(fn, inputs, max(1, args.repeats // rounds))
     per_size, rows = {}, []
@@ -100,6 +117,7 @@ def main() -> None:
             ]
         )
 
+    pad_request = summary(pad_times)
     look_inside, irows = inside_summary(inside_times, per_size, explanations)
 
     throughput, trows = {}, []
@@ -111,11 +129,14 @@ def main() -> None:
         trows.append([batch, f"{s['median_ms']:.3f}", f"{throughput[batch]:,.0f}"])
 
     table = (
-        "Reading one drawing (single digit, 8-bit grey canvas as the app receives it), CPU, "
+        "Reading one drawing (single digit, 8-bit grey canvas), CPU, "
         f"{args.threads} torch thread(s):\n\n"
         + markdown_table(
             ["canvas", "preprocess+predict median ms", "p99 ms", "read_drawing median ms", "p99 ms"], rows
         )
+        + "\n\nThe pad's request (a digit on its 640x320 canvas, sent as a 320x160 RGBA PNG data URL), "
+        f"checked, decoded and read: median {pad_request['median_ms']:.2f} ms, "
+        f"p99 {pad_request['p99_ms']:.2f} ms."
         + '\n\nLooking inside one digit (the "Look inside" panel), in the same run:\n\n'
         + markdown_table(["per reading", "median ms", "p99 ms"], irows)
         + f"\n\n{look_inside['verdict']}"
@@ -126,6 +147,7 @@ def main() -> None:
         "latency",
         {
             "per_canvas": per_size,
+            "pad_request": pad_request,
             "look_inside": look_inside,
             "classifier_images_per_second": throughput,
             "threads": args.threads,
