@@ -16,10 +16,9 @@ import numpy as np
 from PIL import Image
 
 from harness.sketches import DIGIT_STROKES, number_layout, placed_strokes, polyline_points, render
+from ui.pad import CANVAS  # the app's pad
 
 HERE = Path(__file__).resolve().parent
-
-CANVAS = (640, 320)  # the app's pad
 
 
 def number(digits: str, canvas=CANVAS, height=170.0, brush=18.0, style="white", slant=0.0) -> Image.Image:
