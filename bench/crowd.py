@@ -96,27 +96,30 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
         tally.busy += bool(reply.get("busy"))
         return reply
 
+    live = LIVE_MS / 1000
     await asyncio.sleep(float(rng.uniform(0, 1)))  # visitors do not all start at once
     while loop.time() < stop_at:
         expected, frames = drawings[int(rng.integers(len(drawings)))]
-        in_flight: asyncio.Task | None = None
-        waiting = False  # a newer frame is waiting for the request in flight
-        last_sent = -1e9
-        ticks = int(STROKE_S / TICK_S)
-        for i in range(ticks):
-            frame = frames[min(FRAMES - 1, (i + 1) * FRAMES // ticks)]
-            busy_line = in_flight is not None and not in_flight.done()
-            if busy_line:
-                tally.superseded += waiting  # the waiting frame is replaced by this one
-                waiting = True
-            elif loop.time() - last_sent >= LIVE_MS / 1000:
-                in_flight, waiting, last_sent = asyncio.create_task(read(frame)), False, loop.time()
-            else:
-                waiting = True  # throttled: the pad sends it when LIVE_MS has passed
-            await asyncio.sleep(TICK_S)
-        pen_up = loop.time()
-        if in_flight is not None:
-            await in_flight  # one request at a time: the final frame goes when this answer is back
+        pen_down = loop.time()
+        pen_up = pen_down + STROKE_S
+        # While the pen moves, the pointer moves every TICK_S and the drawing is always "dirty",
+        # so the pad sends as soon as the answer is back and LIVE_MS has passed since the last
+        # frame: the loop below is that rule, without simulating every pointer event.
+        while (now := loop.time()) < pen_up:
+            grown = (now - pen_down) / STROKE_S
+            sent = now
+            await read(frames[min(FRAMES - 1, int(grown * FRAMES))])
+            back = loop.time()
+            # frames ready to go (LIVE_MS passed) while the answer was still coming: each newer
+            # pointer move replaced the waiting one, and only the last of them is sent
+            waited = min(back, pen_up) - (sent + live)
+            tally.superseded += max(0, int(waited / TICK_S) - 1)
+            next_frame = max(back, sent + live)
+            if next_frame >= pen_up:
+                break
+            await asyncio.sleep(next_frame - back)
+        await asyncio.sleep(max(0.0, pen_up - loop.time()))  # the stroke goes on to its end
+        # pen-up: the finished drawing goes now (the answer to the last live frame is already in)
         reply = await read(frames[-1])
         while reply is not None and reply.get("busy") and loop.time() < stop_at + 30:
             await asyncio.sleep(0.6)  # as the pad does: show "busy", try the newest drawing again
