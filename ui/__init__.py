@@ -1,1 +1,1 @@
-"""The Gradio side of the app: the sketchpad component and how a reading is shown (HTML)."""
+"""The Gradio side of the app: the drawing pad, the bound on its readings, and how a reading is shown."""
