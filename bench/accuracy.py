@@ -4,7 +4,7 @@
     python -m bench.accuracy --sketches 10000 --data-dir /path/to/mnist
 
 1. The 10,000 MNIST test images: accuracy, per class, confusion matrix (PNG).
-2. The sketch-style set (bench/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
+2. The sketch-style set (harness/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
    at random position, size, rotation and brush width on canvases of 280-1024 px in six styles
    (sketchpad white, transparent layer, dark theme, grey, coloured ink, photo of paper). Never
    used for training. The full pipeline (`model.preprocess`) against the naive approach most
