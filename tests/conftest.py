@@ -59,7 +59,8 @@ def tiny_mnist(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    server = AppServer(tmp_path_factory.mktemp("app") / "app.log")
+    folder = tmp_path_factory.mktemp("app")  # corrections, if a test makes any, go there too
+    server = AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "corrections.sqlite3")})
     yield server
     server.stop()
 
