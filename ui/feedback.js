@@ -5,7 +5,9 @@
 // Once an answer is final, each card gets two small buttons, "Right!" and "No, it was…"; the
 // ten digits appear only after the second. Nothing is sent unless the visitor ticked the consent
 // box: then the server re-reads the very drawing the cards answer and stores that digit. While
-// the pad is empty, the result panel shows the booth screen (today's score).
+// the pad is empty, the result panel shows the booth screen (today's score). All of it inside a
+// function of its own, so that no name here can clash with, or replace, one of ui/pad.js's.
+(() => {
 const consent = root.querySelector('[data-testid="consent"]');
 const consentBox = root.querySelector(".fb-consent");
 const offNote = root.querySelector(".fb-off");
@@ -125,3 +127,4 @@ if (KIOSK_IDLE_MS > 0) {
   setInterval(() => { if (root.classList.contains("empty")) booth(); }, BOOTH_REFRESH_MS);
 }
 booth();
+})();

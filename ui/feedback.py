@@ -18,10 +18,10 @@ from .render import HINT
 
 CONSENT_LABEL = "Keep the digits I mark, to help it learn"
 CONSENT_TEXT = (
-    "Off unless you tick it. Then, for each digit you mark with “Right!” or “No, it was…”, this "
-    "server keeps that digit as you drew it (small, grey), the 28×28 image the network saw, its "
-    "answer, yours and the time: to count how often it is right and to train better versions. "
-    "No name, no address, nothing else you draw."
+    "Off unless you tick it. Then each digit you mark “Right!” or “No, it was…” is kept on this "
+    "server: that digit as you drew it (small, grey), what the network saw and answered, your "
+    "answer and the time, to count how often it is right and to train it better. No name, no "
+    "address, nothing else you draw."
 )
 OFF_TEXT = "Corrections are off on this server right now; reading works as usual."
 
@@ -59,7 +59,7 @@ def booth_html(tally: Tally | None, on: bool = True) -> str:
 
 def _confusion(tally: Tally) -> str:
     """A 10x10 grid: rows are the digits drawn, columns what it read; right answers on the
-    diagonal in the accent colour, mistakes in the error colour, darker for more."""
+    diagonal in quiet grey, mistakes in the error colour, stronger for a bigger share."""
     cells = ['<span class="corner">drawn ↓ read →</span>']
     cells += [f'<span class="head">{k}</span>' for k in range(10)]
     for label, row in enumerate(tally.confusion):
