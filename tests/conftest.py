@@ -65,6 +65,16 @@ def app_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def feedback_server(tmp_path_factory):
+    """The app with a corrections database of its own (`server.db`), fresh for each test module
+    that counts rows in it."""
+    folder = tmp_path_factory.mktemp("feedback")
+    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as server:
+        server.db = folder / "db.sqlite3"
+        yield server
+
+
 @pytest.fixture(scope="session")
 def client(app_server):
     from gradio_client import Client

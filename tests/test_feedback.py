@@ -37,11 +37,8 @@ COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "wei
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("feedback")
-    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as running:
-        running.db = folder / "db.sqlite3"
-        yield running
+def server(feedback_server):
+    return feedback_server  # this module's own app and database (conftest.py)
 
 
 @pytest.fixture

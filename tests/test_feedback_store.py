@@ -25,6 +25,7 @@ from model import load_classifier, read_drawing
 from model.feedback import Correction, FeedbackOff, FeedbackStore, LabelError, anonymous, parse_label
 from model.feedback.correction import DRAWING_BYTES, DRAWING_SIDE
 from model.feedback.schema import VERSION
+from model.feedback.writer import Writer
 from ui.pad import CANVAS
 
 COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session"]
@@ -202,3 +203,27 @@ def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_ackno
     assert lines["refused"] == lines["off"] == f"the disk holding {disk}/db.sqlite3 is full"
     acked, stored = (int(n) for n in lines["acked"].replace(" stored:", "").split())
     assert 10 < acked == stored  # every acknowledged row is there, and nothing else
+
+
+def test_a_correction_whose_caller_gave_up_is_not_written_and_the_others_are_told_the_truth(tmp_path):
+    db = sqlite3.connect(tmp_path / "w.sqlite3", isolation_level=None, check_same_thread=False)
+    db.execute("CREATE TABLE t (x)")
+    first_inside = threading.Event()
+    go_on = threading.Event()
+
+    def insert(connection, x):
+        if x == 1:  # hold the writer inside the first transaction
+            first_inside.set()
+            go_on.wait(10)
+        return connection.execute("INSERT INTO t VALUES (?)", (x,)).lastrowid
+
+    writer = Writer(db, insert)
+    first = writer.submit(1)
+    first_inside.wait(10)
+    gave_up, waited = writer.submit(2), writer.submit(3)
+    assert gave_up.cancel()  # still queued: a caller that timed out
+    go_on.set()
+    assert first.result(10) == 1 and waited.result(10) == 2  # row 3 took the next id: 2 was never written
+    writer.close()
+    check = sqlite3.connect(tmp_path / "w.sqlite3")
+    assert [r[0] for r in check.execute("SELECT x FROM t")] == [1, 3]

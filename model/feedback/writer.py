@@ -82,8 +82,12 @@ class Writer:
                     stop = True
                     break
                 batch.append(item)
+            # a caller that gave up waiting (cancelled) gets nothing written; the rest can no
+            # longer be cancelled, so each is told exactly what happened to its row
+            batch = [(row, future) for row, future in batch if future.set_running_or_notify_cancel()]
             try:
-                self._commit(batch)
+                if batch:
+                    self._commit(batch)
             except Exception as e:  # a bug, not the database: fail these rows, keep serving
                 log.exception("feedback writer failed")
                 _fail(batch, e)
