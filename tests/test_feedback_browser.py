@@ -6,9 +6,11 @@ python -m pytest tests/test_feedback_browser.py        # screenshots land in tes
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.browser import PHONE, Pad
 from harness.server import AppServer
@@ -30,10 +32,9 @@ def stored(server) -> list[tuple[int, int]]:
         db.close()
 
 
-def score(pad: Pad) -> str:
-    booth = pad.result.get_by_test_id("booth")
-    booth.wait_for()
-    return booth.locator(".booth-score").inner_text() if booth.locator(".booth-score").count() else ""
+def score_is(pad: Pad, text: str | re.Pattern) -> None:
+    """The booth screen shows this score (waits for it: the screen is fetched after a clear)."""
+    expect(pad.result.get_by_test_id("booth").locator(".booth-score")).to_have_text(text)
 
 
 def wait_for_corrections(pad: Pad, n: int) -> None:
@@ -44,7 +45,7 @@ def wait_for_corrections(pad: Pad, n: int) -> None:
 
 def test_draw_correct_and_see_the_score_change(browser, server):  # noqa: F811
     pad = Pad(browser, server.url)
-    assert score(pad) == ""  # nobody has marked anything yet: an invitation, no score
+    expect(pad.result.locator(".booth-invite")).to_be_visible()  # nobody has marked anything yet
     consent = pad.page.get_by_test_id("consent")
     assert not consent.is_checked()  # off by default
 
@@ -73,13 +74,13 @@ def test_draw_correct_and_see_the_score_change(browser, server):  # noqa: F811
     pad.screenshot(OUT / "feedback-kept.png")
 
     pad.page.get_by_test_id("clear").click()
-    assert score(pad) == "Right 0 of 1 times today"
+    score_is(pad, "Right 0 of 1 times today")
     pad.write("3")
     assert pad.final_answer() == "3"
     pad.result.locator(".card").first.get_by_test_id("right").click()
     wait_for_corrections(pad, 2)
     pad.page.get_by_test_id("clear").click()
-    assert score(pad) == "Right 1 of 2 times today"
+    score_is(pad, "Right 1 of 2 times today")
     assert stored(server) == [(1, 7), (3, 3)]
     assert pad.result.locator('[title="drawn 1, read as 7: 1 time"]').inner_text() == "1"
     pad.screenshot(OUT / "feedback-booth.png")
@@ -109,14 +110,14 @@ def test_a_kiosk_shows_the_booth_between_visitors_and_forgets_the_consent(browse
     env = {"DIGIT_FEEDBACK_DB": str(server.db), "DIGIT_KIOSK_IDLE": "2"}
     with AppServer(server.db.parent / "kiosk.log", env=env) as kiosk:
         pad = Pad(browser, kiosk.url)
-        assert score(pad).startswith("Right ")  # the booth screen, before anyone draws
+        score_is(pad, re.compile(r"Right \d+ of \d+ times today"))  # the booth screen, before anyone draws
         pad.page.get_by_test_id("consent").check()
         pad.write("7")
         assert pad.final_answer() == "7"
         pad.page.wait_for_function(
             "() => document.querySelector('[data-testid=pad]').classList.contains('empty')"
         )
-        assert score(pad).startswith("Right ")  # idle: the booth screen is back
+        score_is(pad, re.compile(r"Right \d+ of \d+ times today"))  # idle: the booth screen is back
         assert not pad.page.get_by_test_id("consent").is_checked()  # the next visitor decides anew
         pad.screenshot(OUT / "feedback-kiosk.png")
         pad.close()

@@ -82,6 +82,7 @@ async function send(card, index, label) {
     answered.delete(index); // let them try again
     setTimeout(() => { if (card.isConnected) { card.querySelector(".fb").remove(); controls(card); } }, 2500);
   }
+  if (reply.stored) booth(); // the score changed: have it ready for when the pad is cleared
   root.dataset.corrections = String(Number(root.dataset.corrections || 0) + (reply.stored ? 1 : 0));
 }
 
