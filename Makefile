@@ -33,6 +33,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m bench.training_speed --data-dir $(DATA)
 	$(PY) -m bench.pad_latency
 	$(PY) -m bench.crowd
+	$(PY) -m bench.feedback
 	$(PY) -m bench.reliability
 	$(PY) -m bench.multidigit --data-dir $(DATA)
 

@@ -8,11 +8,14 @@ with a message saying how to fix it, rather than serving guesses.
 
 Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KIOSK_IDLE
 (seconds: a booth tablet's pad clears itself after that long without drawing, with a short
-header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting).
+header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
+DIGIT_FEEDBACK_DB (where visitors' corrections are kept, only with their consent; default
+data/corrections.sqlite3 beside this file).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -29,8 +32,11 @@ import numpy as np
 import torch
 
 from model import ImageError, Reading, WeightsError, explain, load_classifier, open_image, read_drawing
+from model.feedback import DEFAULT_DB
 from model.weights import DEFAULT_WEIGHTS
 from ui.admission import Busy, ReadingGate
+from ui.corrections import Corrections, correction_api, session_of
+from ui.feedback import consent_html
 from ui.inside import inside_html
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
 from ui.render import HINT, is_sure, reading_html
@@ -40,6 +46,8 @@ EXAMPLES = HERE / "examples"
 QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting readings before "busy, try again"
 CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # readings worked on at once
 KIOSK_IDLE = float(os.environ.get("DIGIT_KIOSK_IDLE", 0) or 0)  # > 0: a booth tablet's idle reset
+FEEDBACK_DB = os.environ.get("DIGIT_FEEDBACK_DB") or str(HERE / DEFAULT_DB)
+WEIGHTS = os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS
 MAX_UPLOAD = "10mb"
 BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
@@ -47,7 +55,7 @@ log = logging.getLogger("draw-a-digit")
 
 def load_model():
     try:
-        clf = load_classifier(os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS)
+        clf = load_classifier(WEIGHTS)
     except (WeightsError, ValueError) as e:
         sys.exit(f"Cannot start: {e}")
     read_drawing(np.full((8, 8), 255, np.uint8), clf)  # warm up, so the first visitor waits no longer
@@ -58,6 +66,8 @@ def load_model():
 torch.set_num_threads(1)  # tiny batches: threads only add overhead; readings run side by side
 classifier = load_model()
 gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
+corrections = Corrections.open(FEEDBACK_DB, classifier, WEIGHTS, gate)  # off (and says so) if unusable
+atexit.register(corrections.close)  # what was queued is committed, the WAL folded in
 
 
 def read_file(source: str | None) -> tuple[str, dict]:
@@ -85,6 +95,34 @@ async def read_pad(payload: object) -> dict:
         return await gate.run(_read_pad, payload)
     except Busy:
         return _pad_reply(None, BUSY, busy=True)
+
+
+async def correct_pad(payload: object, request: gr.Request) -> dict:
+    """The pad's "Right!" / "No, it was…": {"image": the drawing the cards answer, "digit": its
+    index, "label": 0-9, "consent": true}. The server reads the drawing again itself."""
+    fields = payload if isinstance(payload, dict) else {}
+    return await corrections.correct(
+        lambda: open_image(pad_png(payload), max_pixels=MAX_PIXELS),
+        fields.get("digit"),
+        fields.get("label"),
+        fields.get("consent"),
+        await session_of(request),
+    )
+
+
+def booth(payload: object = None) -> dict:
+    """The booth screen for the pad's empty state: today's score and where it goes wrong."""
+    return corrections.booth()
+
+
+async def correct(
+    image: str | None, digit: float | None, label: float | None, consent: bool, request: gr.Request
+):
+    """Teach it: digit `digit` (0 = leftmost) of the drawing in `image` is `label` (0-9). Stored
+    only when `consent` is true; the server reads the image itself. Returns {"stored", "message", ...}."""
+    return await corrections.correct(
+        lambda: open_image(image or ""), digit, label, consent, request.session_hash
+    )
 
 
 def _read_pad(payload: object) -> dict:
@@ -150,6 +188,9 @@ def build() -> gr.Blocks:
                     empty_html=reading_html(None),
                     inside_empty_html=inside_html(None),
                     kiosk_idle=KIOSK_IDLE,
+                    server_functions=[correct_pad, booth],
+                    side_html=consent_html(),
+                    js=(HERE / "ui" / "feedback.js").read_text(),
                 )
             with gr.Tab("Upload a photo", id="upload"):
                 with gr.Row(equal_height=False):
@@ -177,6 +218,7 @@ def build() -> gr.Blocks:
             show_progress="hidden",
             preprocess=False,
         )
+        correction_api(correct)
         gr.Markdown(_footer(), elem_id="footer")
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo
@@ -189,7 +231,10 @@ def _footer() -> str:
         f"<small>Model: MLP {' - '.join(map(str, classifier.network.config.sizes))}, "
         f"{classifier.network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
         f"MNIST test digits; reading runs on {classifier.device.type}. Nothing you draw is stored, "
-        "on the server or in this browser.</small>"
+        "in this browser or on the server, unless you tick “Keep the digits I mark”: then only the "
+        "digits you mark right or wrong are kept, on the server."
+        + ("" if corrections.off_reason is None else " Corrections are off on this server right now.")
+        + "</small>"
     )
 
 
@@ -201,7 +246,7 @@ if __name__ == "__main__":
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        css_paths=[HERE / "ui" / "style.css", HERE / "ui" / "pad.css", HERE / "ui" / "inside.css"],
+        css_paths=[HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css")],
         footer_links=["api"],
         run_history=False,
     )

@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--report-dir", default=d.report_dir, help="report folder (default: <out folder>/report)")
     p.add_argument("--checkpoint", default=d.checkpoint, help="saved after every epoch")
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint with its settings")
+    p.add_argument(
+        "--extra-data", default=d.extra_data, help="visitor digits (python -m model.feedback.export)"
+    )
+    p.add_argument(
+        "--extra-weight", type=int, default=d.extra_weight, help="times each visitor digit is seen per epoch"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no per-epoch lines")
     return p.parse_args(argv)
 

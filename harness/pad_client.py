@@ -4,12 +4,15 @@
     reply = pad.read(image)                              # {"html", "number", "sure", "reading", "busy"}
     url = as_the_pad_sends(image)                        # a drawing shrunk and encoded as the pad does
     reply = pad.send({"anything": "at all"})             # raw payloads, for the bad-input tests
+    reply = pad.correct(image, digit=0, label=7)         # "No, it was 7", with consent ({"stored", ...})
+    pad.booth()                                          # the booth screen: {"html", "on"}
 
     async with AsyncPadClient(url) as pad: await pad.read(data_url)   # for the crowd benchmark
 
 The protocol (Gradio's server functions, see gradio/routes.py): POST /gradio_api/component_server
 with {"session_hash", "component_id", "fn_name": "read_pad", "data": {"image": data URL}}; the
-reply is the function's JSON. No queue, no event stream, no upload.
+reply is the function's JSON. No queue, no event stream, no upload. Corrections go the same way
+to "correct_pad" ({"image", "digit", "label", "consent"}), the booth screen comes from "booth".
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import httpx
 from PIL import Image
 
 from model.drawing.ink import working_factor
+from ui.corrections import BOOTH_FUNCTION, CORRECT_FUNCTION
 from ui.pad import PAD_FUNCTION
 
 
@@ -48,8 +52,8 @@ def pad_component_id(config: dict) -> int:
     raise LookupError(f"no component serves {PAD_FUNCTION!r}: is this the draw-a-digit app?")
 
 
-def _body(component_id: int, session: str, payload: object) -> dict:
-    return {"session_hash": session, "component_id": component_id, "fn_name": PAD_FUNCTION, "data": payload}
+def _body(component_id: int, session: str, payload: object, function: str = PAD_FUNCTION) -> dict:
+    return {"session_hash": session, "component_id": component_id, "fn_name": function, "data": payload}
 
 
 class PadClient:
@@ -61,10 +65,22 @@ class PadClient:
         self.component_id = pad_component_id(self.http.get(f"{self.url}/config").json())
         self.session = secrets.token_hex(8)
 
-    def send(self, payload: object) -> httpx.Response:
+    def send(self, payload: object, function: str = PAD_FUNCTION) -> httpx.Response:
         """POST any payload as the pad's data; the raw response."""
-        body = _body(self.component_id, self.session, payload)
+        body = _body(self.component_id, self.session, payload, function)
         return self.http.post(f"{self.url}/gradio_api/component_server", json=body)
+
+    def call(self, function: str, payload: object = None) -> dict:
+        """Call one of the page's server functions; its reply."""
+        response = self.send({} if payload is None else payload, function)
+        response.raise_for_status()
+        return response.json()
+
+    def correct(self, image: str | Image.Image, digit: object, label: object, consent: object = True) -> dict:
+        """Mark digit `digit` of a drawing as `label`, as the pad's buttons do."""
+        data_url = image if isinstance(image, str) else png_data_url(image)
+        payload = {"image": data_url, "digit": digit, "label": label, "consent": consent}
+        return self.call(CORRECT_FUNCTION, payload)
 
     def read(self, image: str | Image.Image) -> dict:
         """Read a drawing (a data URL or a PIL image); the pad's reply."""
@@ -72,6 +88,10 @@ class PadClient:
         response = self.send({"image": data_url})
         response.raise_for_status()
         return response.json()
+
+    def booth(self) -> dict:
+        """The booth screen, as the empty pad shows it: {"html", "on"}."""
+        return self.call(BOOTH_FUNCTION)
 
     def close(self) -> None:
         self.http.close()
@@ -94,7 +114,14 @@ class AsyncPadClient:
         await self.http.aclose()
 
     async def read(self, data_url: str, session: str) -> dict:
-        body = _body(self.component_id, session, {"image": data_url})
+        return await self._post(_body(self.component_id, session, {"image": data_url}))
+
+    async def correct(self, data_url: str, session: str, digit: int, label: int) -> dict:
+        """A visitor's "Right!" or "No, it was…", with consent: the drawing the answer was for."""
+        payload = {"image": data_url, "digit": digit, "label": label, "consent": True}
+        return await self._post(_body(self.component_id, session, payload, CORRECT_FUNCTION))
+
+    async def _post(self, body: dict) -> dict:
         response = await self.http.post(f"{self.url}/gradio_api/component_server", json=body)
         response.raise_for_status()
         return response.json()

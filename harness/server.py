@@ -2,6 +2,8 @@
 
 with AppServer(log_path, env={"DIGIT_CONCURRENCY": "4"}) as server:
     server.url, server.process.pid
+
+AppServer(log_path, wrapper=["setpriv", "--inh-caps=-all", "--bounding-set=-all"])  # run it under a command
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ def free_port() -> int:
 class AppServer:
     """`python app.py` running on a free loopback port until `stop()` (or the end of a `with`)."""
 
-    def __init__(self, log_path: Path, env: dict[str, str] | None = None, timeout: float = 120) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        wrapper: list[str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = Path(log_path)
@@ -38,7 +46,11 @@ class AppServer:
             **(env or {}),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            [*(wrapper or []), sys.executable, "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -59,9 +59,20 @@ def tiny_mnist(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    server = AppServer(tmp_path_factory.mktemp("app") / "app.log")
+    folder = tmp_path_factory.mktemp("app")  # corrections, if a test makes any, go there too
+    server = AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "corrections.sqlite3")})
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def feedback_server(tmp_path_factory):
+    """The app with a corrections database of its own (`server.db`), fresh for each test module
+    that counts rows in it."""
+    folder = tmp_path_factory.mktemp("feedback")
+    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as server:
+        server.db = folder / "db.sqlite3"
+        yield server
 
 
 @pytest.fixture(scope="session")

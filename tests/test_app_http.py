@@ -95,7 +95,7 @@ def test_light_ink_on_a_dark_photo_is_read_too(client, tmp_path):
 
 def test_the_pad_is_private_and_only_the_upload_is_public_api(app_server, client):
     info = httpx.get(f"{app_server.url}gradio_api/info", timeout=30).json()
-    assert set(info["named_endpoints"]) == {"/read_image"}
+    assert set(info["named_endpoints"]) == {"/read_image", "/correct"}  # and corrections (test_feedback.py)
     config = httpx.get(f"{app_server.url}config", timeout=30).json()
     assert config["run_history"] is False  # nothing a visitor draws stays in the browser
     assert httpx.get(f"{app_server.url}gradio_api/runs", timeout=30).status_code == 404

@@ -39,6 +39,7 @@ let timer = null;
 let penUpAt = null; // when the last stroke ended, for the "pad:answer" timing event
 let lastActivity = performance.now();
 let replay = null; // an example being drawn
+let shownImage = null; // the drawing (data URL) whose answer is on screen
 
 // ---- drawing on screen -------------------------------------------------------------------
 const ctx = canvas.getContext("2d");
@@ -182,8 +183,9 @@ async function send(isFinal) {
   const sentEpoch = epoch;
   const sentPenUp = isFinal ? penUpAt : null;
   let reply = null;
+  const image = exportPng();
   try {
-    const payload = { image: exportPng() };
+    const payload = { image };
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
     reply = await server.read_pad(payload);
   } catch (error) {
@@ -199,6 +201,7 @@ async function send(isFinal) {
       return;
     }
     show(reply);
+    shownImage = image;
     const stillDrawing = active !== null || replay !== null;
     element.dispatchEvent(
       new CustomEvent("pad:answer", {
@@ -236,6 +239,8 @@ function reset() {
   result.innerHTML = emptyHtml;
   answer.textContent = "";
   json.textContent = "";
+  shownImage = null;
+  element.dispatchEvent(new CustomEvent("pad:reset", { bubbles: true }));
 }
 
 // ---- tools -------------------------------------------------------------------------------
@@ -334,7 +339,10 @@ function touched() {
 
 if (KIOSK_IDLE_MS > 0) {
   setInterval(() => {
-    if (strokes.length && !active && performance.now() - lastActivity > KIOSK_IDLE_MS) clearPad();
+    if (strokes.length && !active && performance.now() - lastActivity > KIOSK_IDLE_MS) {
+      clearPad();
+      element.dispatchEvent(new CustomEvent("pad:idle", { bubbles: true }));
+    }
   }, 1000);
 }
 

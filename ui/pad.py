@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import gradio as gr
@@ -73,29 +73,40 @@ def drawing_pad(
     inside_empty_html: str | None = None,
     kiosk_idle: float = 0,
     elem_id: str = "pad",
+    server_functions: Sequence[Callable] = (),
+    side_html: str = "",
+    js: str = "",
 ) -> gr.HTML:
     """The pad component. `await read(payload)` answers the browser's calls; it must return
     {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool,
     "inside": panel HTML or None} and never raise. `inside_empty_html`, when given, adds a "Look
     inside the network" panel: while it is open the pad asks for it with every reading
     (payload "inside": the digit's index). `kiosk_idle` > 0 clears the pad after that many idle
-    seconds and enlarges the controls."""
+    seconds and enlarges the controls. `server_functions` are more functions the page may call,
+    `side_html` goes under the result cards and `js` runs after ui/pad.js, in its scope (the
+    corrections, ui/feedback.py)."""
 
     async def read_pad(payload: object) -> dict:  # an async server function runs on the event
         return await read(payload)  # loop, so `read` can refuse work before any thread is taken
 
     read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
     return gr.HTML(
-        html_template=_template(examples, empty_html, inside_empty_html, kiosk_idle),
-        js_on_load=(HERE / "pad.js").read_text(),
-        server_functions=[read_pad],
+        html_template=_template(examples, empty_html, inside_empty_html, kiosk_idle, side_html),
+        js_on_load=(HERE / "pad.js").read_text() + js,
+        server_functions=[read_pad, *server_functions],
         apply_default_css=False,
         elem_id=elem_id,
         elem_classes=["drawing-pad"],
     )
 
 
-def _template(examples: list[list], empty_html: str, inside_empty_html: str | None, kiosk_idle: float) -> str:
+def _template(
+    examples: list[list],
+    empty_html: str,
+    inside_empty_html: str | None,
+    kiosk_idle: float,
+    side_html: str = "",
+) -> str:
     """The pad's HTML. Gradio renders it as a JS template string: no backticks, no `${`."""
     buttons = "".join(
         f'<button type="button" class="example" data-example="{i}" data-testid="example-{name}">'
@@ -127,7 +138,7 @@ def _template(examples: list[list], empty_html: str, inside_empty_html: str | No
     {f'<div class="pad-examples"><span>Examples:</span>{buttons}</div>' if examples else ""}
   </div>
   <div class="pad-side">
-    <div class="pad-result" data-testid="result">{empty_html}</div>
+    <div class="pad-result" data-testid="result">{empty_html}</div>{side_html}
     <details class="pad-json"><summary>Result as JSON</summary><pre data-testid="json"></pre></details>
   </div>
   {_inside(inside_empty_html)}

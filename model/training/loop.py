@@ -34,6 +34,7 @@ from .augment import Augment, AugmentConfig
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches, load_mnist
 from .evaluate import Evaluation, evaluate
+from .visitors import VisitorDigits, load_visitors
 
 # What defines a run; saved in the checkpoint, and taken from it on resume.
 RECIPE = (
@@ -49,6 +50,8 @@ RECIPE = (
     "hidden",
     "seed",
     "evals_per_epoch",
+    "extra_data",
+    "extra_weight",
 )
 
 
@@ -80,6 +83,8 @@ class TrainConfig:
     report_dir: str | None = None  # default: <out folder>/report
     checkpoint: str = "checkpoints/last.safetensors"
     resume: bool = False
+    extra_data: str | None = None  # an export of visitors' corrections (model/feedback/export.py)
+    extra_weight: int = 10  # times each visitor digit is seen per epoch
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -91,6 +96,8 @@ class TrainConfig:
             raise ConfigError("ema decay and label smoothing must be in [0, 1)")
         if self.threads is not None and self.threads < 1:
             raise ConfigError("threads must be at least 1")
+        if self.extra_weight < 1:
+            raise ConfigError("extra weight must be at least 1")
 
     def recipe(self) -> dict:
         return {name: getattr(self, name) for name in RECIPE}
@@ -126,6 +133,7 @@ class Run:
     train_data: tuple[torch.Tensor, torch.Tensor]
     test_data: tuple[torch.Tensor, torch.Tensor]
     state: RunState
+    visitors: VisitorDigits | None = None  # --extra-data: mixed into train_data, held-out share scored
 
     @property
     def scored(self) -> torch.nn.Module:
@@ -190,6 +198,9 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
 
     train_x, train_y = load_mnist(config.data_dir, train=True, download=config.download)
     test_data = load_mnist(config.data_dir, train=False, download=config.download)
+    visitors = load_visitors(config.extra_data) if config.extra_data else None
+    if visitors is not None:
+        train_x, train_y = visitors.mixed_into(train_x, train_y, config.extra_weight)
     torch.manual_seed(config.seed)
     network = MLP(MLPConfig(hidden=config.hidden)).to(device)
     ema = AveragedModel(network, multi_avg_fn=_ema_update(config.ema_decay)) if config.ema_decay else None
@@ -216,6 +227,7 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
         train_data=(train_x.to(device), train_y.to(device)),
         test_data=test_data,
         state=RunState(),
+        visitors=visitors,
     )
     if checkpoint is not None:
         _restore(run, checkpoint)
@@ -227,6 +239,12 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
         f"{len(train_x):,} images, {config.epochs} epochs, batch {config.batch_size}, "
         f"augmentation {augment}.",
     )
+    if visitors is not None:
+        _say(
+            log,
+            f"Visitor digits from {config.extra_data}: {len(visitors.train[1])} in training (each "
+            f"{config.extra_weight}x per epoch), {len(visitors.held_out[1])} held out for scoring.",
+        )
     return run
 
 
@@ -291,6 +309,8 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
         "torch_version": torch.__version__,
         "history": state.history,
     }
+    if run.visitors is not None:
+        metrics["visitors"] = _score_visitors(run, log)
     written = write_report(config.report_folder, metrics, final, test_x, network)
     _say(log, f"Saved report to {config.report_folder}/ ({', '.join(p.name for p in written)})")
     Path(config.checkpoint).unlink(missing_ok=True)
@@ -326,6 +346,25 @@ def _check(run: Run, epoch: float, train_loss: float, train_accuracy: float) -> 
         "test_accuracy": result.accuracy,
         "lr": run.schedule.get_last_lr()[0],
     }
+
+
+def _score_visitors(run: Run, log: Callable[[str], None] | None) -> dict:
+    """The held-out visitor digits: this run's score, and the app's model's when they were drawn."""
+    x, y = run.visitors.held_out
+    score = evaluate(run.scored, x, y).accuracy if len(y) else None
+    answers = run.visitors.held_out_answers
+    before = (answers == y).float().mean().item() if answers is not None and len(y) else None
+    found = {
+        "train": len(run.visitors.train[1]),
+        "weight": run.config.extra_weight,
+        "held_out": len(y),
+        "held_out_accuracy": score,
+        "held_out_accuracy_before": before,
+    }
+    if score is not None:
+        then = "" if before is None else f"; the model they corrected: {100 * before:.1f}%"
+        _say(log, f"Held-out visitor digits: {100 * score:.1f}% right ({len(y)} digits{then})")
+    return found
 
 
 def _checkpoint(run: Run) -> dict:

@@ -1,0 +1,120 @@
+"""The visitors' dataset, out and back in: the database exported as MNIST-format IDX files that
+torchvision reads, PNGs and a CSV; then `train.py --extra-data` trains with them.
+
+python -m pytest tests/test_feedback_export.py
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from torchvision.datasets.mnist import read_image_file, read_label_file
+
+from harness.server import ROOT
+from harness.sketches import Placement, draw_digit
+from model import load_classifier, read_drawing
+from model.feedback import Correction, FeedbackStore, anonymous
+from model.feedback.export import DRAWINGS, IMAGES, LABELS, TABLE, export
+from model.feedback.split import held_out
+from ui.pad import CANVAS
+
+
+@pytest.fixture(scope="module")
+def visitors_db(tmp_path_factory) -> Path:
+    """A database of 40 corrections: drawn digits read by the shipped model, every fourth one
+    marked wrong (label = answer + 1)."""
+    path = tmp_path_factory.mktemp("db") / "corrections.sqlite3"
+    classifier = load_classifier(device="cpu")
+    rng = np.random.default_rng(0)
+    store = FeedbackStore.open(path)
+    for i in range(40):
+        place = Placement(CANVAS, (float(rng.uniform(200, 440)), 160.0), float(rng.uniform(150, 260)), 0, 12)
+        drawing = draw_digit(i % 10, place, "white")
+        reading = read_drawing(drawing, classifier)
+        answer = reading.digits[0].digit
+        label = (answer + 1) % 10 if i % 4 == 0 else answer
+        store.add(Correction.of(reading, 0, label, drawing, weights="w" * 16, session=anonymous(str(i // 5))))
+    store.close()
+    return path
+
+
+def gunzip(path: Path, into: Path) -> str:
+    plain = into / path.stem
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    return str(plain)
+
+
+def test_the_export_is_mnist_format_that_torchvision_reads(visitors_db, tmp_path):
+    done = export(visitors_db, tmp_path / "out")
+    images = read_image_file(gunzip(tmp_path / "out" / IMAGES, tmp_path))
+    labels = read_label_file(gunzip(tmp_path / "out" / LABELS, tmp_path))
+    assert done.digits == 40 and tuple(images.shape) == (40, 28, 28) and tuple(labels.shape) == (40,)
+    with open(tmp_path / "out" / TABLE, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["label"]) for r in rows] == labels.tolist()
+    assert sum(r["right"] == "0" for r in rows) == 10  # every fourth was marked wrong
+    assert all(int(r["right"]) == (r["label"] == r["answer"]) for r in rows)
+    for image, row in zip(images, rows):
+        assert int(row["held_out"]) == held_out(image.numpy().tobytes())
+        drawing = Image.open(tmp_path / "out" / row["drawing"])
+        assert drawing.mode == "L"
+        probs = [float(row[f"p{k}"]) for k in range(10)]
+        assert int(np.argmax(probs)) == int(row["answer"]) and sum(probs) == pytest.approx(1, abs=1e-3)
+    assert len(list((tmp_path / "out" / DRAWINGS).glob("*.png"))) == 40
+    assert 0 < done.held_out < 40 and done.held_out == sum(r["held_out"] == "1" for r in rows)
+    # MNIST's look: white digits on black, centred, the background exactly 0
+    assert images[:, 0, :].max() == 0 and images.float().mean() > 10
+
+
+def test_the_export_command_and_a_missing_database(visitors_db, tmp_path):
+    run = [sys.executable, "-m", "model.feedback.export"]
+    ok = subprocess.run(
+        [*run, str(visitors_db), str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and ok.stdout.startswith("Exported 40 visitor digits"), ok.stderr
+    missing = subprocess.run(
+        [*run, str(tmp_path / "none.db"), str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "no database at" in missing.stderr
+
+
+@pytest.mark.slow
+def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_out_ones(
+    visitors_db, tiny_mnist, tmp_path
+):
+    done = export(visitors_db, tmp_path / "visitors")
+    out = tmp_path / "w" / "mlp.safetensors"
+    args = ["--data-dir", str(tiny_mnist), "--no-download", "--out", str(out), "--epochs", "2"]
+    args += ["--checkpoint", str(tmp_path / "ck.safetensors"), "--quiet", "--batch-size", "32"]
+    args += ["--extra-data", str(tmp_path / "visitors"), "--extra-weight", "3"]
+    result = subprocess.run(
+        [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    trained = done.digits - done.held_out
+    assert f"{300 + 3 * trained:,} images" in result.stdout  # MNIST's 300 and each visitor digit 3x
+    assert f"{trained} in training (each 3x per epoch), {done.held_out} held out" in result.stdout
+    assert "Test accuracy:" in result.stdout and "Held-out visitor digits:" in result.stdout
+    metrics = json.loads((out.parent / "report" / "metrics.json").read_text())
+    assert sum(map(sum, metrics["confusion_matrix"])) == 100  # still the untouched test set alone
+    visitors = metrics["visitors"]
+    assert (visitors["train"], visitors["held_out"], visitors["weight"]) == (trained, done.held_out, 3)
+    assert 0 <= visitors["held_out_accuracy"] <= 1 and 0 <= visitors["held_out_accuracy_before"] <= 1
+
+
+def test_a_missing_export_is_a_one_line_error(tiny_mnist, tmp_path):
+    args = ["--data-dir", str(tiny_mnist), "--no-download", "--extra-data", str(tmp_path / "nothing")]
+    result = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True)
+    assert (
+        result.returncode == 2
+        and result.stderr.startswith("error: ")
+        and "model.feedback.export" in result.stderr
+    )

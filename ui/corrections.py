@@ -1,0 +1,201 @@
+"""The app's side of visitors' corrections: check, re-read, store, answer in plain words.
+
+    corrections = Corrections.open(db_path, classifier, weights_path, gate)   # off if it can't be used
+    reply = await corrections.correct(open_drawing, digit=0, label=7, consent=True, session=h)
+    corrections.booth()     # {"html": booth screen, "on": bool}
+
+The reading a visitor corrects is the server's own: the request carries the drawing itself (the
+pad sends back exactly the image it was answered on), and the server reads it again, in the
+same bounded worker threads as every reading. No number a client sends about the model's answer
+is believed, and nothing about a drawing is kept in memory waiting for a correction that may
+never come. Re-reading costs one reading (a few milliseconds) per correction.
+
+Order of checks, cheapest first: consent (without it nothing is done at all), feedback on, the
+label, the digit's index, the visitor's rate limit, then the drawing. Every refusal is a reply
+with a message, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from model import Classifier, ImageError, Reading, read_drawing
+from model.feedback import (
+    Correction,
+    FeedbackBusy,
+    FeedbackError,
+    FeedbackOff,
+    FeedbackStore,
+    LabelError,
+    anonymous,
+    parse_label,
+    start_of_today,
+    weights_digest,
+)
+
+from .admission import Busy, ReadingGate
+from .feedback import OFF_TEXT, booth_html
+from .ratelimit import RateLimit
+
+CORRECT_FUNCTION, BOOTH_FUNCTION = "correct_pad", "booth"  # the page's server functions (app.py)
+NO_CONSENT = "Nothing was kept: consent was not given (it must be true to keep a drawing)."
+KEPT = "Thanks! Kept: it will learn from this."
+TOO_MANY = "That is a lot of corrections at once: please wait a moment and try again."
+BUSY = "Lots of people are teaching it right now: please try again in a moment."
+ACK_TIMEOUT_S = 30
+BOOTH_CACHE_S = 2.0  # a crowd of idle kiosks asks for the booth screen often: count at most this often
+log = logging.getLogger("draw-a-digit")
+
+
+class Corrections:
+    """Corrections from the pad and the API, into one store (or politely refused when off)."""
+
+    def __init__(
+        self,
+        store: FeedbackStore | None,
+        classifier: Classifier,
+        weights: str,
+        gate: ReadingGate,
+        limit: RateLimit | None = None,
+        off_reason: str | None = None,
+    ) -> None:
+        self.store = store
+        self.classifier = classifier
+        self.weights = weights
+        self.gate = gate
+        self.limit = limit or RateLimit(per_minute=30, burst=12)
+        self._off_reason = off_reason if store is None else None
+        self._booth: tuple[float, dict] | None = None
+
+    @classmethod
+    def open(
+        cls, path: str | Path, classifier: Classifier, weights_path: str | Path, gate: ReadingGate
+    ) -> Corrections:
+        """Open the database at `path`; when it cannot be used, corrections are off (and the log
+        says why) but the app starts and reads as ever."""
+        try:
+            store, reason = FeedbackStore.open(path), None
+        except FeedbackOff as e:
+            store, reason = None, str(e)
+            log.warning("Corrections are off: %s", reason)
+        return cls(store, classifier, weights_digest(weights_path), gate, off_reason=reason)
+
+    @property
+    def off_reason(self) -> str | None:
+        """Why corrections are off (for the log and the operator), or None while they work."""
+        return self._off_reason or (self.store.off_reason if self.store is not None else "no database")
+
+    async def correct(
+        self,
+        drawing: Callable[[], Image.Image],
+        digit: object,
+        label: object,
+        consent: object,
+        session: str | None,
+    ) -> dict:
+        """Store digit `digit` of the drawing `drawing()` opens, as `label`; the reply says what
+        happened: {"stored": bool, "message": str, "off": bool, and when stored "id", "label",
+        "answer"}."""
+        if consent is not True:
+            return _reply(False, NO_CONSENT)
+        if self.off_reason is not None:
+            return _reply(False, OFF_TEXT, off=True)
+        try:
+            label = parse_label(label)
+            index = _index(digit)
+        except LabelError as e:
+            return _reply(False, f"Not kept: {e}.")
+        if not self.limit.allow(session or ""):
+            return _reply(False, TOO_MANY)
+        try:
+            image, reading = await self.gate.run(self._read, drawing)
+        except Busy:
+            return _reply(False, BUSY)
+        except ImageError as e:
+            return _reply(False, f"Not kept: I can't read that drawing: {e}.")
+        if index >= len(reading.digits):
+            found = f"it has {len(reading.digits)}" if reading.digits else "it has none"
+            return _reply(False, f"Not kept: there is no digit number {index + 1} in that drawing ({found}).")
+        row = Correction.of(reading, index, label, image, weights=self.weights, session=anonymous(session))
+        try:
+            row_id = await asyncio.wait_for(asyncio.wrap_future(self.store.submit(row)), ACK_TIMEOUT_S)
+        except FeedbackOff:
+            return _reply(False, OFF_TEXT, off=True)
+        except (FeedbackBusy, asyncio.TimeoutError):
+            return _reply(False, BUSY)
+        except FeedbackError as e:
+            return _reply(False, f"Not kept: {e}.")
+        self._booth = None  # the score changed
+        return {**_reply(True, KEPT), "id": row_id, "label": row.label, "answer": row.answer}
+
+    def booth(self) -> dict:
+        """The booth screen for the pad's empty state: {"html", "on"}; never raises."""
+        now = time.monotonic()
+        if self._booth is not None and now - self._booth[0] < BOOTH_CACHE_S:
+            return self._booth[1]
+        on = self.off_reason is None
+        tally = None
+        if self.store is not None:
+            try:
+                tally = self.store.tally(start_of_today())
+            except Exception:  # a damaged file: the screen shows the hint, the log says why
+                log.exception("could not count today's corrections")
+        screen = {"html": booth_html(tally, on=on), "on": on}
+        self._booth = (now, screen)
+        return screen
+
+    def close(self) -> None:
+        """Commit what is queued and close the database (at exit)."""
+        if self.store is not None:
+            self.store.close()
+
+    def _read(self, drawing: Callable[[], Image.Image]) -> tuple[Image.Image, Reading]:
+        image = drawing()
+        return image, read_drawing(image, self.classifier)
+
+
+def correction_api(fn: Callable) -> None:
+    """The documented API endpoint `/correct`: `fn(image, digit, label, consent, request)`, the
+    image a file path. Built from hidden components so that Gradio checks the uploaded file (it
+    must be one of this server's uploads) before `fn` sees its path."""
+    with gr.Group(visible=False):
+        image = gr.File(label="image", type="filepath")
+        digit = gr.Number(label="digit", value=0, precision=None)
+        label = gr.Number(label="label", value=None, precision=None)
+        consent = gr.Checkbox(label="consent", value=False)
+        reply = gr.JSON(label="reply")
+        trigger = gr.Button("correct")
+    trigger.click(fn, [image, digit, label, consent], reply, api_name="correct", show_progress="hidden")
+
+
+async def session_of(request: object) -> str | None:
+    """The Gradio session hash of a call. A queued event's gr.Request has it; a server function
+    (the pad's) is handed the raw Starlette request instead, whose JSON body carries it."""
+    found = getattr(request, "session_hash", None)
+    if found or not hasattr(request, "json"):
+        return found
+    try:
+        body = await request.json()  # already read by Gradio: Starlette keeps it
+    except Exception:
+        return None
+    return body.get("session_hash") if isinstance(body, dict) else None
+
+
+def _index(value: object) -> int:
+    """Which digit of a number (0 = the leftmost): a whole number >= 0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100:
+        return value
+    raise LabelError(f"the digit's position must be a whole number from 0 (got {repr(value)[:20]})")
+
+
+def _reply(stored: bool, message: str, off: bool = False) -> dict:
+    return {"stored": stored, "message": message, "off": off}
