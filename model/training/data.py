@@ -68,8 +68,9 @@ def fetch(root: str | Path) -> None:
         folder = raw_folder(root)
         raise DataError(
             f"Could not download MNIST into {folder} ({type(e).__name__}: {' '.join(str(e).split())[:200]}). "
-            "If this machine is offline, copy the four MNIST files "
-            f"({', '.join(RAW_FILES[True] + RAW_FILES[False])}) into <dir>/MNIST/raw/ and pass "
+            "If this machine is offline, fetch it once while it is online with "
+            "`python -m model.training.download <dir>`, or copy the four MNIST files "
+            f"({', '.join(RAW_FILES[True] + RAW_FILES[False])}) into <dir>/MNIST/raw/; then pass "
             "--data-dir <dir>."
         ) from e
 
