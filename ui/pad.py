@@ -58,6 +58,22 @@ def pad_png(payload: object) -> bytes:
     return decode_data_url(payload["image"], max_bytes=MAX_PAYLOAD_BYTES)
 
 
+async def session_hash(request: object) -> str | None:
+    """The page's Gradio session hash, in a server function that takes `request: gr.Request`.
+
+    Gradio 6.31 hands a server function the raw Starlette request, not a gr.Request
+    (gradio/routes.py, component_server); the hash is in its JSON body, which Gradio has already
+    read (Starlette keeps it, so reading it again costs nothing)."""
+    found = getattr(request, "session_hash", None)  # a gr.Request, should Gradio pass one
+    if found is None and hasattr(request, "json"):
+        try:
+            body = await request.json()
+        except ValueError:  # not JSON: no session to find
+            return None
+        found = body.get("session_hash") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def load_examples(path: Path) -> list[list]:
     """The pad's examples, [[label, strokes], ...] in canvas pixels (examples/make_examples.py)."""
     try:
@@ -67,22 +83,32 @@ def load_examples(path: Path) -> list[list]:
 
 
 def drawing_pad(
-    read: Callable[[object], Awaitable[dict]],
+    read: Callable[..., Awaitable[dict]],
     examples: list[list],
     empty_html: str,
     inside_empty_html: str | None = None,
     kiosk_idle: float = 0,
     elem_id: str = "pad",
+    per_session: bool = False,
 ) -> gr.HTML:
     """The pad component. `await read(payload)` answers the browser's calls; it must return
     {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool,
     "inside": panel HTML or None} and never raise. `inside_empty_html`, when given, adds a "Look
     inside the network" panel: while it is open the pad asks for it with every reading
     (payload "inside": the digit's index). `kiosk_idle` > 0 clears the pad after that many idle
-    seconds and enlarges the controls."""
+    seconds and enlarges the controls. `per_session`: `read(payload, session_hash)`, for answers
+    that depend on the visitor (their own network)."""
 
-    async def read_pad(payload: object) -> dict:  # an async server function runs on the event
-        return await read(payload)  # loop, so `read` can refuse work before any thread is taken
+    # An async server function runs on the event loop, so `read` can refuse work before any
+    # thread is taken.
+    if per_session:
+
+        async def read_pad(payload: object, request: gr.Request) -> dict:
+            return await read(payload, await session_hash(request))
+    else:
+
+        async def read_pad(payload: object) -> dict:
+            return await read(payload)
 
     read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
     return gr.HTML(
