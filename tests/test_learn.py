@@ -30,6 +30,7 @@ from harness.server import AppServer
 from harness.sketches import Placement, draw_digit
 from harness.zerogpu import SPACES_VERSION, DeviceApi
 from tests.conftest import write_idx
+from ui.learn import GPU_DURATION_S
 from ui.sessions import SessionStore
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -236,7 +237,7 @@ def test_on_zerogpu_reading_stays_on_the_cpu_and_training_asks_for_the_gpu(tiny_
 
             messages = train(server.url)
             schedule = [query for path, query in api.requests if path == "/schedule"]
-            assert len(schedule) == 1 and schedule[0]["durationSeconds"] == "75"  # the GPU task, its duration
+            assert len(schedule) == 1 and schedule[0]["durationSeconds"] == str(GPU_DURATION_S)  # a GPU task
             assert "No GPU was available" in status_of(messages[-1])  # what `spaces` says, shown calmly
             assert PadClient(server.url).read(SEVEN)["number"] == "7" and server.alive()
 

@@ -42,14 +42,16 @@ from ui.sessions import SessionStore
 if TYPE_CHECKING:
     from model.training.live import Snapshot
 
-# A run's cap; on ZeroGPU the borrowed GPU is asked for a little longer than that, since the
-# worker's start-up (fork, CUDA, the data onto the GPU) counts too.
-TIME_CAP_S = 60
-GPU_DURATION_S = 75
+# A run's cap. On ZeroGPU the GPU is asked for a little longer, since the worker's start-up
+# (fork, CUDA, the data onto the GPU) counts too; the duration asked for is what ZeroGPU checks
+# against a visitor's quota before it lends the GPU, so it is kept short.
+TIME_CAP_S = 30 if host.ZERO_GPU else 60
+GPU_DURATION_S = 45
 NETWORKS_KEPT = 64  # visitors' networks in memory at most: 0.84 MB each
 IDLE_S = 3600  # a network unused this long is dropped
 HINT_BOTH = "Draw a digit: your network and ours both read it."
 FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
+STARTING = "Starting: loading the training code and MNIST, building a fresh network…"
 log = logging.getLogger("draw-a-digit")
 
 
@@ -126,6 +128,7 @@ class Learning:
     def train(self, request: gr.Request) -> Iterator[tuple]:
         """Fetch MNIST when needed, train, stream the snapshots, keep the network for the session."""
         session = request.session_hash
+        yield _status_only(status_html(None, STARTING))  # the first press also imports torchvision (3 s)
         if not self._data_ready():
             yield _status_only(status_html(None, FETCHING))
             problem = self._fetch()
@@ -245,7 +248,7 @@ def status_html(
         text = message or (
             "A fresh network, untrained: it guesses at random (10%). Training takes a few seconds."
         )
-        return _status(text, 0.0, "error" if error else "idle")
+        return _status(text, 0.0, "error" if error else "running" if message else "idle")
     share = min(snapshot.epoch / snapshot.epochs, 1.0)
     where = "on the GPU" if snapshot.device.startswith("cuda") else f"on the {snapshot.device.upper()}"
     if finished:
@@ -263,7 +266,7 @@ def status_html(
     if error:
         return _status(message, share, "error")
     if snapshot.accuracy is None:
-        return _status(f"Starting {where}: loading MNIST, building a fresh network…", 0.0, "running")
+        return _status(f"Training {where}: the first score on the test digits is on its way…", 0.0, "running")
     left = f" · about {snapshot.seconds_left:.0f} s left" if snapshot.seconds_left is not None else ""
     text = (
         f"Epoch <b>{min(int(snapshot.epoch) + 1, snapshot.epochs)}</b> of {snapshot.epochs}{left} · "
