@@ -30,6 +30,7 @@ from harness.server import AppServer
 from harness.sketches import Placement, draw_digit
 from harness.zerogpu import SPACES_VERSION, DeviceApi
 from tests.conftest import write_idx
+from ui.background import in_background
 from ui.learn import GPU_DURATION_S
 from ui.sessions import SessionStore
 
@@ -86,6 +87,35 @@ def test_each_visitors_network_is_kept_bounded_and_expires():
     assert store.get("a") is None and store.get("c") == 3
     store.drop("c")  # the visitor closed the page
     assert len(store) == 0 and store.get(None) is None
+
+
+def test_a_background_run_yields_in_order_makes_way_and_stops_when_left():
+    log: list[str] = []
+
+    def run():
+        try:
+            for i in range(100):
+                log.append(f"{os.getpriority(os.PRIO_PROCESS, threading.get_native_id())}")
+                yield i
+        finally:
+            log.append("closed")
+
+    items = in_background(run, nice=5)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    if sys.platform == "linux":  # the producing thread runs at a lower priority than this one
+        assert int(log[0]) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 5
+    items.close()  # the visitor left
+    deadline = time.monotonic() + 5
+    while "closed" not in log and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert log[-1] == "closed" and len(log) <= 6  # it stopped within an item or two, not at 100
+
+    def broken():
+        yield 1
+        raise ValueError("no MNIST here")
+
+    with pytest.raises(ValueError, match="no MNIST"):
+        list(in_background(broken))
 
 
 # ---- the app ---------------------------------------------------------------------------------

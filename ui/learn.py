@@ -9,10 +9,10 @@ Train runs model/training/live.py (train.py's loop, nothing written) as a Gradio
 run at a time per server (the queue shows the others their place), a snapshot after every
 test-set check, so the curves and the first-layer patterns move while it learns, and a visitor
 who leaves stops their run at the next check (Gradio closes the generator when the page's event
-stream drops). The trained network stays on the CPU in a bounded per-session store
-(ui/sessions.py). On ZeroGPU only the training itself borrows the GPU (host.gpu); MNIST is
-fetched before that, in the app's own process. Nothing of model.training (torchvision) is
-imported until Train is pressed.
+stream drops). On a CPU the run has a thread of its own at a lower priority (ui/background.py).
+The trained network stays on the CPU in a bounded per-session store (ui/sessions.py). On ZeroGPU
+only the training itself borrows the GPU (host.gpu); MNIST is fetched before that, in the app's
+own process. Nothing of model.training (torchvision) is imported until Train is pressed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import html
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from PIL import Image
 from model import MLP, Classifier, Reading, read_drawing
 from model.reading import reread
 from ui import host
+from ui.background import in_background
 from ui.inside import patterns_png
 from ui.pad import drawing_pad
 from ui.render import HINT, is_sure, pad_reply, reading_html
@@ -136,7 +138,10 @@ class Learning:
                 yield _status_only(status_html(None, problem, error=True))
                 return
         last = None
-        run = snapshots(str(self.data_dir), TIME_CAP_S)
+        make = partial(snapshots, str(self.data_dir), TIME_CAP_S)
+        # On ZeroGPU the GPU worker trains and this process only waits; on a CPU the training
+        # thread makes way for the readings (ui/background.py).
+        run = make() if host.ZERO_GPU else in_background(make)
         try:
             with contextlib.closing(run):  # a visitor who leaves: Gradio closes us at a yield
                 for last in run:
