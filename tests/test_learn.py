@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -116,6 +117,22 @@ def test_a_background_run_yields_in_order_makes_way_and_stops_when_left():
 
     with pytest.raises(ValueError, match="no MNIST"):
         list(in_background(broken))
+
+
+def test_offline_the_tab_says_which_command_fetches_mnist_beforehand(tmp_path, monkeypatch):
+    from torchvision.datasets import MNIST
+
+    from model import load_classifier
+    from ui.learn import Learning
+
+    # a real download attempt against a port where nothing listens: refused at once, like offline
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/mnist/"])
+    learning = Learning(load_classifier(device="cpu"), tmp_path / "data", training_device="cpu")
+    statuses = [frame[0] for frame in learning.train(SimpleNamespace(session_hash="offline"))]
+    assert "Fetching MNIST" in statuses[1]
+    assert 'data-state="error"' in statuses[-1]
+    assert f"python -m model.training.download {tmp_path / 'data'}" in statuses[-1]
+    assert learning.networks.get("offline") is None
 
 
 # ---- the app ---------------------------------------------------------------------------------
