@@ -54,6 +54,7 @@ IDLE_S = 3600  # a network unused this long is dropped
 HINT_BOTH = "Draw a digit: your network and ours both read it."
 FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
 STARTING = "Starting: loading the training code and MNIST, building a fresh network…"
+TRAINING, TEST = "training batches", "test digits"  # the curves' two lines
 log = logging.getLogger("draw-a-digit")
 
 
@@ -98,13 +99,17 @@ class Learning:
             button = gr.Button("Train", variant="primary", scale=0, min_width=160, elem_id="learn-train")
             status = gr.HTML(status_html(None), min_width=300, elem_id="learn-status")
         with gr.Row(elem_id="learn-curves"):
+            # hidden until Train: an empty plot is a blank box (and cannot be given empty data)
             accuracy = gr.LinePlot(
                 x="epoch", y="accuracy", color="set", x_lim=[0, 1], title="Accuracy (%)",
-                y_title="% right", height=260, elem_id="learn-accuracy", **PLOT,
+                y_title="% right", elem_id="learn-accuracy", **PLOT,
+                caption="Training batches: the average over the epoch so far, restarted each epoch. "
+                "Test digits: 10,000 it never learns from.",
             )  # fmt: skip
             loss = gr.LinePlot(
-                x="epoch", y="loss", color="set", x_lim=[0, 1], title="Loss",
-                y_title="cross-entropy", height=260, elem_id="learn-loss", **PLOT,
+                x="epoch", y="loss", color="set", x_lim=[0, 1], title="Loss (how wrong, on average)",
+                y_title="cross-entropy", elem_id="learn-loss", **PLOT,
+                caption="Lower is better: 0 would be sure, and right, on every digit.",
             )  # fmt: skip
         patterns = gr.HTML(patterns_html(_fresh_first_layer(), None), elem_id="learn-patterns")
         gr.Markdown("### Draw on your network and on ours", elem_id="learn-draw")
@@ -200,7 +205,10 @@ class Learning:
 
 
 PLOT = {
-    "color_map": {"training": "#9aa3b5", "test": "#f97316"},
+    # training: the running average over the epoch's batches so far; test: the 10,000 test digits
+    "color_map": {TRAINING: "#9aa3b5", TEST: "#f97316"},
+    "color_title": "measured on",
+    "visible": False,
     "show_label": False,
     "x_title": "epoch",
     "buttons": [],
@@ -227,7 +235,7 @@ def _frame(snapshot: Snapshot) -> tuple:
         accuracy = gr.LinePlot(value=curves[["epoch", "set", "accuracy"]], **limits)
         loss = gr.LinePlot(value=curves[["epoch", "set", "loss"]], **limits)
     else:  # an empty table would fix the plot's axes and legend for good (Gradio 6.31): nothing
-        accuracy = loss = None
+        accuracy = loss = gr.update(value=None, visible=True)
     return status_html(snapshot), accuracy, loss, patterns_html(snapshot.first_layer, snapshot)
 
 
@@ -240,7 +248,7 @@ def _curves(history: tuple[dict, ...]) -> pd.DataFrame:
     rows = [
         (r["epoch"], name, 100 * r[f"{prefix}_accuracy"], r[f"{prefix}_loss"])
         for r in history
-        for name, prefix in (("training", "train"), ("test", "test"))
+        for name, prefix in ((TRAINING, "train"), (TEST, "test"))
     ]
     return pd.DataFrame(rows, columns=["epoch", "set", "accuracy", "loss"])
 
@@ -291,8 +299,9 @@ def patterns_html(first_layer: np.ndarray, snapshot: Snapshot | None) -> str:
     """The first layer's units as 28x28 weight pictures (red: ink there excites, blue: calms)."""
     epoch = 0.0 if snapshot is None else snapshot.epoch
     when = "before training: random noise" if snapshot is None else f"after {epoch:.2f} epochs"
+    fresh = " fresh" if snapshot is None else ""
     return (
-        f'<figure class="learn-patterns" data-testid="learn-patterns" data-epoch="{epoch}">'
+        f'<figure class="learn-patterns{fresh}" data-testid="learn-patterns" data-epoch="{epoch}">'
         f'<img alt="the {len(first_layer)} first-layer units\' weights" '
         f'src="data:image/png;base64,{patterns_png(first_layer)}">'
         f"<figcaption>What each of the {len(first_layer)} first-layer units looks for, {when}. "
