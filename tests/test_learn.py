@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 
-from harness.browser import CHROMIUM, PHONE, Pad, chromium
+from harness.browser import PHONE, Pad
 from harness.pad_client import PadClient
 from harness.queue_client import QueueClient
 from harness.server import AppServer
@@ -289,16 +289,7 @@ def test_on_zerogpu_reading_stays_on_the_cpu_and_training_asks_for_the_gpu(tiny_
             assert PadClient(server.url).read(SEVEN)["number"] == "7" and server.alive()
 
 
-# ---- a real browser ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
-        pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
-    with chromium() as b:
-        yield b
-
+# ---- a real browser (the `browser` fixture: tests/conftest.py) ---------------------------------
 
 # points on the longest line of the accuracy plot (Vega draws each line as one SVG path)
 CURVE = """() => Math.max(0, ...[...document.querySelectorAll(
