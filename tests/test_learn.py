@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -155,7 +156,8 @@ def repeated(tiny_mnist: Path, folder: Path, times: int) -> Path:
 def learn_server(tiny_mnist, tmp_path_factory):
     """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates."""
     data = repeated(tiny_mnist, tmp_path_factory.mktemp("data"), 100)
-    server = AppServer(tmp_path_factory.mktemp("learn") / "app.log", env={"DIGIT_DATA": str(data)})
+    env = {"DIGIT_DATA": str(data), "GRADIO_HEARTBEAT_INTERVAL": "1"}  # a closed page is noticed in 1 s
+    server = AppServer(tmp_path_factory.mktemp("learn") / "app.log", env=env)
     yield server
     server.stop()
 
@@ -199,6 +201,23 @@ def test_the_tab_trains_streams_its_progress_and_the_visitor_draws_on_their_netw
     other = PadClient(learn_server.url, elem_id="learn-pad").read(SEVEN)
     assert "Not trained yet" in other["html"]  # another visitor has no network of theirs
     assert "Traceback" not in learn_server.log()
+
+
+@pytest.mark.slow
+def test_a_visitors_network_goes_when_their_page_closes(learn_server):
+    session = "closing-page"
+    page = httpx.Client(timeout=30)  # the page's heartbeat: Gradio's sign that the page is open
+    with page.stream("GET", f"{learn_server.url}gradio_api/heartbeat/{session}") as heartbeat:
+        alive = heartbeat.iter_lines()  # kept: dropping the iterator closes the connection
+        assert next(alive) == "data: ALIVE"
+        assert train(learn_server.url, session)[-1]["success"]
+        pad = PadClient(learn_server.url, elem_id="learn-pad", session=session)
+        assert 'data-testid="yours-number"' in pad.read(SEVEN)["html"]
+    page.close()  # the tab is closed
+    deadline = time.monotonic() + 15
+    while "Not trained yet" not in pad.read(SEVEN)["html"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "Not trained yet" in pad.read(SEVEN)["html"], learn_server.log()[-1500:]  # dropped by demo.unload
 
 
 @pytest.mark.slow

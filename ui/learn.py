@@ -201,6 +201,7 @@ class Learning:
 
     def forget(self, request: gr.Request) -> None:
         """The visitor's page closed: their network goes (demo.unload)."""
+        log.info("page closed: %s", request.session_hash)
         self.networks.drop(request.session_hash)
 
 
