@@ -80,7 +80,7 @@ def load_model():
 
 
 # Tiny batches: threads only add overhead; readings run side by side. A visitor's training on
-# the CPU gets this one thread too, so the other core stays free for the readings.
+# the CPU gets this one thread too, at a lower priority (ui/learn.py), so readings come first.
 torch.set_num_threads(1)
 classifier = load_model()
 gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
