@@ -36,6 +36,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m bench.feedback
 	$(PY) -m bench.reliability
 	$(PY) -m bench.multidigit --data-dir $(DATA)
+	$(PY) -m bench.learn_load --data-dir $(DATA)
 
 $(VENV)/.app-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -10,36 +10,58 @@ Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KI
 (seconds: a booth tablet's pad clears itself after that long without drawing, with a short
 header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
 DIGIT_FEEDBACK_DB (where visitors' corrections are kept, only with their consent; default
-data/corrections.sqlite3 beside this file).
+data/corrections.sqlite3 beside this file), DIGIT_DATA (where the "Watch it learn" tab finds
+MNIST, or downloads it: ./data).
+
+On a Hugging Face ZeroGPU Space (`spaces` installed, SPACES_ZERO_GPU=true), `spaces` is imported
+first, as it must be; the readings stay on the CPU and only a visitor's training borrows the GPU.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
 
-# No network at run time (no usage analytics, no model hub look-ups), and nothing a visitor
-# draws is kept in the browser for the next one (Gradio's run history is on by default).
+# No network at run time (no usage analytics, no model hub look-ups; only MNIST, fetched once for
+# the "Watch it learn" tab if it is not on disk), and nothing a visitor draws is kept in the
+# browser for the next one (Gradio's run history is on by default).
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
+
+# On a ZeroGPU Space, `spaces` must patch torch before anything touches CUDA (ui/host.py);
+# elsewhere it is usually absent, and nothing changes.
+with contextlib.suppress(ImportError):
+    import spaces  # noqa: F401
 
 import gradio as gr
 import numpy as np
 import torch
 
-from model import ImageError, Reading, WeightsError, explain, load_classifier, open_image, read_drawing
+from model import (
+    ImageError,
+    Reading,
+    WeightsError,
+    explain,
+    load_classifier,
+    open_image,
+    pick_device,
+    read_drawing,
+)
 from model.feedback import DEFAULT_DB
 from model.weights import DEFAULT_WEIGHTS
+from ui import host
 from ui.admission import Busy, ReadingGate
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.inside import inside_html
+from ui.learn import Learning
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
-from ui.render import HINT, is_sure, reading_html
+from ui.render import HINT, pad_reply, reading_html
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -48,6 +70,7 @@ CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # readings worked on 
 KIOSK_IDLE = float(os.environ.get("DIGIT_KIOSK_IDLE", 0) or 0)  # > 0: a booth tablet's idle reset
 FEEDBACK_DB = os.environ.get("DIGIT_FEEDBACK_DB") or str(HERE / DEFAULT_DB)
 WEIGHTS = os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS
+DATA = Path(os.environ.get("DIGIT_DATA") or HERE / "data")  # MNIST for the "Watch it learn" tab
 MAX_UPLOAD = "10mb"
 BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
@@ -55,7 +78,7 @@ log = logging.getLogger("draw-a-digit")
 
 def load_model():
     try:
-        clf = load_classifier(WEIGHTS)
+        clf = load_classifier(WEIGHTS, device=host.reading_device())
     except (WeightsError, ValueError) as e:
         sys.exit(f"Cannot start: {e}")
     read_drawing(np.full((8, 8), 255, np.uint8), clf)  # warm up, so the first visitor waits no longer
@@ -63,11 +86,14 @@ def load_model():
     return clf
 
 
-torch.set_num_threads(1)  # tiny batches: threads only add overhead; readings run side by side
+# Tiny batches: threads only add overhead; readings run side by side. A visitor's training on
+# the CPU gets this one thread too, at a lower priority (ui/learn.py), so readings come first.
+torch.set_num_threads(1)
 classifier = load_model()
 gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
 corrections = Corrections.open(FEEDBACK_DB, classifier, WEIGHTS, gate)  # off (and says so) if unusable
 atexit.register(corrections.close)  # what was queued is committed, the WAL folded in
+learning = Learning(classifier, DATA, training_device="cuda" if host.ZERO_GPU else pick_device().type)
 
 
 def read_file(source: str | None) -> tuple[str, dict]:
@@ -91,10 +117,19 @@ def read_upload(file: dict | None) -> tuple[str, dict]:
 
 async def read_pad(payload: object) -> dict:
     """What the pad sends, {"image": PNG data URL}, read: the pad's own endpoint. Never raises."""
+    return await _admit(_read_pad, payload)
+
+
+async def read_learn_pad(payload: object, session: str | None) -> dict:
+    """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
+    return await _admit(_answer_pad, payload, lambda image: learning.answer(image, session))
+
+
+async def _admit(fn, *args) -> dict:
     try:
-        return await gate.run(_read_pad, payload)
+        return await gate.run(fn, *args)
     except Busy:
-        return _pad_reply(None, BUSY, busy=True)
+        return pad_reply(None, BUSY, busy=True)
 
 
 async def correct_pad(payload: object, request: gr.Request) -> dict:
@@ -126,16 +161,23 @@ async def correct(
 
 
 def _read_pad(payload: object) -> dict:
-    try:
-        image = open_image(pad_png(payload), max_pixels=MAX_PIXELS)
+    def answer(image) -> dict:
         reading = read_drawing(image, classifier)
         inside = _inside_panel(reading, inside_wanted(payload))
+        return pad_reply(reading, "" if reading.digits else HINT, inside)
+
+    return _answer_pad(payload, answer)
+
+
+def _answer_pad(payload: object, answer) -> dict:
+    """The pad's drawing decoded, checked and answered by `answer(image)`. Never raises."""
+    try:
+        return answer(open_image(pad_png(payload), max_pixels=MAX_PIXELS))
     except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
-        return _pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
+        return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
     except Exception:
         log.exception("reading failed")
-        return _pad_reply(None, "Something went wrong reading that drawing. Please try again.")
-    return _pad_reply(reading, "" if reading.digits else HINT, inside)
+        return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
 
 
 def _inside_panel(reading: Reading, digit: int | None) -> str | None:
@@ -146,21 +188,6 @@ def _inside_panel(reading: Reading, digit: int | None) -> str | None:
         return inside_html(None)
     chosen = reading.digits[min(digit, len(reading.digits) - 1)]
     return inside_html(explain(classifier, chosen.image))
-
-
-def _pad_reply(reading: Reading | None, message: str, inside: str | None = None, busy: bool = False) -> dict:
-    """The pad's answer: the cards (the number itself goes beside the canvas), the JSON, and the
-    "Look inside" panel when it is open."""
-    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
-    result["message"] = message
-    return {
-        "html": reading_html(reading, message or None, headline=False),
-        "number": result["number"],
-        "sure": reading is None or is_sure(reading),
-        "reading": result,
-        "busy": busy,
-        "inside": inside,
-    }
 
 
 def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
@@ -180,11 +207,12 @@ def build() -> gr.Blocks:
                 "Try a whole number, too.",
                 elem_id="header",
             )
+        examples = load_examples(EXAMPLES / "pad.json")
         with gr.Tabs():
             with gr.Tab("Draw", id="draw"):
                 drawing_pad(
                     read_pad,
-                    examples=load_examples(EXAMPLES / "pad.json"),
+                    examples=examples,
                     empty_html=reading_html(None),
                     inside_empty_html=inside_html(None),
                     kiosk_idle=KIOSK_IDLE,
@@ -209,6 +237,8 @@ def build() -> gr.Blocks:
                         result = gr.HTML(reading_html(None), elem_id="photo-result")
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
+            with gr.Tab("Watch it learn", id="learn"):
+                learning.build(read_learn_pad, examples)
         # Raw value (preprocess=False): the app decodes the file itself, safely (model/drawing/image_io.py).
         photo.change(
             read_upload,
@@ -220,6 +250,7 @@ def build() -> gr.Blocks:
         )
         correction_api(correct)
         gr.Markdown(_footer(), elem_id="footer")
+        demo.unload(learning.forget)  # a visitor's own network goes with their page
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -230,7 +261,8 @@ def _footer() -> str:
     return (
         f"<small>Model: MLP {' - '.join(map(str, classifier.network.config.sizes))}, "
         f"{classifier.network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
-        f"MNIST test digits; reading runs on {classifier.device.type}. Nothing you draw is stored, "
+        f"MNIST test digits; reading runs on {classifier.device.type}, a visitor's training on "
+        f"{host.training_place(learning.training_device)}. Nothing you draw is stored, "
         "in this browser or on the server, unless you tick “Keep the digits I mark”: then only the "
         "digits you mark right or wrong are kept, on the server."
         + ("" if corrections.off_reason is None else " Corrections are off on this server right now.")
@@ -246,7 +278,9 @@ if __name__ == "__main__":
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        css_paths=[HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css")],
+        css_paths=[
+            HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css", "learn.css")
+        ],
         footer_links=["api"],
         run_history=False,
     )

@@ -4,6 +4,7 @@
         pad = Pad(browser, url)                  # a fresh page; waits until the pad is ready
         pad.write("2026")                        # hand-made strokes, with the mouse (or touch=True)
         pad.final_answer()                       # "2026": what the pad settled on, as shown
+        learn = Pad(browser, url, tab="Watch it learn", elem_id="learn-pad")   # another tab's pad
 
 The page reports every answer through the pad's own "pad:answer" event (ui/pad.js), so a caller
 waits for the answer to the finished drawing, not for the first text that happens to match.
@@ -71,16 +72,22 @@ def chromium() -> Iterator:
 class Pad:
     """The app's pad in a page: draws strokes in canvas coordinates, reads what it answers."""
 
-    def __init__(self, browser, url: str, theme: str = "light", **context) -> None:
+    def __init__(
+        self, browser, url: str, theme: str = "light", tab: str | None = None, elem_id: str = "pad", **context
+    ) -> None:
         options = {"viewport": {"width": 1280, "height": 900}, **context}
         self.context = browser.new_context(color_scheme=theme, **options)
         self.context.add_init_script(RECORD_ANSWERS)
         self.page = self.context.new_page()
         self.page.goto(url + ("?__theme=dark" if theme == "dark" else ""))
         self.page.wait_for_selector('[data-testid="pad"][data-ready="true"]', timeout=60_000)
-        self.canvas = self.page.get_by_test_id("canvas")
-        self.answer = self.page.get_by_test_id("answer")
-        self.result = self.page.get_by_test_id("result")
+        if tab is not None:  # Gradio mounts a tab's components when it is first opened
+            self.page.get_by_role("tab", name=tab).click()
+        self.root = self.page.locator(f"#{elem_id}")
+        self.root.locator('[data-testid="pad"][data-ready="true"]').wait_for(timeout=60_000)
+        self.canvas = self.root.get_by_test_id("canvas")
+        self.answer = self.root.get_by_test_id("answer")
+        self.result = self.root.get_by_test_id("result")
 
     def at(self, point) -> tuple[float, float]:
         """Screen position of a point in the pad's 640x320 drawing."""

@@ -2,6 +2,7 @@
 
     pad = PadClient("http://127.0.0.1:7860/")           # finds the pad's component id once
     reply = pad.read(image)                              # {"html", "number", "sure", "reading", "busy"}
+    learn = PadClient(url, elem_id="learn-pad", session=s)   # another pad, in a given session
     url = as_the_pad_sends(image)                        # a drawing shrunk and encoded as the pad does
     reply = pad.send({"anything": "at all"})             # raw payloads, for the bad-input tests
     reply = pad.correct(image, digit=0, label=7)         # "No, it was 7", with consent ({"stored", ...})
@@ -44,10 +45,12 @@ def as_the_pad_sends(image: Image.Image) -> str:
     return png_data_url(rgba.reduce(factor) if factor > 1 else rgba)
 
 
-def pad_component_id(config: dict) -> int:
-    """The id of the component that serves the pad's function, from the app's /config."""
+def pad_component_id(config: dict, elem_id: str | None = None) -> int:
+    """The id of the component that serves the pad's function, from the app's /config: the first
+    such (the Draw tab's pad), or the one with this elem_id."""
     for component in config["components"]:
-        if PAD_FUNCTION in (component.get("props", {}).get("server_fns") or []):
+        props = component.get("props", {})
+        if PAD_FUNCTION in (props.get("server_fns") or []) and elem_id in (None, props.get("elem_id")):
             return component["id"]
     raise LookupError(f"no component serves {PAD_FUNCTION!r}: is this the draw-a-digit app?")
 
@@ -59,11 +62,13 @@ def _body(component_id: int, session: str, payload: object, function: str = PAD_
 class PadClient:
     """A visitor's pad, synchronous (tests)."""
 
-    def __init__(self, url: str, timeout: float = 30) -> None:
+    def __init__(
+        self, url: str, timeout: float = 30, elem_id: str | None = None, session: str | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.http = httpx.Client(timeout=timeout)
-        self.component_id = pad_component_id(self.http.get(f"{self.url}/config").json())
-        self.session = secrets.token_hex(8)
+        self.component_id = pad_component_id(self.http.get(f"{self.url}/config").json(), elem_id)
+        self.session = session or secrets.token_hex(8)
 
     def send(self, payload: object, function: str = PAD_FUNCTION) -> httpx.Response:
         """POST any payload as the pad's data; the raw response."""

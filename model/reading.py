@@ -3,6 +3,7 @@
     reading = read_drawing(image, classifier)
     reading.number           # "7", or "2026" for several digits, "" when there is no digit
     reading.digits[0].probabilities   # ten floats, one per class
+    theirs = reread(reading, other_classifier)   # the same digits, another network's answer
 
 This is everything the app does with an image, in one call, with no Gradio in sight.
 """
@@ -64,9 +65,18 @@ class Reading:
 
 def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Reading:
     """Segment `image` into digits and classify them all in one batch."""
-    crops = segment_digits(image)
-    if not crops:
+    return _classify([(c.image, c.box) for c in segment_digits(image)], classifier)
+
+
+def reread(reading: Reading, classifier: Classifier) -> Reading:
+    """The same digits read by another classifier, with no second segmentation (two networks
+    side by side on one drawing)."""
+    return _classify([(d.image, d.box) for d in reading.digits], classifier)
+
+
+def _classify(pieces: list[tuple[np.ndarray, tuple[int, int, int, int]]], classifier: Classifier) -> Reading:
+    if not pieces:
         return Reading(())
-    x = torch.from_numpy(np.stack([c.image for c in crops]))[:, None]  # (N, 1, 28, 28)
+    x = torch.from_numpy(np.stack([image for image, _ in pieces]))[:, None]  # (N, 1, 28, 28)
     probs = classifier.predict_proba(x).tolist()
-    return Reading(tuple(DigitReading(c.image, c.box, tuple(p)) for c, p in zip(crops, probs)))
+    return Reading(tuple(DigitReading(image, box, tuple(p)) for (image, box), p in zip(pieces, probs)))

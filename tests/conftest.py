@@ -5,12 +5,14 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness.browser import CHROMIUM, chromium
 from harness.server import AppServer
 from harness.sketches import Placement, draw_digit
 from model import preprocess
@@ -55,6 +57,17 @@ def tiny_mnist(tmp_path_factory) -> Path:
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium; skipped without one, unless REQUIRE_BROWSER=1 (as in CI)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
+        pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="session")

@@ -176,11 +176,18 @@ _sprite_cache: tuple[np.ndarray, str] | None = None
 
 
 def _sprite(weights: np.ndarray) -> str:
-    """Base64 PNG of every unit's weights (units, 28, 28), in rows of GALLERY_COLUMNS."""
+    """`patterns_png`, cached for the weights array the panel was last drawn with."""
     global _sprite_cache
     cached = _sprite_cache
     if cached is not None and cached[0] is weights:
         return cached[1]
+    _sprite_cache = (weights, patterns_png(weights))
+    return _sprite_cache[1]
+
+
+def patterns_png(weights: np.ndarray) -> str:
+    """Base64 PNG of every unit's weights (units, 28, 28), in rows of GALLERY_COLUMNS: red where
+    ink makes the unit fire, blue where it calms it (also the "Watch it learn" tab's picture)."""
     n, rows = len(weights), _rows(len(weights))
     # Each unit on its own scale (its 99th percentile |weight|), squared so the faint noise
     # of an unused pixel fades out and the strokes it looks for stand out (and the PNG shrinks).
@@ -190,8 +197,7 @@ def _sprite(weights: np.ndarray) -> str:
     padded = np.zeros((rows * GALLERY_COLUMNS, 28, 28), np.float32)
     padded[:n] = values
     grid = padded.reshape(rows, GALLERY_COLUMNS, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, -1)
-    _sprite_cache = (weights, _diverging_png(grid, SPRITE_SHADES))
-    return _sprite_cache[1]
+    return _diverging_png(grid, SPRITE_SHADES)
 
 
 def _rows(units: int) -> int:

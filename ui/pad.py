@@ -58,6 +58,22 @@ def pad_png(payload: object) -> bytes:
     return decode_data_url(payload["image"], max_bytes=MAX_PAYLOAD_BYTES)
 
 
+async def session_hash(request: object) -> str | None:
+    """The page's Gradio session hash, in a server function that takes `request: gr.Request`.
+
+    Gradio 6.31 hands a server function the raw Starlette request, not a gr.Request
+    (gradio/routes.py, component_server); the hash is in its JSON body, which Gradio has already
+    read (Starlette keeps it, so reading it again costs nothing)."""
+    found = getattr(request, "session_hash", None)  # a gr.Request, should Gradio pass one
+    if found is None and hasattr(request, "json"):
+        try:
+            body = await request.json()
+        except ValueError:  # not JSON: no session to find
+            return None
+        found = body.get("session_hash") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def load_examples(path: Path) -> list[list]:
     """The pad's examples, [[label, strokes], ...] in canvas pixels (examples/make_examples.py)."""
     try:
@@ -67,7 +83,7 @@ def load_examples(path: Path) -> list[list]:
 
 
 def drawing_pad(
-    read: Callable[[object], Awaitable[dict]],
+    read: Callable[..., Awaitable[dict]],
     examples: list[list],
     empty_html: str,
     inside_empty_html: str | None = None,
@@ -76,6 +92,7 @@ def drawing_pad(
     server_functions: Sequence[Callable] = (),
     side_html: str = "",
     js: str = "",
+    per_session: bool = False,
 ) -> gr.HTML:
     """The pad component. `await read(payload)` answers the browser's calls; it must return
     {"html": result cards, "number": str, "sure": bool, "reading": dict | None, "busy": bool,
@@ -84,10 +101,19 @@ def drawing_pad(
     (payload "inside": the digit's index). `kiosk_idle` > 0 clears the pad after that many idle
     seconds and enlarges the controls. `server_functions` are more functions the page may call,
     `side_html` goes under the result cards and `js` runs after ui/pad.js, in its scope (the
-    corrections, ui/feedback.py)."""
+    corrections, ui/feedback.py). `per_session`: `read(payload, session_hash)`, for answers that
+    depend on the visitor (their own network)."""
 
-    async def read_pad(payload: object) -> dict:  # an async server function runs on the event
-        return await read(payload)  # loop, so `read` can refuse work before any thread is taken
+    # An async server function runs on the event loop, so `read` can refuse work before any
+    # thread is taken.
+    if per_session:
+
+        async def read_pad(payload: object, request: gr.Request) -> dict:
+            return await read(payload, await session_hash(request))
+    else:
+
+        async def read_pad(payload: object) -> dict:
+            return await read(payload)
 
     read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
     return gr.HTML(

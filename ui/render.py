@@ -39,6 +39,28 @@ def reading_html(reading: Reading | None, message: str | None = None, headline: 
     return f'<div class="digit-result">{top}<div class="cards">{cards}</div></div>'
 
 
+def pad_reply(
+    reading: Reading | None,
+    message: str,
+    inside: str | None = None,
+    busy: bool = False,
+    html: str | None = None,
+) -> dict:
+    """What the pad's server function answers (ui/pad.js shows it): the cards (the number itself
+    goes beside the canvas), the JSON, and the "Look inside" panel when it is open. `html`
+    replaces the cards (the "Watch it learn" tab shows two networks side by side)."""
+    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
+    result["message"] = message
+    return {
+        "html": html if html is not None else reading_html(reading, message or None, headline=False),
+        "number": result["number"],
+        "sure": reading is None or is_sure(reading),
+        "reading": result,
+        "busy": busy,
+        "inside": inside,
+    }
+
+
 def is_sure(reading: Reading) -> bool:
     """Whether every digit is read confidently enough to be shown as a fact, not a guess."""
     return all(d.confidence >= UNSURE for d in reading.digits)

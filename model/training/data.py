@@ -1,6 +1,7 @@
 """MNIST as tensors in memory, loaded through torchvision.
 
     images, labels = load_mnist("./data", train=True)     # (60000, 28, 28) uint8, (60000,) int64
+    python -m model.training.download ./data              # fetch it beforehand (download.py)
 
 The whole set is 47 MB as uint8, so it stays in memory as one tensor and batches are sliced from
 it: far faster than a per-image Dataset/DataLoader, and the same code runs on a GPU.
@@ -39,7 +40,7 @@ def load_mnist(root: str | Path, train: bool, download: bool = True) -> tuple[to
     if not all((folder / name).is_file() for name in RAW_FILES[train]):
         if not download:
             raise DataError(_missing_message(folder, image_name, label_name))
-        _download(root)
+        fetch(root)
     images = _read(folder / image_name, read_image_file)
     labels = _read(folder / label_name, read_label_file)
     if images.ndim != 3 or tuple(images.shape[1:]) != (28, 28):
@@ -54,15 +55,22 @@ def load_mnist(root: str | Path, train: bool, download: bool = True) -> tuple[to
     return images, labels.long()
 
 
-def _download(root: str | Path) -> None:
+def is_present(root: str | Path) -> bool:
+    """Whether all four MNIST files are in `root` (torchvision's layout), so nothing is downloaded."""
+    return all((raw_folder(root) / name).is_file() for name in RAW_FILES[True] + RAW_FILES[False])
+
+
+def fetch(root: str | Path) -> None:
+    """Download MNIST (about 11 MB) into `root` with torchvision; DataError when that fails."""
     try:
         MNIST(str(root), train=True, download=True)
     except Exception as e:  # torchvision raises RuntimeError/URLError/OSError depending on the failure
         folder = raw_folder(root)
         raise DataError(
             f"Could not download MNIST into {folder} ({type(e).__name__}: {' '.join(str(e).split())[:200]}). "
-            "If this machine is offline, copy the four MNIST files "
-            f"({', '.join(RAW_FILES[True] + RAW_FILES[False])}) into <dir>/MNIST/raw/ and pass "
+            "If this machine is offline, fetch it once while it is online with "
+            "`python -m model.training.download <dir>`, or copy the four MNIST files "
+            f"({', '.join(RAW_FILES[True] + RAW_FILES[False])}) into <dir>/MNIST/raw/; then pass "
             "--data-dir <dir>."
         ) from e
 

@@ -8,6 +8,9 @@
         run_epoch(run)           # one pass over the training set, then a checkpoint
     result = finish(run)         # final test score, weights, report
 
+    for record in epoch_records(run):   # one epoch as a generator: each test-set check as it
+        show(record, run.scored)        # happens (the app's live tab: checkpoint=None, no finish)
+
 Recipe: the whole training set lives in memory as one tensor; each batch gets its own random
 distortions (augment.py); AdamW with a one-cycle learning rate; what ships is an exponential
 moving average of the weights. The 10,000 test images are measured, never used to choose
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -81,7 +84,7 @@ class TrainConfig:
     threads: int | None = None  # CPU threads for torch (None: torch's default)
     out: str = "weights/mlp.safetensors"
     report_dir: str | None = None  # default: <out folder>/report
-    checkpoint: str = "checkpoints/last.safetensors"
+    checkpoint: str | None = "checkpoints/last.safetensors"  # None: no file (a run kept in memory)
     resume: bool = False
     extra_data: str | None = None  # an export of visitors' corrections (model/feedback/export.py)
     extra_weight: int = 10  # times each visitor digit is seen per epoch
@@ -98,6 +101,8 @@ class TrainConfig:
             raise ConfigError("threads must be at least 1")
         if self.extra_weight < 1:
             raise ConfigError("extra weight must be at least 1")
+        if self.resume and self.checkpoint is None:
+            raise ConfigError("resuming needs a checkpoint file")
 
     def recipe(self) -> dict:
         return {name: getattr(self, name) for name in RECIPE}
@@ -250,6 +255,15 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
 
 def run_epoch(run: Run, on_eval: OnEval | None = None, wrap_batches: WrapBatches | None = None) -> None:
     """One pass over the training set, with the test-set checks that fall in it, then a checkpoint."""
+    for record in epoch_records(run, wrap_batches):
+        if on_eval is not None:
+            on_eval(record)
+
+
+def epoch_records(run: Run, wrap_batches: WrapBatches | None = None) -> Iterator[dict]:
+    """`run_epoch` as a generator: yields each test-set check's record as it is made, then saves the
+    checkpoint (when the config names one). Training pauses at each yield, so a consumer that
+    stops iterating stops the run there (the app's live training; the epoch stays unfinished)."""
     config, state = run.config, run.state
     eval_points = {
         round(run.steps_per_epoch * k / config.evals_per_epoch) for k in range(1, config.evals_per_epoch + 1)
@@ -269,11 +283,11 @@ def run_epoch(run: Run, on_eval: OnEval | None = None, wrap_batches: WrapBatches
             state.train_seconds += time.perf_counter() - tic
             record = _check(run, state.epoch + i / run.steps_per_epoch, loss_sum / seen, correct / seen)
             state.history.append(record)
-            if on_eval is not None:
-                on_eval(record)
+            yield record
             tic = time.perf_counter()
     state.epoch += 1
-    save_checkpoint(_checkpoint(run), config.checkpoint)
+    if config.checkpoint is not None:
+        save_checkpoint(_checkpoint(run), config.checkpoint)
 
 
 def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
@@ -313,7 +327,8 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
         metrics["visitors"] = _score_visitors(run, log)
     written = write_report(config.report_folder, metrics, final, test_x, network)
     _say(log, f"Saved report to {config.report_folder}/ ({', '.join(p.name for p in written)})")
-    Path(config.checkpoint).unlink(missing_ok=True)
+    if config.checkpoint is not None:
+        Path(config.checkpoint).unlink(missing_ok=True)
     return TrainResult(out, config.report_folder, final, state.history, settings)
 
 

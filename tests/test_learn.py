@@ -1,0 +1,349 @@
+"""The "Watch it learn" tab: a fresh network trained live in the app, on made-up MNIST-format data.
+
+    python -m pytest tests/test_learn.py                  # screenshots land in tests/out/learn-*
+
+The library part (train_live: nothing written, a snapshot per check, the time cap), the bounded
+per-visitor store, then the real app: the tab streams a run and keeps the network for the
+visitor's pad, one run at a time with the queue, a visitor who leaves stops theirs, the ZeroGPU
+path (the `spaces` package against a stand-in device API), and a real Chromium pressing Train.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import numpy as np
+import pytest
+import torch
+
+from harness.browser import PHONE, Pad
+from harness.pad_client import PadClient
+from harness.queue_client import QueueClient
+from harness.server import AppServer
+from harness.sketches import Placement, draw_digit
+from harness.zerogpu import SPACES_VERSION, DeviceApi
+from tests.conftest import write_idx
+from ui.background import in_background
+from ui.learn import GPU_DURATION_S
+from ui.sessions import SessionStore
+
+OUT = Path(__file__).resolve().parent / "out"
+SEVEN = draw_digit(7, Placement((280, 280), (140, 140), 180, 0, 14))
+
+
+# ---- the library: model/training/live.py ---------------------------------------------------
+def test_a_live_run_writes_nothing_and_shows_every_check(tiny_mnist, tmp_path, monkeypatch):
+    from model.training import TrainConfig
+    from model.training.data import load_mnist
+    from model.training.live import train_live
+
+    monkeypatch.chdir(tmp_path)  # train.py's defaults would write checkpoints/ and weights/ here
+    config = TrainConfig(epochs=3, batch_size=32, lr=3e-3, augment=False, evals_per_epoch=2)
+    snaps = list(train_live(str(tiny_mnist), device="cpu", seed=0, config=config))
+
+    assert list(tmp_path.iterdir()) == []  # no checkpoint, weights or report
+    assert [s.epoch for s in snaps] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.0]  # before, checks, end
+    assert [s.done for s in snaps] == [False] * 7 + [True]
+    assert snaps[0].first_layer.shape == (200, 28, 28)
+    assert not np.array_equal(snaps[0].first_layer, snaps[-1].first_layer)  # the patterns changed
+    assert snaps[-1].seconds_left == 0 and snaps[1].seconds_left > 0
+    # what ZeroGPU's worker sends back is what arrives: plain pickling, the same network
+    final = pickle.loads(pickle.dumps(snaps[-1]))
+    test_x, test_y = load_mnist(tiny_mnist, train=False, download=False)
+    logits = final.network()(test_x[:, None].float() / 255)
+    assert torch.equal(logits, snaps[-1].network()(test_x[:, None].float() / 255))
+    assert (logits.argmax(1) == test_y).float().mean() == pytest.approx(final.accuracy)
+    assert final.accuracy > 0.5  # the clean hand-made digits are easy, even in 3 short epochs
+
+
+def test_the_time_cap_ends_a_run_early_and_keeps_what_it_learned(tiny_mnist):
+    from model.training import TrainConfig
+    from model.training.live import train_live
+
+    config = TrainConfig(epochs=50, batch_size=32, augment=False)
+    snaps = list(train_live(str(tiny_mnist), device="cpu", time_cap=0.0, seed=0, config=config))
+    assert len(snaps) == 2 and snaps[-1].capped and snaps[-1].epoch == 1.0
+    assert snaps[-1].network() is not None
+
+
+def test_each_visitors_network_is_kept_bounded_and_expires():
+    now = [0.0]
+    store = SessionStore(size=2, idle_s=60, clock=lambda: now[0])
+    store.put("a", 1)
+    store.put("b", 2)
+    assert store.get("a") == 1  # a use: "b" is now the oldest
+    store.put("c", 3)
+    assert store.get("b") is None and len(store) == 2  # the least recently used went
+    now[0] = 50
+    assert store.get("c") == 3
+    now[0] = 100  # "a" unused for 100 s, "c" for 50 s
+    assert store.get("a") is None and store.get("c") == 3
+    store.drop("c")  # the visitor closed the page
+    assert len(store) == 0 and store.get(None) is None
+
+
+def test_a_background_run_yields_in_order_makes_way_and_stops_when_left():
+    log: list[str] = []
+
+    def run():
+        try:
+            for i in range(100):
+                log.append(f"{os.getpriority(os.PRIO_PROCESS, threading.get_native_id())}")
+                yield i
+        finally:
+            log.append("closed")
+
+    items = in_background(run, nice=5)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    if sys.platform == "linux":  # the producing thread runs at a lower priority than this one
+        assert int(log[0]) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 5
+    items.close()  # the visitor left
+    deadline = time.monotonic() + 5
+    while "closed" not in log and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert log[-1] == "closed" and len(log) <= 6  # it stopped within an item or two, not at 100
+
+    def broken():
+        yield 1
+        raise ValueError("no MNIST here")
+
+    with pytest.raises(ValueError, match="no MNIST"):
+        list(in_background(broken))
+
+
+def test_offline_the_tab_says_which_command_fetches_mnist_beforehand(tmp_path, monkeypatch):
+    from torchvision.datasets import MNIST
+
+    from model import load_classifier
+    from ui.learn import Learning
+
+    # a real download attempt against a port where nothing listens: refused at once, like offline
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/mnist/"])
+    learning = Learning(load_classifier(device="cpu"), tmp_path / "data", training_device="cpu")
+    statuses = [frame[0] for frame in learning.train(SimpleNamespace(session_hash="offline"))]
+    assert "Fetching MNIST" in statuses[1]
+    assert 'data-state="error"' in statuses[-1]
+    assert f"python -m model.training.download {tmp_path / 'data'}" in statuses[-1]
+    assert learning.networks.get("offline") is None
+
+
+# ---- the app ---------------------------------------------------------------------------------
+def repeated(tiny_mnist: Path, folder: Path, times: int) -> Path:
+    """The tiny set's training images repeated `times` over (its 100 test images as they are):
+    MNIST-format data whose run lasts long enough to watch, or to leave."""
+    raw = folder / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name, header in (("images-idx3-ubyte", 16), ("labels-idx1-ubyte", 8)):
+        for split, repeat in (("train", times), ("t10k", 1)):
+            data = np.fromfile(tiny_mnist / "MNIST" / "raw" / f"{split}-{name}", np.uint8)[header:]
+            write_idx(
+                raw / f"{split}-{name}",
+                np.concatenate([data.reshape(-1, 28, 28) if header == 16 else data] * repeat),
+            )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def learn_server(tiny_mnist, tmp_path_factory):
+    """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates."""
+    data = repeated(tiny_mnist, tmp_path_factory.mktemp("data"), 100)
+    env = {"DIGIT_DATA": str(data), "GRADIO_HEARTBEAT_INTERVAL": "1"}  # a closed page is noticed in 1 s
+    server = AppServer(tmp_path_factory.mktemp("learn") / "app.log", env=env)
+    yield server
+    server.stop()
+
+
+def train(url: str, session: str | None = None, leave_after: int | None = None) -> list[dict]:
+    """Press Train in a session; every queue message until the run ends, or until `leave_after`
+    updates have arrived (then the stream is closed, as when a visitor closes the page)."""
+    client, messages = QueueClient(url), []
+    for message in client.press("learn-train", session=session):
+        messages.append(message)
+        updates = [m for m in messages if m["msg"] == "process_generating"]
+        if leave_after is not None and len(updates) >= leave_after:
+            break
+    client.close()
+    return messages
+
+
+def status_of(message: dict) -> str:
+    """The tab's status line in an update (the first output; later updates are diffs of it)."""
+    data = message["output"]["data"][0]
+    return data if isinstance(data, str) else str(data)
+
+
+@pytest.mark.slow
+def test_the_tab_trains_streams_its_progress_and_the_visitor_draws_on_their_network(learn_server):
+    session = "visitor-one"
+    pad = PadClient(learn_server.url, elem_id="learn-pad", session=session)
+    before = pad.read(SEVEN)
+    assert before["number"] == "7" and "Not trained yet" in before["html"]  # ours reads; theirs waits
+
+    messages = train(learn_server.url, session)
+    updates = [m for m in messages if m["msg"] == "process_generating"]
+    assert len(updates) >= 3, [m["msg"] for m in messages]  # the start, then every check
+    assert any("Epoch" in status_of(m) and "test accuracy" in status_of(m) for m in updates)
+    assert messages[-1]["msg"] == "process_completed" and messages[-1]["success"]
+    assert "Your network reads" in status_of(messages[-1])
+
+    after = pad.read(SEVEN)
+    assert 'data-testid="yours-number"' in after["html"]  # their own network reads now, beside ours
+    assert 'data-testid="ours-number">7' in after["html"]
+    other = PadClient(learn_server.url, elem_id="learn-pad").read(SEVEN)
+    assert "Not trained yet" in other["html"]  # another visitor has no network of theirs
+    assert "Traceback" not in learn_server.log()
+
+
+@pytest.mark.slow
+def test_a_visitors_network_goes_when_their_page_closes(learn_server):
+    session = "closing-page"
+    page = httpx.Client(timeout=30)  # the page's heartbeat: Gradio's sign that the page is open
+    with page.stream("GET", f"{learn_server.url}gradio_api/heartbeat/{session}") as heartbeat:
+        alive = heartbeat.iter_lines()  # kept: dropping the iterator closes the connection
+        assert next(alive) == "data: ALIVE"
+        assert train(learn_server.url, session)[-1]["success"]
+        pad = PadClient(learn_server.url, elem_id="learn-pad", session=session)
+        assert 'data-testid="yours-number"' in pad.read(SEVEN)["html"]
+    page.close()  # the tab is closed
+    deadline = time.monotonic() + 15
+    while "Not trained yet" not in pad.read(SEVEN)["html"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "Not trained yet" in pad.read(SEVEN)["html"], learn_server.log()[-1500:]  # dropped by demo.unload
+
+
+@pytest.mark.slow
+def test_two_trainings_at_once_run_one_after_the_other_and_the_second_sees_its_place(learn_server):
+    runs: dict[str, list[dict]] = {}
+    threads = [
+        threading.Thread(target=lambda s=s: runs.update({s: train(learn_server.url, s)})) for s in "ab"
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    def when(messages: list[dict], kind: str) -> float:
+        return next(m["t"] for m in messages if m["msg"] == kind)
+
+    first, second = sorted(runs.values(), key=lambda ms: when(ms, "process_starts"))
+    assert when(second, "process_starts") >= when(first, "process_completed")
+    # while the first ran, the second was told its place: next in line (Gradio shows "1/1")
+    ran = (when(first, "process_starts"), when(second, "process_starts"))
+    waiting = [m for m in second if m["msg"] == "estimation" and ran[0] < m["t"] < ran[1]]
+    assert waiting and all(m["rank"] == 0 for m in waiting), [m["msg"] for m in second]
+    assert all(ms[-1]["msg"] == "process_completed" and ms[-1]["success"] for ms in (first, second))
+
+
+def test_without_spaces_training_runs_in_the_app_on_the_cpu(learn_server):
+    # the other tests here train through this server: no `spaces`, no GPU, nothing to borrow
+    assert "training on the CPU" in footer(learn_server.url) and "ZeroGPU" not in footer(learn_server.url)
+
+
+def footer(url: str) -> str:
+    components = QueueClient(url).config["components"]
+    return next(c["props"]["value"] for c in components if c.get("props", {}).get("elem_id") == "footer")
+
+
+@pytest.mark.slow
+def test_a_visitor_who_leaves_stops_their_run_and_the_next_one_starts(tiny_mnist, tmp_path):
+    data = repeated(tiny_mnist, tmp_path / "data", 600)  # 180,000 images: a run of about 12 s here
+    with AppServer(tmp_path / "app.log", env={"DIGIT_DATA": str(data)}) as server:
+        train(server.url, "leaver", leave_after=3)  # the page closes during the first epoch
+        left = time.monotonic()
+        waited = [m for m in train(server.url, "next", leave_after=1) if m["msg"] == "process_starts"]
+        # the rest of the run it left was some 10 s: far longer than this wait
+        assert waited and waited[0]["t"] - left < 6, (
+            f"the next run started {waited[0]['t'] - left:.1f} s later"
+        )
+        deadline = time.monotonic() + 10
+        while "the visitor left" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert server.log().count("training stopped: the visitor left") >= 1, server.log()[-2000:]
+        assert "trained a network" not in server.log()  # neither run went on to the end
+
+
+# ---- ZeroGPU: `spaces` installed, its variables set -----------------------------------------
+@pytest.fixture(scope="module")
+def spaces_dir(tmp_path_factory) -> Path | None:
+    """A folder to put on PYTHONPATH for `spaces`: none when it is importable already, else a pip
+    install into a temporary folder (skips when pip cannot reach the index)."""
+    if importlib.util.find_spec("spaces") is not None:
+        return None
+    target = tmp_path_factory.mktemp("spaces")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target)]
+        + [f"spaces=={SPACES_VERSION}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"`spaces` is not installed and pip could not fetch it: {result.stderr.strip()[-300:]}")
+    return target
+
+
+@pytest.mark.slow
+def test_on_zerogpu_reading_stays_on_the_cpu_and_training_asks_for_the_gpu(tiny_mnist, spaces_dir, tmp_path):
+    with DeviceApi() as api:
+        env = {**api.env(spaces_dir), "DIGIT_DATA": str(tiny_mnist)}
+        with AppServer(tmp_path / "app.log", env=env) as server:
+            # spaces reports at launch only when a function is decorated with @spaces.GPU
+            assert api.paths() == ["/startup-report"]
+            assert "reading runs on cpu" in footer(server.url) and "ZeroGPU" in footer(server.url)
+            assert PadClient(server.url).read(SEVEN)["number"] == "7"  # CUDA is emulated: the CPU reads
+
+            messages = train(server.url)
+            schedule = [query for path, query in api.requests if path == "/schedule"]
+            assert len(schedule) == 1 and schedule[0]["durationSeconds"] == str(GPU_DURATION_S)  # a GPU task
+            assert "No GPU was available" in status_of(messages[-1])  # what `spaces` says, shown calmly
+            assert PadClient(server.url).read(SEVEN)["number"] == "7" and server.alive()
+
+
+# ---- a real browser (the `browser` fixture: tests/conftest.py) ---------------------------------
+
+# points on the longest line of the accuracy plot (Vega draws each line as one SVG path)
+CURVE = """() => Math.max(0, ...[...document.querySelectorAll(
+  '#learn-accuracy path[aria-roledescription="line mark"]')]
+  .map(p => (p.getAttribute('d').match(/L/g) || []).length + 1))"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("look", ["light", "dark", "phone"])
+def test_pressing_train_grows_the_curve_then_the_pad_reads_with_both_networks(browser, learn_server, look):
+    options = {"theme": "dark"} if look == "dark" else PHONE if look == "phone" else {}
+    pad = Pad(browser, learn_server.url, tab="Watch it learn", elem_id="learn-pad", **options)
+    page = pad.page
+    status = page.get_by_test_id("learn-status")
+    assert status.get_attribute("data-state") == "idle"
+    pad.screenshot(OUT / f"learn-{look}-before.png")
+
+    page.locator("#learn-train").click()
+    points: list[int] = []
+    while status.get_attribute("data-state") != "done":
+        assert status.get_attribute("data-state") != "error", status.inner_text()
+        points.append(page.evaluate(CURVE))
+        if len(set(points)) == 2:  # the first points are on screen, the run goes on
+            pad.screenshot(OUT / f"learn-{look}-during.png")
+        time.sleep(0.05)
+    # it grew while we watched: several sizes seen, the last with every check of the run
+    assert len(set(points)) >= 2 and page.evaluate(CURVE) >= max(points) >= 4, points
+    assert "Your network reads" in status.inner_text()
+    pad.screenshot(OUT / f"learn-{look}-after.png")
+
+    pad.canvas.scroll_into_view_if_needed()  # the pad is below the curves
+    pad.write("7", touch=look == "phone")
+    assert pad.final_answer() in "0123456789"  # the visitor's network: made-up data, any digit will do
+    assert pad.result.get_by_test_id("ours-number").inner_text().startswith("7")
+    assert pad.result.get_by_test_id("yours-number").is_visible()
+    pad.screenshot(OUT / f"learn-{look}-drawn.png")
+    pad.close()

@@ -1,0 +1,322 @@
+"""The "Watch it learn" tab: a visitor trains a fresh network, live, then draws on it beside ours.
+
+    learning = Learning(classifier, data_dir="./data", training_device="cpu")
+    with gr.Tab("Watch it learn"):
+        learning.build(read_pad, examples)      # read_pad(payload, session) -> learning.answer(...)
+    demo.unload(learning.forget)                # the visitor's network goes with their page
+
+Train runs model/training/live.py (train.py's loop, nothing written) as a Gradio generator: one
+run at a time per server (the queue shows the others their place), a snapshot after every
+test-set check, so the curves and the first-layer patterns move while it learns, and a visitor
+who leaves stops their run at the next check (Gradio closes the generator when the page's event
+stream drops). On a CPU the run has a thread of its own at a lower priority (ui/background.py).
+The trained network stays on the CPU in a bounded per-session store (ui/sessions.py). On ZeroGPU
+only the training itself borrows the GPU (host.gpu); MNIST is fetched before that, in the app's
+own process. Nothing of model.training (torchvision) is imported until Train is pressed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+from model import MLP, Classifier, Reading, read_drawing
+from model.reading import reread
+from ui import host
+from ui.background import in_background
+from ui.inside import patterns_png
+from ui.pad import drawing_pad
+from ui.render import HINT, is_sure, pad_reply, reading_html
+from ui.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from model.training.live import Snapshot
+
+# A run's cap. On ZeroGPU the GPU is asked for a little longer, since the worker's start-up
+# (fork, CUDA, the data onto the GPU) counts too; the duration asked for is what ZeroGPU checks
+# against a visitor's quota before it lends the GPU, so it is kept short.
+TIME_CAP_S = 30 if host.ZERO_GPU else 60
+GPU_DURATION_S = 45
+NETWORKS_KEPT = 64  # visitors' networks in memory at most: 0.84 MB each
+IDLE_S = 3600  # a network unused this long is dropped
+HINT_BOTH = "Draw a digit: your network and ours both read it."
+FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
+STARTING = "Starting: loading the training code and MNIST, building a fresh network…"
+TRAINING, TEST = "training batches", "test digits"  # the curves' two lines
+log = logging.getLogger("draw-a-digit")
+
+
+def _snapshots(data_dir: str, time_cap: float) -> Iterator[Snapshot]:
+    """A visitor's training run: on ZeroGPU, the one function that runs on the GPU."""
+    from model.training.live import train_live  # torchvision: only once Train is pressed
+
+    yield from train_live(data_dir, time_cap=time_cap)
+
+
+snapshots = host.gpu(_snapshots, duration=GPU_DURATION_S)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A visitor's finished network, and how it did."""
+
+    classifier: Classifier
+    accuracy: float
+
+
+class Learning:
+    """The tab's server side: the Train event, the side-by-side readings, the visitors' networks."""
+
+    def __init__(self, shipped: Classifier, data_dir: str | Path, training_device: str) -> None:
+        self.shipped = shipped
+        self.data_dir = Path(data_dir)
+        self.training_device = training_device
+        self.networks: SessionStore[Trained] = SessionStore(NETWORKS_KEPT, IDLE_S)
+
+    # ---- the tab -------------------------------------------------------------------------
+    def build(self, read_pad: Callable, examples: list[list]) -> None:
+        """The tab's components and its Train event (call inside a gr.Tab)."""
+        gr.Markdown(
+            "Press **Train** and a brand-new network of the same shape starts from random weights "
+            "and learns from the 60,000 MNIST digits, with the same training code as ours. Watch "
+            "its accuracy climb and its first-layer units turn from noise into strokes; then draw "
+            "and see what it reads, beside our fully trained network.",
+            elem_id="learn-intro",
+        )
+        with gr.Row(equal_height=False, elem_id="learn-controls"):
+            button = gr.Button("Train", variant="primary", scale=0, min_width=160, elem_id="learn-train")
+            status = gr.HTML(status_html(None), min_width=300, elem_id="learn-status")
+        with gr.Row(elem_id="learn-curves"):
+            # hidden until Train: an empty plot is a blank box (and cannot be given empty data)
+            accuracy = gr.LinePlot(
+                x="epoch", y="accuracy", color="set", x_lim=[0, 1], title="Accuracy (%)",
+                y_title="% right", elem_id="learn-accuracy", **PLOT,
+                caption="Training batches: the average over the epoch so far, restarted each epoch. "
+                "Test digits: 10,000 it never learns from.",
+            )  # fmt: skip
+            loss = gr.LinePlot(
+                x="epoch", y="loss", color="set", x_lim=[0, 1], title="Loss (how wrong, on average)",
+                y_title="cross-entropy", elem_id="learn-loss", **PLOT,
+                caption="Lower is better: 0 would be sure, and right, on every digit.",
+            )  # fmt: skip
+        patterns = gr.HTML(patterns_html(_fresh_first_layer(), None), elem_id="learn-patterns")
+        gr.Markdown("### Draw on your network and on ours", elem_id="learn-draw")
+        drawing_pad(
+            read_pad,
+            examples=examples,
+            empty_html=reading_html(None, HINT_BOTH),
+            elem_id="learn-pad",
+            per_session=True,
+        )
+        button.click(
+            self.train,
+            None,
+            [status, accuracy, loss, patterns],
+            concurrency_limit=1,  # one training at a time per server; the queue shows the rest
+            concurrency_id="learn",
+            show_progress="full",
+            show_progress_on=[status],  # the queue position shows there
+            api_visibility="private",
+        )
+
+    # ---- the Train event (a generator: Gradio streams each yield) --------------------------
+    def train(self, request: gr.Request) -> Iterator[tuple]:
+        """Fetch MNIST when needed, train, stream the snapshots, keep the network for the session."""
+        session = request.session_hash
+        yield _status_only(status_html(None, STARTING))  # the first press also imports torchvision (3 s)
+        if not self._data_ready():
+            yield _status_only(status_html(None, FETCHING))
+            problem = self._fetch()
+            if problem:
+                yield _status_only(status_html(None, problem, error=True))
+                return
+        last = None
+        make = partial(snapshots, str(self.data_dir), TIME_CAP_S)
+        # On ZeroGPU the GPU worker trains and this process only waits; on a CPU the training
+        # thread makes way for the readings (ui/background.py).
+        run = make() if host.ZERO_GPU else in_background(make)
+        try:
+            with contextlib.closing(run):  # a visitor who leaves: Gradio closes us at a yield
+                for last in run:
+                    yield _frame(last)
+        except gr.Error as e:  # ZeroGPU's own messages (quota, no GPU free) are for the visitor
+            yield _status_only(status_html(last, f"ZeroGPU: {e.message}", error=True))
+            return
+        except GeneratorExit:
+            log.info("training stopped: the visitor left at epoch %.2f", last.epoch if last else 0)
+            raise
+        if last is None or not last.done:
+            return
+        trained = Trained(Classifier(last.network(), torch.device("cpu")), last.accuracy or 0.0)
+        self.networks.put(session, trained)
+        log.info("trained a network for a visitor: %.2f%% in %.1f s", 100 * trained.accuracy, last.seconds)
+        yield _status_only(status_html(last, finished=True))
+
+    def _data_ready(self) -> bool:
+        from model.training.data import is_present
+
+        return is_present(self.data_dir)
+
+    def _fetch(self) -> str | None:
+        """Download MNIST; None when it worked, else what the visitor (or the host) should know."""
+        from model.training.data import DataError, fetch
+
+        try:
+            fetch(self.data_dir)
+        except DataError:
+            log.exception("MNIST download failed")
+            return (
+                f"MNIST is not on this machine and could not be downloaded (no network?). On a "
+                f"machine that will be offline, fetch it once beforehand: "
+                f"<code>python -m model.training.download {html.escape(str(self.data_dir))}</code>"
+            )
+        return None
+
+    # ---- the pad: both networks on one drawing ---------------------------------------------
+    def answer(self, image: Image.Image, session: str | None) -> dict:
+        """The pad's reply: our reading and, once trained, the visitor's, side by side."""
+        ours = read_drawing(image, self.shipped)
+        if not ours.digits:
+            return pad_reply(ours, HINT, html=reading_html(None, HINT_BOTH))
+        trained = self.networks.get(session)
+        theirs = reread(ours, trained.classifier) if trained else None
+        return pad_reply(theirs or ours, "", html=self._versus(theirs, ours, trained))
+
+    def _versus(self, theirs: Reading | None, ours: Reading, trained: Trained | None) -> str:
+        shipped = float(self.shipped.metadata.get("test_accuracy", "nan"))
+        yours = _side("yours", "Your network", theirs, trained.accuracy if trained else None)
+        return f'<div class="versus">{yours}{_side("ours", "Ours", ours, shipped)}</div>'
+
+    def forget(self, request: gr.Request) -> None:
+        """The visitor's page closed: their network goes (demo.unload)."""
+        log.info("page closed: %s", request.session_hash)
+        self.networks.drop(request.session_hash)
+
+
+PLOT = {
+    # training: the running average over the epoch's batches so far; test: the 10,000 test digits
+    "color_map": {TRAINING: "#9aa3b5", TEST: "#f97316"},
+    "color_title": "measured on",
+    "visible": False,
+    "show_label": False,
+    "x_title": "epoch",
+    "buttons": [],
+}
+
+
+def _side(name: str, title: str, reading: Reading | None, accuracy: float | None) -> str:
+    """One network's answer: its name and test accuracy, the number it reads, its cards."""
+    if reading is None:
+        body = '<p class="hint">Not trained yet: press <b>Train</b> above.</p>'
+    else:
+        unsure = "" if is_sure(reading) else ' <span class="unsure">not sure</span>'
+        number = f'<p class="versus-number" data-testid="{name}-number">{reading.number}{unsure}</p>'
+        body = number + reading_html(reading, headline=False)
+    score = f"<small>{_pct(accuracy)} on MNIST</small>" if accuracy is not None else ""
+    return f'<section data-testid="{name}"><h4>{title} {score}</h4>{body}</section>'
+
+
+def _frame(snapshot: Snapshot) -> tuple:
+    """One update of the tab while training: status, both curves, the first-layer patterns."""
+    if snapshot.history:
+        curves = _curves(snapshot.history)
+        limits = {"x_lim": [0, snapshot.epochs]}
+        accuracy = gr.LinePlot(value=curves[["epoch", "set", "accuracy"]], **limits)
+        loss = gr.LinePlot(value=curves[["epoch", "set", "loss"]], **limits)
+    else:  # an empty table would fix the plot's axes and legend for good (Gradio 6.31): nothing
+        accuracy = loss = gr.update(value=None, visible=True)
+    return status_html(snapshot), accuracy, loss, patterns_html(snapshot.first_layer, snapshot)
+
+
+def _status_only(status: str) -> tuple:
+    return status, gr.skip(), gr.skip(), gr.skip()
+
+
+def _curves(history: tuple[dict, ...]) -> pd.DataFrame:
+    """Training and test accuracy (%) and loss at every check, long format for gr.LinePlot."""
+    rows = [
+        (r["epoch"], name, 100 * r[f"{prefix}_accuracy"], r[f"{prefix}_loss"])
+        for r in history
+        for name, prefix in ((TRAINING, "train"), (TEST, "test"))
+    ]
+    return pd.DataFrame(rows, columns=["epoch", "set", "accuracy", "loss"])
+
+
+def status_html(
+    snapshot: Snapshot | None, message: str = "", error: bool = False, finished: bool = False
+) -> str:
+    """The line above the curves: what to do, how far the run is, or how it ended."""
+    if snapshot is None:
+        text = message or (
+            "A fresh network, untrained: it guesses at random (10%). Training takes a few seconds."
+        )
+        return _status(text, 0.0, "error" if error else "running" if message else "idle")
+    share = min(snapshot.epoch / snapshot.epochs, 1.0)
+    where = "on the GPU" if snapshot.device.startswith("cuda") else f"on the {snapshot.device.upper()}"
+    if finished:
+        how = (
+            f"stopped at the {TIME_CAP_S} s cap after {snapshot.epoch:.2f} epochs"
+            if snapshot.capped
+            else f"{snapshot.epochs} epochs"
+        )
+        text = (
+            f"Your network reads <b>{_pct(snapshot.accuracy)}</b> of the {snapshot.test_size:,} MNIST "
+            f"test digits after {how}, {snapshot.seconds:.1f} s {where}. Draw below to compare it "
+            "with ours."
+        )
+        return _status(text, share, "done")
+    if error:
+        return _status(message, share, "error")
+    if snapshot.accuracy is None:
+        return _status(f"Training {where}: the first score on the test digits is on its way…", 0.0, "running")
+    left = f" · about {snapshot.seconds_left:.0f} s left" if snapshot.seconds_left is not None else ""
+    text = (
+        f"Epoch <b>{min(int(snapshot.epoch) + 1, snapshot.epochs)}</b> of {snapshot.epochs}{left} · "
+        f"test accuracy <b>{_pct(snapshot.accuracy)}</b>"
+    )
+    return _status(text, share, "running")
+
+
+def _status(text: str, share: float, state: str) -> str:
+    return (
+        f'<div class="learn-status {state}" data-testid="learn-status" data-state="{state}">'
+        f'<p>{text}</p><div class="learn-progress"><i style="width:{100 * share:.1f}%"></i></div></div>'
+    )
+
+
+def patterns_html(first_layer: np.ndarray, snapshot: Snapshot | None) -> str:
+    """The first layer's units as 28x28 weight pictures (red: ink there excites, blue: calms)."""
+    epoch = 0.0 if snapshot is None else snapshot.epoch
+    when = "before training: random noise" if snapshot is None else f"after {epoch:.2f} epochs"
+    fresh = " fresh" if snapshot is None else ""
+    return (
+        f'<figure class="learn-patterns{fresh}" data-testid="learn-patterns" data-epoch="{epoch}">'
+        f'<img alt="the {len(first_layer)} first-layer units\' weights" '
+        f'src="data:image/png;base64,{patterns_png(first_layer)}">'
+        f"<figcaption>What each of the {len(first_layer)} first-layer units looks for, {when}. "
+        "Red: ink there makes the unit fire; blue: ink there calms it.</figcaption></figure>"
+    )
+
+
+def _fresh_first_layer() -> np.ndarray:
+    """The first layer of an untrained network (what Train starts from), for the page before it."""
+    with torch.random.fork_rng(devices=[]):  # the CPU generator only: on ZeroGPU, CUDA is off limits here
+        torch.manual_seed(0)
+        network = MLP()
+    return network.layers[0].weight.detach().numpy().reshape(-1, 28, 28)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None or value != value else f"{100 * value:.1f}%"
