@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from PIL import Image
 
 from .classifier import Classifier
-from .drawing.segment import segment_digits
+from .segmentation import find_digits
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class DigitReading:
     image: np.ndarray  # (28, 28) float32 in [0, 1], the model's input
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the drawing's pixels
     probabilities: tuple[float, ...]  # ten probabilities, index = digit
+    cut: bool = False  # True when it was cut apart from ink it touches (a neighbour, a joining stroke)
 
     @property
     def digit(self) -> int:
@@ -56,6 +56,7 @@ class Reading:
                     "confidence": round(d.confidence, 4),
                     "probabilities": {str(k): round(p, 4) for k, p in enumerate(d.probabilities)},
                     "box": list(d.box),
+                    "cut": d.cut,
                 }
                 for d in self.digits
             ],
@@ -63,10 +64,9 @@ class Reading:
 
 
 def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Reading:
-    """Segment `image` into digits and classify them all in one batch."""
-    crops = segment_digits(image)
-    if not crops:
-        return Reading(())
-    x = torch.from_numpy(np.stack([c.image for c in crops]))[:, None]  # (N, 1, 28, 28)
-    probs = classifier.predict_proba(x).tolist()
-    return Reading(tuple(DigitReading(c.image, c.box, tuple(p)) for c, p in zip(crops, probs)))
+    """Find the digits of `image` and read them (model/segmentation.py: the classifier helps
+    choose where touching digits are cut and which stray marks are dropped)."""
+    segments, probs = find_digits(image, classifier)
+    return Reading(
+        tuple(DigitReading(s.image, s.box, tuple(p), s.cut) for s, p in zip(segments, probs.tolist()))
+    )
