@@ -43,7 +43,8 @@ DIGIT_ENERGY = {0: 15.4, 1: 16.5, 2: 12.1, 3: 19.5, 4: 15.3, 5: 17.0, 6: 13.6, 7
 # Weights, as log-probability: chosen together by a grid search on 600 mixed numbers, 300 with
 # digits apart and 600 single digits (training digits), for the most numbers read exactly with
 # no fewer digits apart and single digits read right than before.
-ENERGY_WEIGHT = 0.4  # per unit of energy below the digit's median
+ENERGY_WEIGHT = 0.4  # per unit of energy below the digit's median, less ENERGY_MARGIN
+ENERGY_MARGIN = 0.0
 WIDTH_WEIGHT = 0.5  # times z**2 / 2 of the log-normal width
 HEIGHT_FROM = 0.9  # a digit shorter than this share of the typical height ...
 HEIGHT_WEIGHT = 20.0  # ... loses this much per unit of height short of it
@@ -61,7 +62,7 @@ def read_score(probs: np.ndarray, energy: float) -> tuple[int, float]:
     classifier's, less ENERGY_WEIGHT per unit of energy short of the digit's median."""
     digit = int(np.argmax(probs))
     score = math.log(max(float(probs[digit]), 1e-12))
-    return digit, score - ENERGY_WEIGHT * max(0.0, DIGIT_ENERGY[digit] - energy)
+    return digit, score - ENERGY_WEIGHT * max(0.0, DIGIT_ENERGY[digit] - ENERGY_MARGIN - energy)
 
 
 def shape_prior(digit: int, box: tuple[int, int, int, int], typical: float) -> float:

@@ -25,11 +25,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 from PIL import Image
-from scipy import ndimage
 
 from .classifier import Classifier
-from .drawing.blobs import Blob, crop_group, digit_pieces, group_into_digits, typical_height
-from .drawing.cuts import between, cut_paths
+from .drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
+from .drawing.cuts import cut_out, cut_paths
 from .drawing.marks import is_small, minor_pieces, split_off_lines
 from .drawing.mnist_style import normalize_digit
 from .drawing.segment import SMALL_MARK
@@ -45,7 +44,6 @@ MIN_WIDTH = 0.12  # a cut leaves at least this share of the typical height on ei
 MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typical height)
 PRUNE = 0.65  # cut segments shorter than this (of the typical height) are never read: they
 # could not win against the height prior; dropping them halved the candidates, costing nothing
-STUB = 0.1  # a piece under this share of a cut segment's ink is what the cut left of a neighbour
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def _add_cuts(group: _Group, typical: int, out: list) -> None:
     """Candidate cuts through a group, and every segment between two of them (up to MAX_WIDTH
     wide) as an edge of its search."""
     pixels = np.asarray(group.crop)
-    paths = cut_paths(pixels >= 128, max(2, round(MIN_WIDTH * typical)))
+    paths = cut_paths(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
     if not paths:
         return
     stop = len(paths) + 1
@@ -145,33 +143,14 @@ def _add_cuts(group: _Group, typical: int, out: list) -> None:
         for j in range(i + 1, stop + 1):
             if (i, j) == (0, stop) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
                 continue
-            piece = _trim(between(pixels, bounds[i], bounds[j]), group.box, PRUNE * typical)
-            if piece is not None:
-                index = _normalise(*piece, group.reference, True, out)
-                if index is not None:
-                    group.edges.append(_Edge(i, j, index, piece[1], LOG_CUT if j < stop else 0.0))
-
-
-def _trim(
-    pixels: np.ndarray, box: tuple[int, int, int, int], shortest: float
-) -> tuple[Image.Image, tuple[int, int, int, int]] | None:
-    """The ink between two cuts cropped to itself, without the bits of a neighbour's stroke the
-    cut left behind, and its box in the drawing; None when empty or under `shortest` px tall."""
-    labels, n = ndimage.label(pixels >= 128, structure=np.ones((3, 3), bool))
-    if n == 0:
-        return None
-    if n > 1:
-        areas = np.bincount(labels.ravel())[1:]
-        stubs = np.flatnonzero(areas < STUB * areas.sum()) + 1
-        if stubs.size < n:
-            gone = np.isin(labels, stubs)
-            pixels, labels = np.where(gone, 0, pixels).astype(np.uint8), np.where(gone, 0, labels)
-    rows, cols = np.nonzero(labels)
-    top, bottom, left, right = int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
-    if bottom - top < shortest:
-        return None
-    crop = Image.fromarray(np.ascontiguousarray(pixels[top:bottom, left:right]))
-    return crop, (box[0] + left, box[1] + top, box[0] + right, box[1] + bottom)
+            piece = cut_out(pixels, bounds[i], bounds[j])
+            if piece is None or piece[1][3] - piece[1][1] < PRUNE * typical:
+                continue
+            left, top, right, bottom = piece[1]
+            box = (group.box[0] + left, group.box[1] + top, group.box[0] + right, group.box[1] + bottom)
+            index = _normalise(Image.fromarray(piece[0]), box, group.reference, True, out)
+            if index is not None:
+                group.edges.append(_Edge(i, j, index, box, LOG_CUT if j < stop else 0.0))
 
 
 def _normalise(
