@@ -79,16 +79,18 @@ def test_a_1_next_to_a_7_and_a_4_in_two_strokes_stay_the_right_digits(clf):
     assert not any(d.cut for d in reading.digits)
 
 
-def test_the_detached_top_of_a_5_stays_with_it(clf):
+def test_the_detached_top_of_a_5_or_a_7_stays_with_it(clf):
     five = [
         [(0.12, 0.16), (0.06, 0.46), (0.35, 0.4), (0.58, 0.55), (0.6, 0.8), (0.38, 0.98), (0.0, 0.9)],
         [(0.16, 0.0), (0.6, 0.0)],  # the flag, drawn apart: a small piece a reading may drop
     ]
-    drawing = canvas(draw(DIGIT_STROKES[3], (150, 160)), draw(five, (320, 160)))
+    seven = [[(0.0, 0.0), (1.2, 0.0)], [(1.0, 0.14), (0.45, 1.0)]]  # a long bar, longer than an underline
+    drawing = canvas(draw(DIGIT_STROKES[3], (130, 160)), draw(five, (290, 160)), draw(seven, (540, 160)))
     reading = read_drawing(drawing, clf)
-    assert reading.number == "35"
-    three, five_read = reading.digits
+    assert reading.number == "357"
+    three, five_read, seven_read = reading.digits
     assert five_read.box[1] <= three.box[1] + 2, "the 5 was read without its top"
+    assert seven_read.box[1] <= three.box[1] + 2, "the 7 was read without its bar"
 
 
 def test_an_underline_or_a_dot_beside_a_number_does_not_become_a_digit(clf):
