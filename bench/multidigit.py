@@ -1,73 +1,80 @@
-"""Reading whole numbers: 2-6 MNIST test digits re-drawn side by side on one canvas.
+"""Reading whole numbers: 2-6 MNIST test digits written as one number, the way people write.
 
     python -m bench.multidigit                      # writes bench/results/multidigit.{json,md}
     python -m bench.multidigit --per-length 500
 
-Each number is written the way people write: one pen (brush) for the whole number, digits of
-slightly different sizes (+-15%) on a wavy baseline (+-8% of the height), a shared slant plus a
-little wobble, and gaps from slightly negative (bounding boxes overlap) to a third of the digit
-height; strokes of neighbours never touch. Canvas styles as in the single-digit set.
+Two sets, drawn by bench/numbers.py from MNIST *test* digits in the single-digit set's canvas
+styles, `--per-length` numbers of each length (2 to 6 digits) in each:
+1. apart: the digits stand apart, no strokes touch (the original benchmark, the same drawings);
+2. as people write: the same kind of numbers in a fixed mix, of every 20: 10 apart, 3 with a
+   pair of neighbours touching or overlapping, 1 with a pair joined by a connecting stroke, 2 with
+   a pair tucked together (boxes overlap, strokes apart), and one each with a stray tick, dash,
+   dot and underline near the digits.
 
-Reported per length: numbers read exactly, digit-level accuracy (1 - edit distance / length),
-how often the digit count is right; and the time to segment + classify a 4-digit drawing.
+Reported per length and per condition: numbers read exactly, digit-level accuracy (1 - edit
+distance / length), how often the digit count is right; and the time to read a 4-digit drawing
+(8-bit grey, as the app receives it; one torch thread, as the app runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections import defaultdict
 
 import numpy as np
+import torch
 
 from bench.common import DEFAULT_DATA, markdown_table, summary, write
-from harness.sketches import STYLES, Placement, centerline, coverage, paint
+from bench.numbers import MARKS, write_number
+from harness.sketches import STYLES
 from model import load_classifier
 from model.reading import read_drawing
 from model.training.data import load_mnist
 
-
-def write_number(digit_images: list[np.ndarray], rng: np.random.Generator, style: str):
-    """Render digits left to right as one handwritten number; returns the canvas image."""
-    height = float(rng.uniform(70, 200))
-    brush = max(3.0, height * float(rng.uniform(0.06, 0.14)))
-    slant = float(rng.uniform(-10, 10))
-    margin = int(height * 0.6)
-    canvas_h = int(height * 1.9)
-    canvas_w = int(margin * 2 + len(digit_images) * height * 1.2)
-    total = np.zeros((canvas_h, canvas_w), np.float32)
-    x = float(margin)
-    for image in digit_images:
-        h = height * float(rng.uniform(0.85, 1.15))
-        cy = canvas_h / 2 + height * float(rng.uniform(-0.08, 0.08))
-        points = centerline(image / 255.0)
-        angle = slant + float(rng.uniform(-4, 4))
-        gap = height * float(rng.uniform(-0.08, 0.33))
-        # place the digit just right of what is there, then nudge right until no stroke touches
-        cover = coverage(points, Placement((canvas_w, canvas_h), (0.0, cy), h, angle, brush))
-        cols = np.flatnonzero(cover.max(axis=0) > 0)
-        half = (cols[-1] - cols[0]) / 2 if cols.size else h / 4
-        for _ in range(40):
-            place = Placement((canvas_w, canvas_h), (x + gap + half, cy), h, angle, brush)
-            cover = coverage(points, place)
-            touching = np.logical_and(_grow(cover > 0.05), total > 0.05).any()
-            if not touching:
-                break
-            gap += brush * 0.5
-        total = np.maximum(total, cover)
-        cols = np.flatnonzero(cover.max(axis=0) > 0)
-        x = float(cols[-1]) if cols.size else x + h * 0.6
-    used = np.flatnonzero(total.max(axis=0) > 0)
-    right = min(canvas_w, int(used[-1]) + margin) if used.size else canvas_w
-    return paint(total[:, :right], style)
+MIX = ("apart",) * 10 + ("touching",) * 3 + ("joined",) + ("tucked",) * 2 + MARKS
+LABELS = {
+    "apart": "digits apart",
+    "touching": "two neighbours touch or overlap",
+    "joined": "two neighbours joined by a stroke",
+    "tucked": "boxes overlap, strokes apart",
+    "tick": "a stray tick",
+    "dash": "a stray dash",
+    "dot": "a stray dot",
+    "underline": "an underline",
+}
 
 
-def _grow(mask: np.ndarray, pixels: int = 2) -> np.ndarray:
-    """Dilate a mask by a few pixels (strokes closer than this count as touching)."""
-    grown = mask.copy()
-    for axis in (0, 1):
-        for shift in range(1, pixels + 1):
-            grown |= np.roll(mask, shift, axis) | np.roll(mask, -shift, axis)
-    return grown
+class Tally:
+    """Numbers read exactly, digits right and digit counts right, by any key."""
+
+    def __init__(self) -> None:
+        # numbers, read exactly, digits right, digits in all, digit count right
+        self.counts: dict = defaultdict(lambda: np.zeros(5))
+
+    def add(self, keys: list, truth: str, number: str) -> None:
+        right = max(0, len(truth) - edit_distance(number, truth))
+        for key in dict.fromkeys(keys):  # each key once
+            self.counts[key] += (1, number == truth, right, len(truth), len(number) == len(truth))
+
+    def row(self, *keys) -> dict:
+        """The shares for everything counted under any of `keys` (pooled)."""
+        n, exact, right, digits, count = sum(self.counts[key] for key in keys)
+        return {
+            "numbers": int(n),
+            "exact": exact / n,
+            "digit_accuracy": right / digits,
+            "count_right": count / n,
+        }
+
+    def cells(self, *keys) -> list:
+        r = self.row(*keys)
+        return [
+            r["numbers"],
+            f"{100 * r['exact']:.1f}%",
+            f"{100 * r['digit_accuracy']:.1f}%",
+            f"{100 * r['count_right']:.1f}%",
+        ]
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -79,74 +86,92 @@ def edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
+def read_set(clf, images, labels, rng, per_length: int, mix: tuple[str, ...]) -> tuple[Tally, list]:
+    """Write and read `per_length` numbers of each length; conditions cycle through `mix`."""
+    tally, wrong = Tally(), []
+    for length in range(2, 7):
+        for i in range(per_length):
+            idx = rng.choice(len(images), length, replace=False)
+            truth = "".join(str(labels[j]) for j in idx)
+            style = STYLES[int(rng.integers(len(STYLES)))]
+            condition = mix[i % len(mix)]
+            canvas, info = write_number([images[j] for j in idx], rng, style, condition)
+            number = read_drawing(canvas, clf).number
+            family = "stray" if condition in MARKS else condition
+            tally.add([length, condition, family, "all"], truth, number)
+            if number != truth and sum(w["condition"] == condition for w in wrong) < 5:
+                wrong.append({"truth": truth, "read": number, "style": style, **info})
+    return tally, wrong
+
+
+def time_reading(clf, drawings: dict[str, list[np.ndarray]], repeats: int = 300) -> dict[str, dict]:
+    """Median and p99 of read_drawing per set of drawings, the sets taking turns."""
+    for images in drawings.values():
+        for image in images[:3]:
+            read_drawing(image, clf)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in drawings}
+    for k in range(repeats):
+        for name, images in drawings.items():
+            tic = time.perf_counter()
+            read_drawing(images[k % len(images)], clf)
+            times[name].append(time.perf_counter() - tic)
+    return {name: summary(t) for name, t in times.items()}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", default=str(DEFAULT_DATA))
     p.add_argument("--per-length", type=int, default=200, help="numbers per length (2 to 6 digits)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    torch.set_num_threads(1)  # as the app runs
     clf = load_classifier(device="cpu")
     images, labels = load_mnist(args.data_dir, train=False)
     images, labels = images.numpy(), labels.numpy()
-    rng = np.random.default_rng(args.seed)
+    rng, mixed_rng = np.random.default_rng(args.seed), np.random.default_rng(args.seed + 1)
 
-    results, rows, four_digit_times = {}, [], []
-    examples = []
-    for length in range(2, 7):
-        exact = digits_right = count_right = 0
-        for _ in range(args.per_length):
-            idx = rng.choice(len(images), length, replace=False)
-            truth = "".join(str(labels[i]) for i in idx)
-            style = STYLES[int(rng.integers(len(STYLES)))]
-            canvas = write_number([images[i] for i in idx], rng, style)
-            tic = time.perf_counter()
-            number = read_drawing(canvas, clf).number
-            if length == 4:
-                four_digit_times.append(time.perf_counter() - tic)
-            exact += number == truth
-            count_right += len(number) == length
-            digits_right += max(0, length - edit_distance(number, truth))
-            if len(examples) < 12 and number != truth:
-                examples.append({"truth": truth, "read": number, "style": style})
-        n = args.per_length
-        results[length] = {
-            "numbers": n,
-            "exact": exact / n,
-            "digit_accuracy": digits_right / (n * length),
-            "count_right": count_right / n,
-        }
-        rows.append(
-            [
-                length,
-                n,
-                f"{100 * exact / n:.1f}%",
-                f"{100 * digits_right / (n * length):.1f}%",
-                f"{100 * count_right / n:.1f}%",
-            ]
-        )
+    apart, apart_wrong = read_set(clf, images, labels, rng, args.per_length, ("apart",))
+    mixed, mixed_wrong = read_set(clf, images, labels, mixed_rng, args.per_length, MIX)
 
-    # latency of a 4-digit drawing on the app's own pad style, measured apart from the rest
-    pad = [write_number([images[i] for i in rng.choice(len(images), 4)], rng, "white") for _ in range(20)]
-    pad = [np.asarray(image.convert("L")) for image in pad]  # as the app receives it
-    for image in pad[:3]:
-        read_drawing(image, clf)
-    times = []
-    for k in range(300):
-        tic = time.perf_counter()
-        read_drawing(pad[k % len(pad)], clf)
-        times.append(time.perf_counter() - tic)
-    latency = summary(times)
+    # latency of 4-digit drawings on the app's own pad style, measured apart from the rest
+    def pads(generator: np.random.Generator, conditions: tuple[str, ...]) -> list[np.ndarray]:
+        drawings = []
+        for condition in conditions:
+            digits = [images[i] for i in generator.choice(len(images), 4)]
+            canvas, _ = write_number(digits, generator, "white", condition)
+            drawings.append(np.asarray(canvas.convert("L")))  # as the app receives it
+        return drawings
 
+    latency = time_reading(clf, {"apart": pads(rng, ("apart",) * 20), "mixed": pads(mixed_rng, MIX)})
+
+    header = ["numbers", "read exactly", "digit-level accuracy", "digit count right"]
+    by_length = markdown_table(["digits", *header], [[n, *apart.cells(n)] for n in range(2, 7)])
+    conditions = [[LABELS[c], *mixed.cells(c)] for c in LABELS]
+    conditions.insert(4, ["**touching or joined**", *mixed.cells("touching", "joined")])
+    conditions.append(["**any stray mark**", *mixed.cells("stray")])
+    conditions.append(["**all (the mix)**", *mixed.cells("all")])
     table = (
-        markdown_table(
-            ["digits", "numbers", "read exactly", "digit-level accuracy", "digit count right"], rows
+        "Digits that stand apart (no strokes touch):\n\n"
+        + by_length
+        + "\n\nAs people write (of every 20 numbers: 10 apart, 3 touching, 1 joined, 2 tucked, 4 with a "
+        "stray mark):\n\n"
+        + markdown_table(["condition", *header], conditions)
+        + "\n\nReading a 4-digit drawing (8-bit grey, as the app receives it; 1 torch thread): "
+        + "; ".join(
+            f"{name} median {latency[key]['median_ms']:.2f} ms, p99 {latency[key]['p99_ms']:.2f} ms"
+            for key, name in (("apart", "digits apart"), ("mixed", "as people write"))
         )
-        + f"\n\nSegmentation + classification of a 4-digit drawing (8-bit grey, as the app receives it): "
-        f"median {latency['median_ms']:.2f} ms, p99 {latency['p99_ms']:.2f} ms."
+        + "."
     )
     write(
         "multidigit",
-        {"per_length": results, "latency_4_digits": latency, "examples_wrong": examples, "seed": args.seed},
+        {
+            "apart": {n: apart.row(n) for n in range(2, 7)},
+            "mixed": {str(k): mixed.row(k) for k in [*range(2, 7), *LABELS, "stray", "all"]},
+            "latency_4_digits": latency,
+            "examples_wrong": apart_wrong[:5] + mixed_wrong,
+            "seed": args.seed,
+        },
         table,
         f"python -m bench.multidigit --per-length {args.per_length}",
     )

@@ -3,6 +3,7 @@
     from model import load_classifier
     clf = load_classifier()                 # shipped weights, best device
     probs = clf.predict_proba(x)            # x: (N, 1, 28, 28) floats in [0, 1] -> (N, 10)
+    logits = clf.predict_logits(x)          # the same, before the softmax
 
 Device order: an explicit `device=` argument, then the MNIST_DEVICE environment variable, then
 CUDA, Apple MPS and the CPU, whichever is available first.
@@ -61,14 +62,22 @@ class Classifier:
         return self.network.metadata
 
     @torch.inference_mode()
-    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
+    def predict_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) logits on the CPU.
+
+        Their log-sum-exp says how much an image looks like any digit at all (an MNIST digit
+        scores high; a piece of one, or two digits run together, lower), which the
+        probabilities, normalised to sum to one, cannot say.
+        """
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
-        logits = self.network(x.to(self.device, torch.float32))  # (N, 10)
-        return torch.softmax(logits, dim=1).cpu()
+        return self.network(x.to(self.device, torch.float32)).cpu()  # (N, 10)
+
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
+        return torch.softmax(self.predict_logits(x), dim=1)
 
 
 def load_classifier(

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from .classifier import Classifier
-from .drawing.segment import segment_digits
+from .segmentation import find_digits
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class DigitReading:
     image: np.ndarray  # (28, 28) float32 in [0, 1], the model's input
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the drawing's pixels
     probabilities: tuple[float, ...]  # ten probabilities, index = digit
+    cut: bool = False  # True when it was cut apart from ink it touches (a neighbour, a joining stroke)
 
     @property
     def digit(self) -> int:
@@ -57,6 +58,7 @@ class Reading:
                     "confidence": round(d.confidence, 4),
                     "probabilities": {str(k): round(p, 4) for k, p in enumerate(d.probabilities)},
                     "box": list(d.box),
+                    "cut": d.cut,
                 }
                 for d in self.digits
             ],
@@ -64,19 +66,21 @@ class Reading:
 
 
 def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Reading:
-    """Segment `image` into digits and classify them all in one batch."""
-    return _classify([(c.image, c.box) for c in segment_digits(image)], classifier)
+    """Find the digits of `image` and read them (model/segmentation.py: the classifier helps
+    choose where touching digits are cut and which stray marks are dropped)."""
+    segments, probs = find_digits(image, classifier)
+    return Reading(
+        tuple(DigitReading(s.image, s.box, tuple(p), s.cut) for s, p in zip(segments, probs.tolist()))
+    )
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:
     """The same digits read by another classifier, with no second segmentation (two networks
     side by side on one drawing)."""
-    return _classify([(d.image, d.box) for d in reading.digits], classifier)
-
-
-def _classify(pieces: list[tuple[np.ndarray, tuple[int, int, int, int]]], classifier: Classifier) -> Reading:
-    if not pieces:
+    if not reading.digits:
         return Reading(())
-    x = torch.from_numpy(np.stack([image for image, _ in pieces]))[:, None]  # (N, 1, 28, 28)
+    x = torch.from_numpy(np.stack([d.image for d in reading.digits]))[:, None]  # (N, 1, 28, 28)
     probs = classifier.predict_proba(x).tolist()
-    return Reading(tuple(DigitReading(image, box, tuple(p)) for (image, box), p in zip(pieces, probs)))
+    return Reading(
+        tuple(DigitReading(d.image, d.box, tuple(p), d.cut) for d, p in zip(reading.digits, probs))
+    )

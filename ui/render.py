@@ -20,6 +20,8 @@ HINT = "Draw a digit: 0 to 9, or a whole number."
 # Below this confidence the answer is shown as a guess, not as a fact.
 UNSURE = 0.6
 UNSURE_HINT = "not sure: try drawing it bigger or clearer"
+# A digit that touched ink it was cut apart from (a neighbour, a joining stroke) says so.
+CUT_BADGE = '<span class="cut" title="cut apart from ink it touched">split</span>'
 
 
 def reading_html(reading: Reading | None, message: str | None = None, headline: bool = True) -> str:
@@ -80,7 +82,7 @@ def _digit_card(d: DigitReading, index: int) -> str:
         f'<div class="seen"><img class="preview" alt="the 28x28 image the model saw" '
         f'src="data:image/png;base64,{png_base64(d.image)}">'
         f'<span class="digit">{d.digit}</span>'
-        f'<span class="confidence">{100 * d.confidence:.1f}%</span></div>'
+        f'<span class="confidence">{100 * d.confidence:.1f}%</span>{CUT_BADGE if d.cut else ""}</div>'
         f'<div class="bars">{"".join(rows)}</div></div>'
     )
 
