@@ -9,28 +9,17 @@ REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from harness.browser import CHROMIUM, PHONE, Pad, chromium
+from harness.browser import PHONE, Pad
 from harness.server import AppServer
 from harness.sketches import Placement, placed_strokes
 from ui.pad import CANVAS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 OUT = Path(__file__).resolve().parent / "out"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
-        pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
