@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from harness.browser import PHONE, Pad
 from harness.server import AppServer
-from tests.test_browser import OUT, browser  # noqa: F401 (the shared Chromium fixture)
+from tests.test_browser import OUT  # screenshots go beside the pad's (the browser fixture is in conftest.py)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -43,7 +43,7 @@ def wait_for_corrections(pad: Pad, n: int) -> None:
     )
 
 
-def test_draw_correct_and_see_the_score_change(browser, server):  # noqa: F811
+def test_draw_correct_and_see_the_score_change(browser, server):
     pad = Pad(browser, server.url)
     expect(pad.result.locator(".booth-invite")).to_be_visible()  # nobody has marked anything yet
     consent = pad.page.get_by_test_id("consent")
@@ -87,7 +87,7 @@ def test_draw_correct_and_see_the_score_change(browser, server):  # noqa: F811
     pad.close()
 
 
-def test_every_digit_of_a_number_is_corrected_on_its_own_on_a_phone(browser, server):  # noqa: F811
+def test_every_digit_of_a_number_is_corrected_on_its_own_on_a_phone(browser, server):
     pad = Pad(browser, server.url, **PHONE)
     pad.page.get_by_test_id("consent").check()
     before = len(stored(server))
@@ -106,7 +106,7 @@ def test_every_digit_of_a_number_is_corrected_on_its_own_on_a_phone(browser, ser
     pad.close()
 
 
-def test_a_kiosk_shows_the_booth_between_visitors_and_forgets_the_consent(browser, server):  # noqa: F811
+def test_a_kiosk_shows_the_booth_between_visitors_and_forgets_the_consent(browser, server):
     env = {"DIGIT_FEEDBACK_DB": str(server.db), "DIGIT_KIOSK_IDLE": "2"}
     with AppServer(server.db.parent / "kiosk.log", env=env) as kiosk:
         pad = Pad(browser, kiosk.url)
@@ -123,7 +123,7 @@ def test_a_kiosk_shows_the_booth_between_visitors_and_forgets_the_consent(browse
         pad.close()
 
 
-def test_with_feedback_off_the_pad_reads_and_offers_no_buttons(browser, tmp_path):  # noqa: F811
+def test_with_feedback_off_the_pad_reads_and_offers_no_buttons(browser, tmp_path):
     (tmp_path / "db.sqlite3").write_bytes(b"not a database" * 100)
     with AppServer(tmp_path / "app.log", env={"DIGIT_FEEDBACK_DB": str(tmp_path / "db.sqlite3")}) as app:
         pad = Pad(browser, app.url, theme="dark")
