@@ -45,6 +45,13 @@ document.addEventListener("pad:answer", (e) => {
 });
 document.addEventListener("pointerup", () => { window.__lastUp = performance.now(); }, true);
 document.addEventListener("pointerdown", () => { window.__lastDown = performance.now(); }, true);
+// where the canvas under the pen was at every move: it must not move while someone draws on it
+window.__canvasAt = [];
+document.addEventListener("pointermove", (e) => {
+  if (!e.target.matches || !e.target.matches('[data-testid="canvas"]')) return;
+  const box = e.target.getBoundingClientRect();
+  window.__canvasAt.push([Math.round(box.left), Math.round(box.top)]);
+}, true);
 """
 # the first final answer that came after the visitor's last pen-up or click
 FINAL = "() => window.__answers.find(a => a.final && a.t > window.__lastUp)"
@@ -89,20 +96,26 @@ class Pad:
         self.answer = self.root.get_by_test_id("answer")
         self.result = self.root.get_by_test_id("result")
 
-    def at(self, point) -> tuple[float, float]:
-        """Screen position of a point in the pad's 640x320 drawing."""
-        box = self.canvas.bounding_box()
+    def at(self, point, box: dict | None = None) -> tuple[float, float]:
+        """Screen position of a point in the pad's 640x320 drawing (`box`: the canvas's
+        bounding box, when the caller already has it)."""
+        box = box or self.canvas.bounding_box()
         return box["x"] + point[0] * box["width"] / CANVAS[0], box["y"] + point[1] * box["height"] / CANVAS[1]
+
+    def canvas_positions(self) -> set[tuple[int, int]]:
+        """Every place the canvas was on screen when a pointer moved over it, since the page opened."""
+        return {tuple(p) for p in self.page.evaluate("window.__canvasAt")}
 
     def stroke(self, points, pause: float = 0.0, seconds: float | None = None) -> None:
         """One mouse stroke through `points`, `pause` seconds between points, or paced to last
         `seconds` in all (each move is a round trip to the browser, so pauses alone run long)."""
         mouse = self.page.mouse
-        mouse.move(*self.at(points[0]))
+        box = self.canvas.bounding_box()  # the hand aims where the canvas was at pen-down
+        mouse.move(*self.at(points[0], box))
         mouse.down()
         start = time.monotonic()
         for i, point in enumerate(points[1:], start=1):
-            mouse.move(*self.at(point), steps=2)
+            mouse.move(*self.at(point, box), steps=2)
             if seconds is not None:
                 time.sleep(max(0.0, start + seconds * i / (len(points) - 1) - time.monotonic()))
             elif pause:
@@ -118,11 +131,14 @@ class Pad:
         )
 
     def touch_stroke(self, points) -> None:
-        """One finger stroke, as real touch input (Chromium makes pointer events of type touch)."""
+        """One finger stroke, as real touch input (Chromium makes pointer events of type touch).
+        The finger goes where the canvas was when it touched down, as a hand does: if the page
+        moves the canvas mid-stroke, the drawing shows it."""
         cdp = self.context.new_cdp_session(self.page)
         kinds = ["touchStart"] + ["touchMove"] * (len(points) - 1)
+        box = self.canvas.bounding_box()
         for kind, point in zip(kinds, points):
-            x, y = self.at(point)
+            x, y = self.at(point, box)
             cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         cdp.detach()

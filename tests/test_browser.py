@@ -86,16 +86,19 @@ def test_dark_theme_draws_and_reads(browser, app_server):
     pad.close()
 
 
-def test_a_phone_draws_with_a_finger_and_sees_the_answer_beside_the_pad(browser, app_server):
+@pytest.mark.parametrize("number", ["4", "7"])
+def test_a_phone_draws_with_a_finger_and_sees_the_answer_beside_the_pad(browser, app_server, number):
     pad = Pad(browser, app_server.url, **PHONE)
     box = pad.canvas.bounding_box()
     assert box["width"] >= 0.8 * 390  # the pad fills the screen's width
-    pad.write("4", touch=True)
-    assert pad.final_answer() == "4"
+    pad.write(number, touch=True)
+    assert pad.final_answer() == number
+    # the live answers ("7", "not sure") never moved the canvas under the finger
+    assert pad.canvas_positions() == {(round(box["x"]), round(box["y"]))}
     answer = pad.answer.bounding_box()
     assert answer["y"] + answer["height"] <= 844 and answer["y"] >= 0  # in view, with the pad
     assert pad.page.evaluate("() => window.scrollY") == 0  # drawing never scrolled the page
-    pad.screenshot(OUT / "phone-4.png")
+    pad.screenshot(OUT / f"phone-{number}.png")
     pad.close()
 
 

@@ -238,10 +238,10 @@ def test_two_trainings_at_once_run_one_after_the_other_and_the_second_sees_its_p
     # the two event streams reach this client on two threads: allow for a few ms of skew between
     # them (a run here takes about 200 ms, so overlapping runs would still show)
     assert when(second, "process_starts") >= when(first, "process_completed") - 0.02
-    # while the first ran, the second was told its place: next in line (Gradio shows "1/1")
-    ran = (when(first, "process_starts"), when(second, "process_starts"))
-    waiting = [m for m in second if m["msg"] == "estimation" and ran[0] < m["t"] < ran[1]]
-    assert waiting and all(m["rank"] == 0 for m in waiting), [m["msg"] for m in second]
+    # while it waited, the second was told its place, and what it saw last was "next in line"
+    # (Gradio shows "1/1"); Gradio may send that as early as the join, before the first starts
+    waiting = [m for m in second if m["msg"] == "estimation" and m["t"] < when(second, "process_starts")]
+    assert waiting and waiting[-1]["rank"] == 0, [(m["msg"], m.get("rank")) for m in second]
     assert all(ms[-1]["msg"] == "process_completed" and ms[-1]["success"] for ms in (first, second))
 
 
