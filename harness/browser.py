@@ -149,7 +149,9 @@ class Pad:
             self.draw(digit, place, touch=touch)
 
     def draw(self, digit: int, place: Placement, touch: bool = False, pause: float = 0.0) -> None:
-        """One hand-made digit, placed as `place` says, stroke by stroke."""
+        """One hand-made digit, placed as `place` says, stroke by stroke. The canvas is scrolled
+        into view first, as a visitor would (ticking the consent box on a phone scrolls it away)."""
+        self.canvas.scroll_into_view_if_needed()
         for stroke in placed_strokes(digit, place):
             points = stroke[::6].tolist() + [stroke[-1].tolist()]  # a pointer event every few px
             if touch:
@@ -164,7 +166,11 @@ class Pad:
         """The pad's answer to the finished drawing (waits for it): its number, `ms` from pen-up to
         the answer in the page, `painted` ms more until it was on screen, and `shown`, the text
         of the answer on the page a moment later."""
-        self.page.wait_for_function(FINAL, timeout=timeout * 1000)
+        try:
+            self.page.wait_for_function(FINAL, timeout=timeout * 1000)
+        except Exception as error:  # say what the page did see, for a failure far away (CI)
+            seen = self.page.evaluate("({answers: window.__answers, lastUp: window.__lastUp})")
+            raise AssertionError(f"no final answer after the last pen-up in {timeout} s: {seen}") from error
         time.sleep(0.2)  # long enough for anything after it to change what is shown
         return {**self.page.evaluate(FINAL), "shown": self.answer.text_content()}
 
