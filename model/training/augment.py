@@ -114,6 +114,21 @@ class Augment:
         return field.permute(0, 2, 3, 1)
 
 
+def mix_drawn(x: torch.Tensor, share: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Pick one view of every digit: (B, V, H, W) -> (B, 1, H, W).
+
+    View 0 is the scan; views 1..V-1 are drawings of the same digit (pad.py). Each sample is a
+    drawing with probability `share`, then any of them alike, else the scan.
+    """
+    b, v = x.shape[:2]
+    if v == 1:
+        return x
+    u = torch.rand(b, generator=generator, device=_gen_device(generator)).to(x.device)
+    drawing = torch.randint(1, v, (b,), generator=generator, device=_gen_device(generator)).to(x.device)
+    view = torch.where(u < share, drawing, torch.zeros_like(drawing))
+    return x.gather(1, view.view(b, 1, 1, 1).expand(b, 1, *x.shape[2:]))
+
+
 def change_thickness(x: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
     """Thicken (amount > 0) or thin (amount < 0) strokes per sample; amount is (B,) in [-1, 1].
 
