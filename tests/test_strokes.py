@@ -194,3 +194,20 @@ def test_the_hot_path_is_batched_with_no_loop_over_images(share):
         return counter.count
 
     assert ops(4) == ops(512)
+
+
+@pytest.mark.slow
+def test_drawing_in_several_processes_gives_the_same_bank(monkeypatch):
+    strokes = hand_made_strokes([0, 1, 2, 3, 4, 5, 6])
+    alone = render_bank(strokes, 2, seed=0)
+    monkeypatch.setattr(pad_module, "CHUNK", 3)  # three pieces of work: 3 + 3 + 1 digits
+    assert np.array_equal(render_bank(strokes, 2, seed=0, workers=2), alone)
+
+
+def test_a_slice_of_strokes_holds_those_digits():
+    strokes = hand_made_strokes([0, 4, 8, 9])
+    part = strokes.slice(1, 3)
+    assert len(part) == 2
+    for mine, theirs in zip((part.digit(0), part.digit(1)), (strokes.digit(1), strokes.digit(2))):
+        assert len(mine) == len(theirs)
+        assert all(np.array_equal(a.points, b.points) and a.closed == b.closed for a, b in zip(mine, theirs))

@@ -43,7 +43,7 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     out = tmp_path / "w" / "mlp.safetensors"
     result = run_cli(
         *flags(data_dir=tiny_mnist, out=out, checkpoint=tmp_path / "ck.safetensors", no_download=True),
-        *flags(epochs=3, batch_size=32, lr=3e-3, quiet=True),
+        *flags(epochs=3, batch_size=32, lr=3e-3, cache_dir=tmp_path / "cache", quiet=True),
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
@@ -59,7 +59,11 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
 
     meta = read_metadata(out)
     assert float(meta["test_accuracy"]) == pytest.approx(metrics["test_accuracy"], abs=1e-6)
-    assert json.loads(meta["training"])["epochs"] == 3
+    training = json.loads(meta["training"])
+    assert training["epochs"] == 3
+    # what the digits were drawn with is in the header; the drawings were cached
+    assert training["drawn_share"] == 0.5 and training["pad"]["height_px"] == [40.0, 150.0]
+    assert len(list((tmp_path / "cache").glob("drawn-*.safetensors"))) == 1
     assert meta["torch_version"] == torch.__version__ and meta["dataset"] == "MNIST"
     # the run finished, so there is nothing to resume
     assert not (tmp_path / "ck.safetensors").exists()
@@ -115,6 +119,7 @@ def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
         device="cpu",
         out=str(folder / "mlp.safetensors"),
         checkpoint=str(folder / "ck.safetensors"),
+        cache_dir=str(folder / "cache"),
     )
     return TrainConfig(**{**settings, **changes})
 
@@ -149,7 +154,10 @@ def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_m
     assert ck.exists()
 
     # the command line resumes with the checkpoint's recipe, whatever its own flags say
-    result = run_cli(*flags(data_dir=tiny_mnist, out=out, checkpoint=ck, resume=True, epochs=9, seed=1))
+    result = run_cli(
+        *flags(data_dir=tiny_mnist, out=out, checkpoint=ck, resume=True, epochs=9, seed=1),
+        *flags(cache_dir=config.cache_dir),
+    )
     assert result.returncode == 0, result.stderr
     assert "Resuming from" in result.stdout and "after epoch 1 of 2" in result.stdout
     resumed, expected = load_file(out), load_file(reference.weights_path)

@@ -8,16 +8,18 @@
         run_epoch(run)           # one pass over the training set, then a checkpoint
     result = finish(run)         # final test score, weights, report
 
-Recipe: the whole training set lives in memory as one tensor; each batch gets its own random
-distortions (augment.py); AdamW with a one-cycle learning rate; what ships is an exponential
-moving average of the weights. The 10,000 test images are measured, never used to choose
-anything. Same seed and device give the same weights, and a resumed run ends bit-identical to an
-uninterrupted one.
+Recipe: the whole training set lives in memory as one tensor, each digit beside drawings of it
+made as the app's pad makes them (pad.py, once, cached); each batch takes a drawing or the scan
+of every digit and gives it its own random distortions (augment.py); AdamW with a one-cycle
+learning rate; what ships is an exponential moving average of the weights. The 10,000 test images
+are measured, never used to choose anything. Same seed and device give the same weights, and a
+resumed run ends bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -30,10 +32,11 @@ from torch.optim.swa_utils import AveragedModel
 from .. import weights
 from ..classifier import pick_device
 from ..network import MLP, MLPConfig
-from .augment import Augment, AugmentConfig
+from .augment import Augment, AugmentConfig, mix_drawn
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches, load_mnist
 from .evaluate import Evaluation, evaluate
+from .pad import PadConfig, load_drawn
 
 # What defines a run; saved in the checkpoint, and taken from it on resume.
 RECIPE = (
@@ -46,10 +49,15 @@ RECIPE = (
     "ema_decay",
     "augment",
     "augment_strength",
+    "drawn_share",
+    "drawn_variants",
     "hidden",
     "seed",
     "evals_per_epoch",
 )
+
+
+PAD_SEED = 0  # the drawings are fixed, whatever the training seed: they are made once and cached
 
 
 class ConfigError(ValueError):
@@ -71,6 +79,9 @@ class TrainConfig:
     ema_decay: float = 0.998  # weight averaging; 0 turns it off
     augment: bool = True
     augment_strength: float = 1.0  # scales every distortion
+    drawn_share: float = 0.5  # share of training samples drawn as on the pad (pad.py); 0: scans only
+    drawn_variants: int = 4  # drawings made of every training digit (once, then cached)
+    cache_dir: str | None = "data/cache"  # where the strokes and drawings are cached (None: nowhere)
     hidden: tuple[int, ...] = MLPConfig().hidden
     seed: int = 0
     evals_per_epoch: int = 1  # test-set checks per epoch (the curves' resolution)
@@ -91,6 +102,8 @@ class TrainConfig:
             raise ConfigError("ema decay and label smoothing must be in [0, 1)")
         if self.threads is not None and self.threads < 1:
             raise ConfigError("threads must be at least 1")
+        if not 0 <= self.drawn_share <= 1 or self.drawn_variants < 1:
+            raise ConfigError("the drawn share must be in [0, 1] and drawn variants at least 1")
 
     def recipe(self) -> dict:
         return {name: getattr(self, name) for name in RECIPE}
@@ -189,6 +202,8 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
     torch.use_deterministic_algorithms(True, warn_only=True)  # same seed + device -> same weights
 
     train_x, train_y = load_mnist(config.data_dir, train=True, download=config.download)
+    if config.drawn_share > 0:  # (N, 1 + variants, 28, 28): the scan, then the drawings
+        train_x = torch.cat([train_x[:, None], _drawings(train_x, config, log)], dim=1)
     test_data = load_mnist(config.data_dir, train=False, download=config.download)
     torch.manual_seed(config.seed)
     network = MLP(MLPConfig(hidden=config.hidden)).to(device)
@@ -221,11 +236,12 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
         _restore(run, checkpoint)
         _say(log, f"Resuming from {config.checkpoint} after epoch {run.state.epoch} of {config.epochs}.")
     augment = "off" if run.augment is None else f"x{config.augment_strength}"
+    drawn = f", {100 * config.drawn_share:.0f}% drawn as on the pad" if config.drawn_share > 0 else ""
     _say(
         log,
         f"Training {network.config.sizes} ({network.num_parameters():,} parameters) on {device}: "
         f"{len(train_x):,} images, {config.epochs} epochs, batch {config.batch_size}, "
-        f"augmentation {augment}.",
+        f"augmentation {augment}{drawn}.",
     )
     return run
 
@@ -274,6 +290,8 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
         "threads": torch.get_num_threads(),
         "train_seconds": round(state.train_seconds, 1),
         "augment": None if run.augment is None else run.augment.config.to_dict(),
+        "pad": PadConfig().to_dict() if config.drawn_share > 0 else None,
+        "pad_seed": PAD_SEED,
     }
     network = run.scored.cpu()
     out = weights.save(network, config.out, test_accuracy=final.accuracy, training=settings)
@@ -299,6 +317,7 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
 
 def _step(run: Run, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
     """One optimiser step on a batch; returns its loss and logits."""
+    x = mix_drawn(x, run.config.drawn_share, run.augment_gen)  # (B, V, 28, 28) -> (B, 1, 28, 28)
     if run.augment is not None:
         x = run.augment(x, run.augment_gen)
     logits = run.network(x)  # (B, 10)
@@ -311,6 +330,27 @@ def _step(run: Run, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tens
         run.ema.update_parameters(run.network)
     run.state.step += 1
     return loss.item(), logits
+
+
+def _drawings(images: torch.Tensor, config: TrainConfig, log: Callable[[str], None] | None) -> torch.Tensor:
+    """(N, variants, 28, 28) uint8 drawings of the training digits, made once and then cached."""
+    tic = time.perf_counter()
+    drawn = load_drawn(
+        images,
+        PadConfig(),
+        config.drawn_variants,
+        PAD_SEED,
+        config.cache_dir,
+        on_build=lambda: _say(
+            log,
+            f"Drawing the {len(images):,} training digits {config.drawn_variants} times as on the pad "
+            f"(once; cached in {config.cache_dir}): a few minutes...",
+        ),
+        workers=config.threads or os.cpu_count() or 1,
+    )
+    if time.perf_counter() - tic > 5:
+        _say(log, f"Drew them in {time.perf_counter() - tic:.0f} s.")
+    return drawn
 
 
 def _check(run: Run, epoch: float, train_loss: float, train_accuracy: float) -> dict:

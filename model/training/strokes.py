@@ -27,11 +27,13 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from ..files import atomic_write
+from .workers import run_chunks, spans
 
 UPSCALE = 4  # skeletons are taken at 4x, where MNIST's 2-3 px strokes are 8-12 px wide
 SPUR_PX = 1.5  # branches shorter than this (28 px units) that end in a tip are thinning noise
 SIMPLIFY_PX = 0.15  # Douglas-Peucker tolerance, 28 px units
 VERSION = "1"  # bump when tracing changes: old caches are then ignored
+CHUNK = 2000  # digits per piece of work when tracing in several processes
 # 8-neighbourhood, straight neighbours first
 _STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 
@@ -57,6 +59,18 @@ class Strokes:
 
     def __len__(self) -> int:
         return len(self.digit_start) - 1
+
+    def slice(self, start: int, stop: int) -> Strokes:
+        """The strokes of digits start..stop-1, as their own Strokes."""
+        first, last = self.digit_start[start], self.digit_start[stop]
+        p0, p1 = self.stroke_start[first], self.stroke_start[last]
+        return Strokes(
+            points=self.points[p0:p1],
+            stroke_start=self.stroke_start[first : last + 1] - p0,
+            closed=self.closed[first:last],
+            free_ends=self.free_ends[first:last],
+            digit_start=self.digit_start[start : stop + 1] - first,
+        )
 
     def digit(self, i: int) -> list[Stroke]:
         """The strokes of digit i."""
@@ -101,18 +115,27 @@ def trace(digit: np.ndarray) -> list[Stroke]:
     return strokes
 
 
-def load_strokes(images: torch.Tensor | np.ndarray, cache_dir: str | Path | None) -> Strokes:
-    """The strokes of every image, from `cache_dir` when it holds them, else traced and saved there."""
+def load_strokes(
+    images: torch.Tensor | np.ndarray, cache_dir: str | Path | None, workers: int = 1
+) -> Strokes:
+    """The strokes of every image, from `cache_dir` when it holds them, else traced (in `workers`
+    processes) and saved there."""
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
     path = Path(cache_dir) / f"strokes-v{VERSION}-{fingerprint(array)}.safetensors" if cache_dir else None
     if path is not None and path.is_file():
         cached = _read(path)
         if cached is not None and len(cached) == len(array):
             return cached
-    strokes = Strokes.pack([trace(d) for d in array])
+    chunks = [(array[a:b],) for a, b in spans(len(array), CHUNK)]
+    strokes = Strokes.pack([s for part in run_chunks(trace_all, chunks, workers) for s in part])
     if path is not None:
         _write(strokes, path)
     return strokes
+
+
+def trace_all(digits: np.ndarray) -> list[list[Stroke]]:
+    """`trace` of each digit (a module-level function, so that worker processes can run it)."""
+    return [trace(d) for d in digits]
 
 
 def fingerprint(images: np.ndarray) -> str:
