@@ -1,5 +1,5 @@
 """Digits drawn as the pad draws them: traced strokes, the round brush, the app's normalisation,
-the cached bank, and how training batches mix drawings in.
+the cached bank, and how training picks drawings or scans.
 
 python -m pytest tests/test_strokes.py
 """
@@ -17,7 +17,7 @@ from harness.sketches import DIGIT_STROKES, Placement, coverage, polyline_points
 from model.drawing.mnist_style import normalize_digit
 from model.training import pad as pad_module
 from model.training import strokes as strokes_module
-from model.training.augment import Augment, mix_drawn
+from model.training.augment import Augment, pick_views
 from model.training.pad import PadConfig, draw, load_drawn, render_bank
 from model.training.strokes import Stroke, Strokes, load_strokes, trace
 
@@ -145,26 +145,26 @@ def test_a_damaged_cache_is_made_again(tmp_path):
     assert torch.equal(load_drawn(images, STEADY, 2, 0, tmp_path), first)
 
 
-def test_mixing_picks_one_view_per_digit_with_the_asked_share():
-    b, v = 4000, 5
-    views = torch.arange(v, dtype=torch.float32).view(1, v, 1, 1).expand(b, v, 28, 28).contiguous()
-    picked = mix_drawn(views, 0.5, torch.Generator().manual_seed(0))
-    assert picked.shape == (b, 1, 28, 28)
-    chosen = picked[:, 0, 0, 0].long()
-    assert torch.all(picked == chosen.view(b, 1, 1, 1).float())  # whole images, never mixed pixels
+def test_picking_takes_one_view_per_digit_with_the_asked_share():
+    n, v = 4000, 5
+    views = torch.arange(v, dtype=torch.uint8).view(1, v, 1, 1).expand(n, v, 28, 28).contiguous()
+    picked = pick_views(views, 0.5, torch.Generator().manual_seed(0))
+    assert picked.shape == (n, 28, 28) and picked.dtype == torch.uint8
+    chosen = picked[:, 0, 0].long()
+    assert torch.all(picked == chosen.view(n, 1, 1))  # whole images, never mixed pixels
     assert (chosen == 0).float().mean() == pytest.approx(0.5, abs=0.03)  # the scan half the time
     counts = torch.bincount(chosen, minlength=v)[1:].float()
     assert counts.min() / counts.max() > 0.85  # the drawings alike
-    assert torch.all(mix_drawn(views, 0.0, torch.Generator().manual_seed(0)) == 0)
-    assert torch.all(mix_drawn(views, 1.0, torch.Generator().manual_seed(0)) > 0)
+    assert torch.all(pick_views(views, 0.0, torch.Generator().manual_seed(0)) == 0)
+    assert torch.all(pick_views(views, 1.0, torch.Generator().manual_seed(0)) > 0)
 
 
-def test_mixing_and_augmenting_are_seeded():
+def test_picking_and_augmenting_are_seeded():
     views = torch.rand(64, 5, 28, 28)
 
     def batch(seed: int) -> torch.Tensor:
         g = torch.Generator().manual_seed(seed)
-        return Augment()(mix_drawn(views, 0.5, g), g)
+        return Augment()(pick_views(views, 0.5, g)[:, None], g)
 
     assert torch.equal(batch(3), batch(3))
     assert not torch.equal(batch(3), batch(4))
@@ -182,15 +182,16 @@ class _CountOps(TorchDispatchMode):
 
 @pytest.mark.parametrize("share", [0.5, 1.0])
 def test_the_hot_path_is_batched_with_no_loop_over_images(share):
-    """Mixing and augmenting a batch of 512 runs exactly as many torch operations as a batch of
-    4: nothing is done image by image."""
+    """Picking views and augmenting 512 digits runs exactly as many torch operations as for 4:
+    nothing is done image by image."""
 
-    def ops(b: int) -> int:
+    def ops(n: int) -> int:
         g = torch.Generator().manual_seed(0)
-        views = torch.rand(b, 5, 28, 28)
+        views = torch.randint(0, 256, (n, 5, 28, 28), dtype=torch.uint8)
         with _CountOps() as counter:
-            out = Augment()(mix_drawn(views, share, g), g)
-        assert out.shape == (b, 1, 28, 28)
+            x = pick_views(views, share, g)[:, None].float().div(255)
+            out = Augment()(x, g)
+        assert out.shape == (n, 1, 28, 28)
         return counter.count
 
     assert ops(4) == ops(512)

@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 
 from harness.server import ROOT
 from model import load_classifier
-from model.training import ConfigError, TrainConfig, train
+from model.training import ConfigError, TrainConfig, start, train
 from model.training.data import load_mnist
 from model.weights import read_metadata
 
@@ -179,3 +179,23 @@ def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist
     assert [r["epoch"] for r in seen] == [0.5, 1.0, 1.5, 2.0]
     assert result.history == seen
     assert (result.report_dir / "first_layer.png").stat().st_size > 0
+
+
+def test_only_the_training_digits_are_drawn_and_no_share_draws_nothing(tiny_mnist, tmp_path, monkeypatch):
+    from model.training import loop
+
+    drawn, real = [], loop.load_drawn
+
+    def spy(images, *args, **kwargs):
+        drawn.append(images)
+        return real(images, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "load_drawn", spy)
+    run = start(tiny_config(tiny_mnist, tmp_path, drawn_variants=3), log=None)
+    train_x, _ = load_mnist(tiny_mnist, train=True, download=False)
+    assert len(drawn) == 1 and torch.equal(drawn[0], train_x)  # the 300 training digits, never the test ones
+    assert run.train_data[0].shape == (300, 4, 28, 28) and torch.equal(run.train_data[0][:, 0], train_x)
+
+    drawn.clear()
+    run = start(tiny_config(tiny_mnist, tmp_path / "scans", drawn_share=0.0), log=None)
+    assert not drawn and run.train_data[0].shape == (300, 28, 28)  # the scans-only recipe, as before

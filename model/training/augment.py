@@ -114,19 +114,21 @@ class Augment:
         return field.permute(0, 2, 3, 1)
 
 
-def mix_drawn(x: torch.Tensor, share: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Pick one view of every digit: (B, V, H, W) -> (B, 1, H, W).
+def pick_views(views: torch.Tensor, share: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """One view of every digit: (N, V, H, W) -> (N, H, W), any dtype, in one indexing step.
 
-    View 0 is the scan; views 1..V-1 are drawings of the same digit (pad.py). Each sample is a
-    drawing with probability `share`, then any of them alike, else the scan.
+    View 0 is the scan; views 1..V-1 are drawings of the same digit (pad.py). Each digit is a
+    drawing with probability `share`, then any of them alike, else the scan. Done once an epoch
+    on the uint8 set (about 30 ms for 60,000 digits), so batches stay plain slices.
     """
-    b, v = x.shape[:2]
+    n, v = views.shape[:2]
     if v == 1:
-        return x
-    u = torch.rand(b, generator=generator, device=_gen_device(generator)).to(x.device)
-    drawing = torch.randint(1, v, (b,), generator=generator, device=_gen_device(generator)).to(x.device)
+        return views[:, 0]
+    device = _gen_device(generator)
+    u = torch.rand(n, generator=generator, device=device).to(views.device)
+    drawing = torch.randint(1, v, (n,), generator=generator, device=device).to(views.device)
     view = torch.where(u < share, drawing, torch.zeros_like(drawing))
-    return x.gather(1, view.view(b, 1, 1, 1).expand(b, 1, *x.shape[2:]))
+    return views[torch.arange(n, device=views.device), view]
 
 
 def change_thickness(x: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:

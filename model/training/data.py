@@ -96,13 +96,11 @@ def batches(
     """Yield (x, y) with x (B, 1, 28, 28) float in [0, 1] and y (B,), over one epoch.
 
     Slices the in-memory uint8 tensor; the float conversion happens per batch on its device.
-    Images with several views of each digit, (N, V, 28, 28), give x (B, V, 28, 28).
     """
     n = len(images)
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     order = order.to(images.device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
-        x = images[idx]
-        x = (x.unsqueeze(1) if x.ndim == 3 else x).float().div_(255)  # (B, 1 or V, 28, 28)
+        x = images[idx].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28)
         yield x, labels[idx]

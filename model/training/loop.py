@@ -9,11 +9,11 @@
     result = finish(run)         # final test score, weights, report
 
 Recipe: the whole training set lives in memory as one tensor, each digit beside drawings of it
-made as the app's pad makes them (pad.py, once, cached); each batch takes a drawing or the scan
-of every digit and gives it its own random distortions (augment.py); AdamW with a one-cycle
-learning rate; what ships is an exponential moving average of the weights. The 10,000 test images
-are measured, never used to choose anything. Same seed and device give the same weights, and a
-resumed run ends bit-identical to an uninterrupted one.
+made as the app's pad makes them (pad.py, once, cached); each epoch takes a drawing or the scan
+of every digit, and each batch gives every sample its own random distortions (augment.py); AdamW
+with a one-cycle learning rate; what ships is an exponential moving average of the weights. The
+10,000 test images are measured, never used to choose anything. Same seed and device give the
+same weights, and a resumed run ends bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from torch.optim.swa_utils import AveragedModel
 from .. import weights
 from ..classifier import pick_device
 from ..network import MLP, MLPConfig
-from .augment import Augment, AugmentConfig, mix_drawn
+from .augment import Augment, AugmentConfig, pick_views
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches, load_mnist
 from .evaluate import Evaluation, evaluate
@@ -252,7 +252,10 @@ def run_epoch(run: Run, on_eval: OnEval | None = None, wrap_batches: WrapBatches
     eval_points = {
         round(run.steps_per_epoch * k / config.evals_per_epoch) for k in range(1, config.evals_per_epoch + 1)
     }
-    batch_iter: Iterable = batches(*run.train_data, config.batch_size, run.shuffle_gen)
+    images, labels = run.train_data
+    if images.ndim == 4:  # (N, 1 + variants, 28, 28): this epoch's scan or drawing of each digit
+        images = pick_views(images, config.drawn_share, run.augment_gen)
+    batch_iter: Iterable = batches(images, labels, config.batch_size, run.shuffle_gen)
     if wrap_batches is not None:
         batch_iter = wrap_batches(batch_iter, run.steps_per_epoch, f"epoch {state.epoch + 1}/{config.epochs}")
     run.network.train()
@@ -317,7 +320,6 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
 
 def _step(run: Run, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
     """One optimiser step on a batch; returns its loss and logits."""
-    x = mix_drawn(x, run.config.drawn_share, run.augment_gen)  # (B, V, 28, 28) -> (B, 1, 28, 28)
     if run.augment is not None:
         x = run.augment(x, run.augment_gen)
     logits = run.network(x)  # (B, 10)
