@@ -62,7 +62,7 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     training = json.loads(meta["training"])
     assert training["epochs"] == 3
     # what the digits were drawn with is in the header; the drawings were cached
-    assert training["drawn_share"] == 0.5 and training["pad"]["height_px"] == [40.0, 150.0]
+    assert training["drawn_share"] == 0.33 and training["pad"]["height_px"] == [40.0, 150.0]
     assert len(list((tmp_path / "cache").glob("drawn-*.safetensors"))) == 1
     assert meta["torch_version"] == torch.__version__ and meta["dataset"] == "MNIST"
     # the run finished, so there is nothing to resume
@@ -91,7 +91,7 @@ def test_help_shows_every_option_with_its_default():
         assert option in result.stdout
     text = " ".join(result.stdout.split())  # argparse wraps lines to the terminal width
     assert "(default: ./data)" in text
-    assert "--epochs EPOCHS passes over the 60,000 training images (default: 100)" in text
+    assert "--epochs EPOCHS passes over the 60,000 training images (default: 150)" in text
 
 
 def test_missing_data_says_where_to_point_data_dir(tmp_path):
