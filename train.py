@@ -45,6 +45,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--augment-strength", type=float, default=d.augment_strength, help="scales every distortion"
     )
+    p.add_argument(
+        "--drawn-share",
+        type=float,
+        default=d.drawn_share,
+        help="share of training samples drawn as the app's pad draws them; 0: scans only",
+    )
+    p.add_argument(
+        "--drawn-variants",
+        type=int,
+        default=d.drawn_variants,
+        help="drawings made of every training digit (once, then cached)",
+    )
+    p.add_argument(
+        "--cache-dir", default=d.cache_dir, help="where the drawings of the training digits are cached"
+    )
     p.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden), help="hidden layer widths")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:N or mps")

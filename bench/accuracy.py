@@ -2,6 +2,7 @@
 
     python -m bench.accuracy                 # writes bench/results/accuracy.{json,md} + PNGs
     python -m bench.accuracy --sketches 10000 --data-dir /path/to/mnist
+    python -m bench.accuracy --compare old.safetensors   # per class, these weights and those
 
 1. The 10,000 MNIST test images: accuracy, per class, confusion matrix (PNG).
 2. The sketch-style set (harness/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
@@ -13,6 +14,8 @@
    PNG data URL, checked and decoded as the pad's endpoint does; then read by the same pipeline,
    and as the app reads them (`model.read_drawing`, which may find several digits: right only
    when it reads exactly the one digit).
+3. Per class on both sets, for the shipped weights and, with `--compare`, other weights read
+   from the same preprocessed drawings (e.g. the weights before a retraining).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import math
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,6 +36,7 @@ from harness.sketches import STYLES, sketch_set
 from model import load_classifier, open_image, preprocess, read_drawing
 from model.training.data import load_mnist
 from model.training.evaluate import Evaluation, evaluate
+from model.weights import DEFAULT_WEIGHTS
 from ui.pad import MAX_PIXELS, pad_png
 
 
@@ -67,8 +72,11 @@ def main() -> None:
     p.add_argument("--data-dir", default=str(DEFAULT_DATA))
     p.add_argument("--sketches", type=int, default=3000, help="how many test digits to re-draw")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="the weights to measure")
+    p.add_argument("--compare", default=None, help="other weights, measured per class beside them")
     args = p.parse_args()
-    clf = load_classifier(device="cpu")
+    clf = load_classifier(args.weights, device="cpu")
+    other = load_classifier(args.compare, device="cpu") if args.compare else None
     images, labels = load_mnist(args.data_dir, train=False)
 
     # 1. MNIST test set
@@ -84,6 +92,7 @@ def main() -> None:
     hits = {k: defaultdict(int) for k in ("pipeline", "pad_pipeline", "pad", "naive")}
     counts: dict[str, int] = defaultdict(int)
     preds, truths, unread = [], [], 0
+    read = []  # what preprocessing made of each drawing, for --compare
     for canvas, label, style in sketch_set(images.numpy(), labels.numpy(), args.sketches, args.seed):
         counts[style] += 1
         x = preprocess(canvas)
@@ -92,6 +101,7 @@ def main() -> None:
             pred = -1
         else:
             pred = int(clf.predict_proba(x[None]).argmax())
+            read.append((len(truths), x))
         preds.append(max(pred, 0))
         truths.append(label)
         hits["pipeline"][style] += pred == label
@@ -129,6 +139,10 @@ def main() -> None:
                 ]
             )
     per_class = mnist.per_class_accuracy()
+    scored = [(_name(args.weights), mnist, sketch_eval)]
+    if other is not None:
+        other_sketches = _sketch_evaluation(other, read, torch.tensor(truths))
+        scored.append((_name(args.compare), evaluate(other.network, images, labels), other_sketches))
     table = (
         markdown_table(
             [
@@ -142,7 +156,7 @@ def main() -> None:
         )
         + f"\n\n95% interval on the sketch set: {100 * wilson(totals['pipeline'], n)[0]:.2f}%"
         f"-{100 * wilson(totals['pipeline'], n)[1]:.2f}%; drawings read as 'no digit': {unread}.\n\n"
-        "MNIST per class: " + ", ".join(f"{k}: {100 * a:.1f}%" for k, a in enumerate(per_class))
+        + per_class_table(scored)
     )
     write(
         "accuracy",
@@ -174,12 +188,68 @@ def main() -> None:
                 },
                 "per_class": sketch_eval.per_class_accuracy(),
                 "confusion": sketch_eval.confusion().tolist(),
+                "top_confusions": top_confusions(sketch_eval),
             },
-            "weights": clf.metadata,
+            "weights": {"path": args.weights, **clf.metadata},
+            "compare": None if other is None else {"path": args.compare, **_scores(*scored[1][1:])},
         },
         table,
-        f"python -m bench.accuracy --sketches {args.sketches}",
+        f"python -m bench.accuracy --sketches {args.sketches}"
+        + (f" --weights {args.weights}" if _name(args.weights) != "shipped" else "")
+        + (f" --compare {args.compare}" if args.compare else ""),
     )
+
+
+def per_class_table(scored: list[tuple[str, Evaluation, Evaluation]]) -> str:
+    """Accuracy per class on both sets, a row per (name, MNIST, sketches) weights, and each
+    one's most frequent mistakes on the sketches."""
+    rows = []
+    for set_index, set_name in ((2, "sketch-style set"), (1, "MNIST test")):
+        for entry in scored:
+            e = entry[set_index]
+            cells = [f"{100 * a:.1f}%" for a in e.per_class_accuracy()]
+            rows.append([f"{set_name}, {entry[0]}", f"{100 * e.accuracy:.2f}%", *cells])
+    header = ["per class", "all", *(str(k) for k in range(10))]
+    confusions = "; ".join(
+        f"{name}: " + ", ".join(f"{t}→{p} ({c})" for t, p, c in top_confusions(sketch)[:5])
+        for name, _, sketch in scored
+    )
+    return (
+        markdown_table(header, rows)
+        + f"\n\nMost frequent mistakes on the sketch set (true→read): {confusions}."
+    )
+
+
+def top_confusions(e: Evaluation) -> list[tuple[int, int, int]]:
+    """(true, predicted, count) of the mistakes, most frequent first."""
+    cm = e.confusion()
+    pairs = [(t, p, int(cm[t, p])) for t in range(10) for p in range(10) if t != p and cm[t, p]]
+    return sorted(pairs, key=lambda tpc: -tpc[2])
+
+
+def _scores(mnist: Evaluation, sketches: Evaluation) -> dict:
+    return {
+        "mnist": mnist.accuracy,
+        "mnist_per_class": mnist.per_class_accuracy(),
+        "sketches": sketches.accuracy,
+        "sketches_per_class": sketches.per_class_accuracy(),
+        "sketches_top_confusions": top_confusions(sketches),
+    }
+
+
+def _sketch_evaluation(clf, read: list[tuple[int, torch.Tensor]], truths: torch.Tensor) -> Evaluation:
+    """Another classifier on the same preprocessed drawings (one read as no digit is entered as
+    a 0, as in the main loop)."""
+    preds = torch.zeros(len(truths), dtype=torch.long)
+    if read:
+        index = torch.tensor([i for i, _ in read])
+        preds[index] = clf.predict_proba(torch.stack([x for _, x in read])).argmax(1)
+    return Evaluation(preds, truths, torch.ones(len(truths)))
+
+
+def _name(path: str) -> str:
+    """How a weights file is called in the tables: 'shipped' for the default one."""
+    return "shipped" if Path(path).resolve() == DEFAULT_WEIGHTS.resolve() else Path(path).name
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python -m bench.training_speed                       # writes bench/results/training_speed.*
     python -m bench.training_speed --tutorial-epochs 10 --our-epochs 30
+    python -m bench.training_speed --drawn-share 0.33     # ours with drawings: training_speed_drawn.*
 
 The tutorial's recipe: the same 784-200-150-100-80-10 MLP, Adam with lr 0.01, batch 100, a
 torchvision Dataset with ToTensor + Normalize per image through a DataLoader, no augmentation.
@@ -72,7 +73,7 @@ def tutorial_run(data_dir: str, epochs: int, seed: int) -> list[dict]:
     return history
 
 
-def our_run(data_dir: str, epochs: int, seed: int) -> list[dict]:
+def our_run(data_dir: str, epochs: int, seed: int, drawn_share: float) -> list[dict]:
     """train.py's recipe with `epochs` epochs, checked as often as the tutorial's."""
     history = []
 
@@ -89,6 +90,7 @@ def our_run(data_dir: str, epochs: int, seed: int) -> list[dict]:
             download=False,
             epochs=epochs,
             seed=seed,
+            drawn_share=drawn_share,
             evals_per_epoch=60_000 // CHECK_EVERY,
             device="cpu",
             out=str(Path(tmp) / "w.safetensors"),
@@ -109,9 +111,16 @@ def main() -> None:
     p.add_argument("--tutorial-epochs", type=int, default=10, help="the tutorial trained for 10 epochs")
     p.add_argument("--our-epochs", type=int, default=30)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--drawn-share",
+        type=float,
+        default=TrainConfig.drawn_share,
+        help="ours: share of samples drawn as on the pad (as train.py; drawings made once, not timed)",
+    )
     args = p.parse_args()
+    drawn = args.drawn_share != TrainConfig.drawn_share
     tutorial = tutorial_run(args.data_dir, args.tutorial_epochs, args.seed)
-    ours = our_run(args.data_dir, args.our_epochs, args.seed)
+    ours = our_run(args.data_dir, args.our_epochs, args.seed, args.drawn_share)
 
     def cell(seconds: float | None, total: float) -> str:
         return f"{seconds:.1f} s" if seconds is not None else f"not reached in {total:.0f} s"
@@ -142,7 +151,7 @@ def main() -> None:
         [
             "seconds per epoch",
             f"{t_epoch:.1f}",
-            f"{o_epoch:.1f} (with augmentation)",
+            f"{o_epoch:.1f} (with augmentation{', drawings' if drawn else ''})",
             f"{t_epoch / o_epoch:.1f}x",
         ]
     )
@@ -157,7 +166,7 @@ def main() -> None:
     )
     table = markdown_table(["", "tutorial recipe", "ours (train.py)", "speed-up"], rows)
     write(
-        "training_speed",
+        "training_speed_drawn" if drawn else "training_speed",
         {
             **results,
             "seconds_per_epoch": {"tutorial": t_epoch, "ours": o_epoch},
@@ -168,11 +177,13 @@ def main() -> None:
                 "our_epochs": args.our_epochs,
                 "check_every_images": CHECK_EVERY,
                 "threads": torch.get_num_threads(),
+                "drawn_share": args.drawn_share,
             },
         },
         table,
         "python -m bench.training_speed "
-        f"--tutorial-epochs {args.tutorial_epochs} --our-epochs {args.our_epochs}",
+        f"--tutorial-epochs {args.tutorial_epochs} --our-epochs {args.our_epochs}"
+        + (f" --drawn-share {args.drawn_share}" if drawn else ""),
     )
 
 

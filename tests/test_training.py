@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 
 from harness.server import ROOT
 from model import load_classifier
-from model.training import ConfigError, TrainConfig, train
+from model.training import ConfigError, TrainConfig, start, train
 from model.training.data import load_mnist
 from model.weights import read_metadata
 
@@ -43,7 +43,7 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     out = tmp_path / "w" / "mlp.safetensors"
     result = run_cli(
         *flags(data_dir=tiny_mnist, out=out, checkpoint=tmp_path / "ck.safetensors", no_download=True),
-        *flags(epochs=3, batch_size=32, lr=3e-3, quiet=True),
+        *flags(epochs=3, batch_size=32, lr=3e-3, drawn_share=0.33, cache_dir=tmp_path / "cache", quiet=True),
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
@@ -59,7 +59,11 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
 
     meta = read_metadata(out)
     assert float(meta["test_accuracy"]) == pytest.approx(metrics["test_accuracy"], abs=1e-6)
-    assert json.loads(meta["training"])["epochs"] == 3
+    training = json.loads(meta["training"])
+    assert training["epochs"] == 3
+    # what the digits were drawn with is in the header; the drawings were cached
+    assert training["drawn_share"] == 0.33 and training["pad"]["height_px"] == [40.0, 150.0]
+    assert len(list((tmp_path / "cache").glob("drawn-*.safetensors"))) == 1
     assert meta["torch_version"] == torch.__version__ and meta["dataset"] == "MNIST"
     # the run finished, so there is nothing to resume
     assert not (tmp_path / "ck.safetensors").exists()
@@ -112,9 +116,11 @@ def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
         epochs=2,
         batch_size=64,
         seed=3,
+        drawn_share=0.33,  # the drawn recipe: seeded, resumable, like the rest
         device="cpu",
         out=str(folder / "mlp.safetensors"),
         checkpoint=str(folder / "ck.safetensors"),
+        cache_dir=str(folder / "cache"),
     )
     return TrainConfig(**{**settings, **changes})
 
@@ -149,7 +155,10 @@ def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_m
     assert ck.exists()
 
     # the command line resumes with the checkpoint's recipe, whatever its own flags say
-    result = run_cli(*flags(data_dir=tiny_mnist, out=out, checkpoint=ck, resume=True, epochs=9, seed=1))
+    result = run_cli(
+        *flags(data_dir=tiny_mnist, out=out, checkpoint=ck, resume=True, epochs=9, seed=1),
+        *flags(cache_dir=config.cache_dir),
+    )
     assert result.returncode == 0, result.stderr
     assert "Resuming from" in result.stdout and "after epoch 1 of 2" in result.stdout
     resumed, expected = load_file(out), load_file(reference.weights_path)
@@ -171,3 +180,23 @@ def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist
     assert [r["epoch"] for r in seen] == [0.5, 1.0, 1.5, 2.0]
     assert result.history == seen
     assert (result.report_dir / "first_layer.png").stat().st_size > 0
+
+
+def test_only_the_training_digits_are_drawn_and_no_share_draws_nothing(tiny_mnist, tmp_path, monkeypatch):
+    from model.training import loop
+
+    drawn, real = [], loop.load_drawn
+
+    def spy(images, *args, **kwargs):
+        drawn.append(images)
+        return real(images, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "load_drawn", spy)
+    run = start(tiny_config(tiny_mnist, tmp_path, drawn_variants=3), log=None)
+    train_x, _ = load_mnist(tiny_mnist, train=True, download=False)
+    assert len(drawn) == 1 and torch.equal(drawn[0], train_x)  # the 300 training digits, never the test ones
+    assert run.train_data[0].shape == (300, 4, 28, 28) and torch.equal(run.train_data[0][:, 0], train_x)
+
+    drawn.clear()
+    run = start(tiny_config(tiny_mnist, tmp_path / "scans", drawn_share=0.0), log=None)
+    assert not drawn and run.train_data[0].shape == (300, 28, 28)  # the scans-only recipe, as before

@@ -4,7 +4,10 @@
     result = train(TrainConfig(data_dir="./data", epochs=10), on_eval=print)
 
     data.py        MNIST as tensors (downloaded by torchvision when absent)
-    augment.py     per-sample distortions of whole batches in one grid_sample
+    strokes.py     each training digit's centre line as pen strokes, traced once and cached
+    pad.py         those strokes redrawn as the app's pad draws, read by the app's preprocess
+    workers.py     one-off work (tracing, drawing) in several processes
+    augment.py     per-sample distortions of whole batches in one grid_sample; scan or drawing
     loop.py        TrainConfig and train(): set up or resume, one epoch, finish
     live.py        a short run kept in memory, as snapshots to watch (the app's "Watch it learn")
     evaluate.py    accuracy, per-class accuracy, confusion matrix, mistakes

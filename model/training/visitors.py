@@ -34,9 +34,16 @@ class VisitorDigits:
     held_out_answers: torch.Tensor | None  # what the app's model said then (None: no CSV)
 
     def mixed_into(self, images: torch.Tensor, labels: torch.Tensor, weight: int) -> tuple:
-        """MNIST's training set with the visitor digits added, each `weight` times."""
+        """MNIST's training set with the visitor digits added, each `weight` times.
+
+        `images` may hold several views of every digit, (N, V, 28, 28): the scan and drawings of
+        it (pad.py). A visitor digit is already a pad drawing, so it is every one of its views.
+        """
         x, y = self.train
-        return torch.cat([images, x.repeat(weight, 1, 1)]), torch.cat([labels, y.repeat(weight)])
+        x = x.repeat(weight, 1, 1)
+        if images.ndim == 4:
+            x = x[:, None].expand(-1, images.shape[1], -1, -1)
+        return torch.cat([images, x]), torch.cat([labels, y.repeat(weight)])
 
 
 def load_visitors(folder: str | Path) -> VisitorDigits:
