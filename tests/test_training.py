@@ -43,7 +43,7 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     out = tmp_path / "w" / "mlp.safetensors"
     result = run_cli(
         *flags(data_dir=tiny_mnist, out=out, checkpoint=tmp_path / "ck.safetensors", no_download=True),
-        *flags(epochs=3, batch_size=32, lr=3e-3, drawn_share=0.33, cache_dir=tmp_path / "cache", quiet=True),
+        *flags(epochs=3, batch_size=32, lr=3e-3, cache_dir=tmp_path / "cache", quiet=True),
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
@@ -91,7 +91,7 @@ def test_help_shows_every_option_with_its_default():
         assert option in result.stdout
     text = " ".join(result.stdout.split())  # argparse wraps lines to the terminal width
     assert "(default: ./data)" in text
-    assert "--epochs EPOCHS passes over the 60,000 training images (default: 100)" in text
+    assert "--epochs EPOCHS passes over the 60,000 training images (default: 150)" in text
 
 
 def test_missing_data_says_where_to_point_data_dir(tmp_path):
@@ -116,7 +116,6 @@ def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
         epochs=2,
         batch_size=64,
         seed=3,
-        drawn_share=0.33,  # the drawn recipe: seeded, resumable, like the rest
         device="cpu",
         out=str(folder / "mlp.safetensors"),
         checkpoint=str(folder / "ck.safetensors"),
