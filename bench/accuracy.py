@@ -74,6 +74,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="the weights to measure")
     p.add_argument("--compare", default=None, help="other weights, measured per class beside them")
+    p.add_argument("--compare-label", default=None, help="their name in the tables (default: file name)")
     args = p.parse_args()
     clf = load_classifier(args.weights, device="cpu")
     other = load_classifier(args.compare, device="cpu") if args.compare else None
@@ -142,7 +143,8 @@ def main() -> None:
     scored = [(_name(args.weights), mnist, sketch_eval)]
     if other is not None:
         other_sketches = _sketch_evaluation(other, read, torch.tensor(truths))
-        scored.append((_name(args.compare), evaluate(other.network, images, labels), other_sketches))
+        label = args.compare_label or _name(args.compare)
+        scored.append((label, evaluate(other.network, images, labels), other_sketches))
     table = (
         markdown_table(
             [
@@ -196,7 +198,8 @@ def main() -> None:
         table,
         f"python -m bench.accuracy --sketches {args.sketches}"
         + (f" --weights {args.weights}" if _name(args.weights) != "shipped" else "")
-        + (f" --compare {args.compare}" if args.compare else ""),
+        + (f" --compare {args.compare}" if args.compare else "")
+        + (f" --compare-label '{args.compare_label}'" if args.compare and args.compare_label else ""),
     )
 
 
