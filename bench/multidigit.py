@@ -137,7 +137,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)  # as the app runs
     clf = load_classifier(args.weights, device="cpu")
-    images, labels = load_mnist(args.data_dir, train=not args.validate)
+    images, labels = load_mnist(args.data_dir, train=args.validate)
     images, labels = images.numpy(), labels.numpy()
     if args.validate:
         images, labels = images[OUTLIER_SOURCE:], labels[OUTLIER_SOURCE:]

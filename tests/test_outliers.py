@@ -15,7 +15,7 @@ from model import load_classifier
 from model.drawing.mnist_style import normalize_digit
 from model.training import train
 from model.training.data import load_mnist
-from model.training.outliers import _enlarge, load_outliers, make_outlier, pair
+from model.training.outliers import NOT_ONE_DIGIT, _enlarge, load_outliers, make_outlier, pair
 from tests.test_training import tiny_config
 
 
@@ -26,14 +26,16 @@ def digits(data_dir, train_set: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_bank_is_the_same_under_a_seed_and_comes_back_from_its_cache(tiny_mnist, tmp_path):
     x, y = digits(tiny_mnist)
-    a = load_outliers(x, y, 40, seed=0, cache_dir=tmp_path)
+    a, a_labels = load_outliers(x, y, 60, seed=0, cache_dir=tmp_path)
     built = []
-    b = load_outliers(x, y, 40, seed=0, cache_dir=tmp_path, on_build=lambda: built.append(1))
-    c = load_outliers(x, y, 40, seed=1, cache_dir=None)
-    assert a.shape == (40, 28, 28) and a.dtype == torch.uint8
-    assert torch.equal(a, b) and not built  # the second came from the cache
+    b, b_labels = load_outliers(x, y, 60, seed=0, cache_dir=tmp_path, on_build=lambda: built.append(1))
+    c, _ = load_outliers(x, y, 60, seed=1, cache_dir=None)
+    assert a.shape == (60, 28, 28) and a.dtype == torch.uint8
+    assert torch.equal(a, b) and torch.equal(a_labels, b_labels) and not built  # from the cache
     assert not torch.equal(a, c)
-    assert (a.flatten(1).amax(1) > 0).all()  # every outlier has ink
+    assert (a.flatten(1).amax(1) > 0).all()  # every sample has ink
+    outliers = int((a_labels == NOT_ONE_DIGIT).sum())
+    assert 30 <= outliers < 60 and set(a_labels[a_labels >= 0].tolist()) <= set(range(10))  # and pieces
 
 
 def test_two_digits_of_a_pair_touch(tiny_mnist):
@@ -51,10 +53,11 @@ def test_two_digits_of_a_pair_touch(tiny_mnist):
 def test_outliers_are_normalised_as_segments_are(tiny_mnist):
     """The 28x28 a candidate segment gets in model/segmentation.py: normalize_digit of its ink."""
     x, y = digits(tiny_mnist)
-    for kind in ("pair", "slice", "fragment"):
-        image = make_outlier(x, y, np.random.default_rng(5), kind)
-        again = make_outlier(x, y, np.random.default_rng(5), kind)
+    for kind in ("pair", "slice", "fragment", "piece"):
+        image, label = make_outlier(x, y, np.random.default_rng(5), kind)
+        again, _ = make_outlier(x, y, np.random.default_rng(5), kind)
         assert image.shape == (28, 28) and np.array_equal(image, again)
+        assert (label == NOT_ONE_DIGIT) == (kind != "piece")
         rows, cols = np.flatnonzero(image.max(1) > 0), np.flatnonzero(image.max(0) > 0)
         assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (20, 21)  # MNIST's 20 px box
         renormalised = normalize_digit(Image.fromarray(np.round(image * 255).astype(np.uint8)))
@@ -64,7 +67,7 @@ def test_outliers_are_normalised_as_segments_are(tiny_mnist):
 def test_training_on_outliers_makes_the_classifier_unsure_of_touching_pairs(tiny_mnist, tmp_path):
     x, y = digits(tiny_mnist, train_set=False)  # pairs of test digits: neither run saw them
     rng = np.random.default_rng(0)
-    pairs = torch.from_numpy(np.stack([make_outlier(x, y, rng, "pair") for _ in range(50)]))[:, None]
+    pairs = torch.from_numpy(np.stack([make_outlier(x, y, rng, "pair")[0] for _ in range(50)]))[:, None]
     singles = torch.from_numpy(x).float()[:, None] / 255
     sure, right = {}, {}
     for share in (0.0, 0.5):

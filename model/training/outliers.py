@@ -38,9 +38,10 @@ from ..drawing.mnist_style import normalize_digit
 from ..files import atomic_write
 from .strokes import fingerprint
 
-VERSION = "1"  # bump when making them changes: old banks are then ignored
-KINDS = ("pair", "slice", "fragment")
-SHARES = (0.5, 0.3, 0.2)  # of the bank, by kind
+VERSION = "2"  # bump when making them changes: old banks are then ignored
+KINDS = ("pair", "slice", "fragment", "piece")
+SHARES = (0.35, 0.2, 0.15, 0.3)  # of the bank, by kind
+NOT_ONE_DIGIT = -1  # the label of an outlier: its target is the uniform distribution
 HEIGHT = 60.0  # working px per digit (MNIST's 20 px box, 3x): the app reads digits 40-150 px tall
 OVERLAP = (0.0, 0.2)  # of the height: strokes meet, then overlap up to this
 
@@ -52,32 +53,36 @@ def load_outliers(
     seed: int,
     cache_dir: str | Path | None,
     on_build: Callable[[], None] | None = None,
-) -> torch.Tensor:
-    """(count, 28, 28) uint8 outliers made from `images` ((N, 28, 28) or (N, V, 28, 28) uint8:
-    any view of a digit may be used), from `cache_dir` or made and saved there."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(count, 28, 28) uint8 samples made from `images` ((N, 28, 28) or (N, V, 28, 28) uint8:
+    any view of a digit may be used) and their (count,) labels (NOT_ONE_DIGIT, or the digit of
+    a piece), from `cache_dir` or made and saved there."""
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
     labels = np.asarray(labels, np.int64)
     settings = {"count": count, "seed": seed, "version": VERSION, "shares": SHARES, "overlap": OVERLAP}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"outliers-{fingerprint(array)}-{key}.safetensors" if cache_dir else None
     if path is not None and path.is_file():
-        cached = _read(path, (count, 28, 28))
+        cached = _read(path, count)
         if cached is not None:
             return cached
     if on_build is not None:
         on_build()
-    bank = torch.from_numpy(make_bank(array, labels, count, seed))
+    bank, targets = (torch.from_numpy(a) for a in make_bank(array, labels, count, seed))
     if path is not None:
         metadata = {"settings": json.dumps(settings, sort_keys=True)}
-        atomic_write(path, lambda tmp: save_file({"outliers": bank}, str(tmp), metadata=metadata))
-    return bank
+        tensors = {"outliers": bank, "labels": targets}
+        atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+    return bank, targets
 
 
 def make_outlier(
     array: np.ndarray, labels: np.ndarray, rng: np.random.Generator, kind: str
-) -> np.ndarray | None:
-    """One outlier of `kind` (28, 28) float32 in [0, 1], from random digits of `array`."""
+) -> tuple[np.ndarray | None, int]:
+    """One sample of `kind` from random digits of `array`: (28, 28) float32 in [0, 1] (None if no
+    ink is left) and its label, NOT_ONE_DIGIT but for a piece, which is the digit it holds."""
     n = len(array)
+    label = NOT_ONE_DIGIT
     if kind == "fragment":
         i = int(rng.integers(n))
         while labels[i] == 1:
@@ -87,14 +92,22 @@ def make_outlier(
         cut = int(cols[0] + (cols[-1] - cols[0]) * rng.uniform(0.3, 0.65))
         ink = ink[:, :cut] if rng.random() < 0.5 else ink[:, ink.shape[1] - cut :]
     else:
-        first, second = (_enlarge(_view(array, int(rng.integers(n)), rng), rng) for _ in range(2))
+        i, j = int(rng.integers(n)), int(rng.integers(n))
+        first, second = _enlarge(_view(array, i, rng), rng), _enlarge(_view(array, j, rng), rng)
         ink, (left_end, right_start, right_end) = pair(first, second, rng)
         if kind == "slice":
             if rng.random() < 0.5:  # the left digit and a slice of the right one
                 ink = ink[:, : int(right_start + (right_end - right_start) * rng.uniform(0.25, 0.6))]
             else:  # a slice of the left digit and the right one
                 ink = ink[:, int(left_end - left_end * rng.uniform(0.25, 0.6)) :]
-    return normalize_digit(Image.fromarray(np.round(ink * 255).astype(np.uint8)))
+        elif kind == "piece":  # cut straight down where the two meet: one digit, give or take
+            lo, hi = sorted((right_start, left_end + 1))
+            cut = int(rng.integers(lo, hi + 1))
+            if rng.random() < 0.5:
+                ink, label = ink[:, :cut], int(labels[i])
+            else:
+                ink, label = ink[:, cut:], int(labels[j])
+    return normalize_digit(Image.fromarray(np.round(ink * 255).astype(np.uint8))), label
 
 
 def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, tuple]:
@@ -123,19 +136,20 @@ def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> tup
     return canvas, (int(cols_l[-1]), int(max(cols_r[0], 0)), int(cols_r[-1]))
 
 
-def make_bank(array: np.ndarray, labels: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """(count, 28, 28) uint8 outliers; item i depends only on (seed, i) and the digits. One
-    process: the digits with their drawings are too big to send to others (about 0.6 ms each)."""
+def make_bank(array: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(count, 28, 28) uint8 samples and (count,) int64 labels; item i depends only on (seed, i)
+    and the digits. One process: the digits with their drawings are too big to send to others
+    (about 0.6 ms each)."""
     bounds = np.cumsum(SHARES) / sum(SHARES)
-    out = np.zeros((count, 28, 28), np.uint8)
+    out, targets = np.zeros((count, 28, 28), np.uint8), np.zeros(count, np.int64)
     for i in range(count):
         rng = np.random.default_rng([seed, i])
         kind = KINDS[int(np.searchsorted(bounds, rng.random(), side="right"))]
-        digit = make_outlier(array, labels, rng, kind)
-        while digit is None:  # no ink left (never seen; an empty image is no outlier)
-            digit = make_outlier(array, labels, rng, kind)
-        out[i] = np.round(digit * 255)
-    return out
+        digit, label = make_outlier(array, labels, rng, kind)
+        while digit is None:  # no ink left (never seen; an empty image is no sample)
+            digit, label = make_outlier(array, labels, rng, kind)
+        out[i], targets[i] = np.round(digit * 255), label
+    return out, targets
 
 
 def _view(array: np.ndarray, i: int, rng: np.random.Generator) -> np.ndarray:
@@ -161,10 +175,12 @@ def _place(ink: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _read(path: Path, shape: tuple[int, ...]) -> torch.Tensor | None:
+def _read(path: Path, count: int) -> tuple[torch.Tensor, torch.Tensor] | None:
     try:
         with safe_open(str(path), framework="pt") as f:
-            bank = f.get_tensor("outliers")
+            bank, targets = f.get_tensor("outliers"), f.get_tensor("labels")
     except (SafetensorError, OSError, KeyError, ValueError):
         return None
-    return bank if tuple(bank.shape) == shape and bank.dtype == torch.uint8 else None
+    if tuple(bank.shape) != (count, 28, 28) or bank.dtype != torch.uint8 or len(targets) != count:
+        return None
+    return bank, targets
