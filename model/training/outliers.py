@@ -1,7 +1,7 @@
 """Ink that is not one digit, for outlier exposure: the classifier learns to be unsure of it.
 
-    bank = load_outliers(images, labels, count=30_000, seed=0, cache_dir="data/cache")
-    bank.shape                       # (30000, 28, 28) uint8, made MNIST-style as segments are
+    bank, targets = load_outliers(images, labels, count=30_000, seed=0, cache_dir="data/cache")
+    bank.shape, targets.shape        # (30000, 28, 28) uint8, made MNIST-style as segments are; (30000,)
 
 Segmentation by recognition (model/segmentation.py) asks the classifier to read candidate pieces
 of a drawing: two touching digits whole, a digit with a slice of its neighbour, a piece of a
@@ -9,14 +9,17 @@ digit. Trained on whole digits alone, it reads those confidently as some digit, 
 prefers not to cut. Outlier exposure (Hendrycks, Mazeika and Dietterich, ICLR 2019) adds such
 pieces to training with a uniform target (loop.py), so a good split scores higher than a bad one.
 
-Three kinds, made from training digits only (the benchmarks write numbers from the test digits),
+Four kinds, made from training digits only (the benchmarks write numbers from the test digits),
 each enlarged to the size the app reads at, composed, and normalised by the app's own
 `normalize_digit` exactly as a candidate segment is:
 - pair      two digits side by side, touching or overlapping by 0-20% of the height (their strokes
             meet row by row, as in bench/numbers.py's touching condition, written independently);
 - slice     such a pair cut straight down through one of the two digits, 25-60% of it kept;
 - fragment  one digit cut straight down off-centre, 30-65% of its width kept (never a 1: a piece
-            of a 1 is a 1).
+            of a 1 is a 1);
+- piece     such a pair cut straight down where the two meet, one side kept: the digit with what
+            the cut leaves of its neighbour, or without what it takes. Labelled with its digit, the
+            others with NOT_ONE_DIGIT: a right cut should read as surely as a wrong one is doubted.
 Per item: an enlargement, a few array operations and a normalisation (about 0.6 ms), so the bank is
 made once and cached, keyed by the images and the settings, like the drawings (pad.py).
 """
