@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from .classifier import Classifier
-from .drawing.ink import working_factor
+from .drawing.ink import in_drawing_pixels
 from .segmentation import find_digits
 
 
@@ -70,19 +70,12 @@ def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Rea
     """Find the digits of `image` and read them (model/segmentation.py: the classifier helps
     choose where touching digits are cut and which stray marks are dropped)."""
     segments, probs = find_digits(image, classifier)
-    width, height = (image.shape[1], image.shape[0]) if isinstance(image, np.ndarray) else image.size
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
-    factor = working_factor(width, height)
-
-    def full_size(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        left, top, right, bottom = (v * factor for v in box)
-        return left, top, min(right, width), min(bottom, height)
-
-    return Reading(
-        tuple(
-            DigitReading(s.image, full_size(s.box), tuple(p), s.cut) for s, p in zip(segments, probs.tolist())
-        )
+    digits = (
+        DigitReading(s.image, in_drawing_pixels(s.box, image), tuple(p), s.cut)
+        for s, p in zip(segments, probs.tolist())
     )
+    return Reading(tuple(digits))
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:

@@ -129,3 +129,14 @@ def test_each_digit_is_placed_where_it_was_drawn_even_on_a_big_photo(clf, scale)
     first, second = (d.box for d in reading.digits)
     assert first[2] <= second[0] + 4 * scale  # ... side by side
     assert 150 * scale <= first[3] - first[1] <= 230 * scale  # drawn 200 px tall (times the scale)
+
+
+def test_segment_digits_boxes_are_in_the_drawings_pixels_too():
+    big = (CANVAS[0] * 3, CANVAS[1] * 3)
+    drawing = write([DIGIT_STROKES[4], DIGIT_STROKES[2]], [600.0, 600.0], gap=120, brush=42, canvas=big)
+    crops = segment_digits(drawing)
+    assert len(crops) == 2
+    assert [c.box[0] for c in crops] == [
+        d.box[0] for d in read_drawing(drawing, load_classifier(device="cpu")).digits
+    ]
+    assert crops[1].box[2] > CANVAS[0]  # the second digit ends past where a 900 px drawing would end
