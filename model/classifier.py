@@ -11,6 +11,7 @@ CUDA, Apple MPS and the CPU, whichever is available first.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -60,6 +61,13 @@ class Classifier:
     def metadata(self) -> dict[str, str]:
         """The weights file's header: config, test accuracy, training settings, versions."""
         return self.network.metadata
+
+    @property
+    def digit_energy(self) -> tuple[float, ...] | None:
+        """Median energy of a digit read right, per digit, measured for these weights when they
+        were trained (None for a file without it: model/priors.py then has its own)."""
+        values = json.loads(self.metadata.get("digit_energy", "null"))
+        return tuple(values) if isinstance(values, list) and len(values) == 10 else None
 
     @torch.inference_mode()
     def predict_logits(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,9 @@
 """How plausible a reading of a piece of ink is, beyond the classifier's probability.
 
-    score = read_score(probs[i], energy[i])          # log-probability of the digit it reads
-    score += shape_prior(digit, box, typical)         # log-prior of that digit with that box
-    sure = is_sure(digit, p, energy, box, typical)    # no need to look for cuts
+    medians = digit_medians(classifier.digit_energy)           # what a whole digit scores
+    score = read_score(probs[i], energy[i], medians)          # log-probability of the digit it reads
+    score += shape_prior(digit, box, typical)                  # log-prior of that digit with that box
+    sure = is_sure(digit, p, energy, box, typical, medians)    # no need to look for cuts
 
 The classifier was trained on single, whole, centred digits: shown half a 0, two touching
 digits or a tick, it still answers, often with confidence. Three things tell such pieces from
@@ -18,6 +19,7 @@ benchmark's own numbers, from the test digits, were never used to set them):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,9 +39,12 @@ DIGIT_WIDTH = {
     8: (0.70, 0.25),
     9: (0.61, 0.23),
 }
-# Median energy of digits read right, per digit (1,848 training digits, alone and in numbers).
-# Two touching digits read as one score 6.9 (median of 89), a digit 15.6 (median of 1,198).
-DIGIT_ENERGY = {0: 15.4, 1: 16.5, 2: 12.1, 3: 19.5, 4: 15.3, 5: 17.0, 6: 13.6, 7: 13.1, 8: 17.6, 9: 16.6}
+# Median energy of digits read right, per digit. It belongs to the weights: train.py measures it
+# on training digits and writes it into the weights file (Classifier.digit_energy), and the
+# callers pass that; these are for a file without it (measured for the scans-only weights on
+# 1,848 training digits, alone and in numbers: two touching digits read as one scored 6.9, median
+# of 89, a digit 15.6, median of 1,198).
+DIGIT_ENERGY = (15.4, 16.5, 12.1, 19.5, 15.3, 17.0, 13.6, 13.1, 17.6, 16.6)
 # Weights, as log-probability: chosen together by a grid search on 600 mixed numbers, 300 with
 # digits apart and 600 single digits (training digits), for the most numbers read exactly with
 # no fewer digits apart and single digits read right than before; checked on 500 more mixed
@@ -58,12 +63,22 @@ SURE_P = 0.9
 SURE_WIDTH = 2.0
 
 
-def read_score(probs: np.ndarray, energy: float) -> tuple[int, float]:
+def digit_medians(measured: Sequence[float] | None) -> tuple[float, ...]:
+    """The energy medians to read with: the weights' own (Classifier.digit_energy) where they were
+    measured, DIGIT_ENERGY where not (an older file; NaN: no such digit read right then)."""
+    if measured is None:
+        return DIGIT_ENERGY
+    return tuple(m if math.isfinite(m) else d for m, d in zip(measured, DIGIT_ENERGY, strict=True))
+
+
+def read_score(
+    probs: np.ndarray, energy: float, medians: Sequence[float] = DIGIT_ENERGY
+) -> tuple[int, float]:
     """The digit a candidate reads as, and the log-probability of that reading: the
     classifier's, less ENERGY_WEIGHT per unit of energy short of the digit's median."""
     digit = int(np.argmax(probs))
     score = math.log(max(float(probs[digit]), 1e-12))
-    return digit, score - ENERGY_WEIGHT * max(0.0, DIGIT_ENERGY[digit] - energy)
+    return digit, score - ENERGY_WEIGHT * max(0.0, medians[digit] - energy)
 
 
 def shape_prior(digit: int, box: tuple[int, int, int, int], typical: float) -> float:
@@ -75,11 +90,18 @@ def shape_prior(digit: int, box: tuple[int, int, int, int], typical: float) -> f
     return prior - WIDTH_WEIGHT * _width_z(digit, right - left, typical) ** 2 / 2
 
 
-def is_sure(digit: int, p: float, energy: float, box: tuple[int, int, int, int], typical: float) -> bool:
+def is_sure(
+    digit: int,
+    p: float,
+    energy: float,
+    box: tuple[int, int, int, int],
+    typical: float,
+    medians: Sequence[float] = DIGIT_ENERGY,
+) -> bool:
     """True when a group reads as one digit clearly and is not too wide for it."""
     return (
         p >= SURE_P
-        and energy >= DIGIT_ENERGY[digit] - SURE_ENERGY
+        and energy >= medians[digit] - SURE_ENERGY
         and _width_z(digit, box[2] - box[0], typical) <= SURE_WIDTH
     )
 

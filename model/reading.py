@@ -17,6 +17,7 @@ import torch
 from PIL import Image
 
 from .classifier import Classifier
+from .drawing.ink import in_drawing_pixels
 from .segmentation import find_digits
 
 
@@ -69,9 +70,12 @@ def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Rea
     """Find the digits of `image` and read them (model/segmentation.py: the classifier helps
     choose where touching digits are cut and which stray marks are dropped)."""
     segments, probs = find_digits(image, classifier)
-    return Reading(
-        tuple(DigitReading(s.image, s.box, tuple(p), s.cut) for s, p in zip(segments, probs.tolist()))
+    # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
+    digits = (
+        DigitReading(s.image, in_drawing_pixels(s.box, image), tuple(p), s.cut)
+        for s, p in zip(segments, probs.tolist())
     )
+    return Reading(tuple(digits))
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:

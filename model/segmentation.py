@@ -20,6 +20,7 @@ cut and a cost for dropping ink.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -32,7 +33,7 @@ from .drawing.cuts import cut_out, cut_paths
 from .drawing.marks import is_small, minor_pieces, split_off_lines
 from .drawing.mnist_style import normalize_digit
 from .drawing.segment import SMALL_MARK
-from .priors import is_sure, read_score, shape_prior
+from .priors import digit_medians, is_sure, read_score, shape_prior
 
 # Each cut costs this. On the training-digit sets no cost at all read 1-2% more mixed numbers
 # right and changed nothing else, but on the benchmark's numbers with digits apart it cut 3 of
@@ -96,17 +97,18 @@ def find_digits(image: Image.Image | np.ndarray, classifier: Classifier) -> tupl
     if not candidates:
         return [], np.zeros((0, 10), np.float32)
     probs, energy = _classify(classifier, candidates)
+    medians = digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
     for group in groups:
         if group.whole is not None and group.box[2] - group.box[0] >= CUT_FROM * typical:
             p = probs[group.whole]
             digit = int(p.argmax())
-            if not is_sure(digit, float(p[digit]), float(energy[group.whole]), group.box, typical):
+            if not is_sure(digit, float(p[digit]), float(energy[group.whole]), group.box, typical, medians):
                 _add_cuts(group, typical, candidates)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more_probs, more_energy = _classify(classifier, candidates[first:])
         probs, energy = np.concatenate([probs, more_probs]), np.concatenate([energy, more_energy])
-    chosen = [i for group in groups for i in _best(group, probs, energy, typical)]
+    chosen = [i for group in groups for i in _best(group, probs, energy, typical, medians)]
     return [candidates[i] for i in chosen], probs[chosen]
 
 
@@ -174,14 +176,16 @@ def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.nda
     return torch.softmax(logits, dim=1).numpy(), torch.logsumexp(logits, dim=1).numpy()
 
 
-def _best(group: _Group, probs: np.ndarray, energy: np.ndarray, typical: int) -> list[int]:
+def _best(
+    group: _Group, probs: np.ndarray, energy: np.ndarray, typical: int, medians: Sequence[float]
+) -> list[int]:
     """The candidates along the best path from the group's left edge to its right (Viterbi)."""
     score = [0.0] + [-math.inf] * group.stop
     back: list[_Edge | None] = [None] * (group.stop + 1)
     for edge in sorted(group.edges, key=lambda e: e.stop):  # edges into j before edges out of j
         total = score[edge.start] + edge.prior
         if edge.segment is not None:
-            digit, read = read_score(probs[edge.segment], float(energy[edge.segment]))
+            digit, read = read_score(probs[edge.segment], float(energy[edge.segment]), medians)
             total += read + shape_prior(digit, edge.box, typical)
         if total > score[edge.stop]:
             score[edge.stop], back[edge.stop] = total, edge

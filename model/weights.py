@@ -38,9 +38,11 @@ def save(
     *,
     test_accuracy: float | None = None,
     training: dict | None = None,
+    digit_energy: list[float] | None = None,
     dataset: str = "MNIST",
 ) -> Path:
-    """Write `network`'s weights and metadata to `path` atomically."""
+    """Write `network`'s weights and metadata to `path` atomically. `digit_energy`: the median
+    energy of a digit read right, per digit, for these weights (model/priors.py)."""
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -55,6 +57,8 @@ def save(
         metadata["test_accuracy"] = f"{test_accuracy:.6f}"
     if training is not None:
         metadata["training"] = json.dumps(training, sort_keys=True, default=str)
+    if digit_energy is not None:
+        metadata["digit_energy"] = json.dumps([round(e, 2) for e in digit_energy])
     # contiguous CPU copies: safetensors refuses views and device tensors
     tensors = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
     return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))

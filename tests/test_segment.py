@@ -106,3 +106,37 @@ def test_one_digit_gives_exactly_what_preprocess_gives():
 def test_nothing_at_all_gives_nothing(clf, blank):
     assert segment_digits(blank) == []
     assert read_drawing(blank, clf).number == ""
+
+
+@pytest.mark.parametrize("scale", [1, 3])
+def test_each_digit_is_placed_where_it_was_drawn_even_on_a_big_photo(clf, scale):
+    # 3x: 1920x960, which is read from a copy shrunk 4x; the boxes are still the drawing's pixels
+    canvas = (CANVAS[0] * scale, CANVAS[1] * scale)
+    drawing = write(
+        [DIGIT_STROKES[4], DIGIT_STROKES[2]],
+        heights=[200.0 * scale] * 2,
+        gap=40 * scale,
+        brush=14 * scale,
+        canvas=canvas,
+    )
+    reading = read_drawing(drawing, clf)
+    assert reading.number == "42"
+    ink = np.argwhere(drawing < 128)  # (row, col) of the dark pixels
+    for digit in reading.digits:
+        left, top, right, bottom = digit.box
+        inside = (ink[:, 1] >= left) & (ink[:, 1] < right) & (ink[:, 0] >= top) & (ink[:, 0] < bottom)
+        assert inside.mean() > 0.35  # about half the ink each ...
+    first, second = (d.box for d in reading.digits)
+    assert first[2] <= second[0] + 4 * scale  # ... side by side
+    assert 150 * scale <= first[3] - first[1] <= 230 * scale  # drawn 200 px tall (times the scale)
+
+
+def test_segment_digits_boxes_are_in_the_drawings_pixels_too():
+    big = (CANVAS[0] * 3, CANVAS[1] * 3)
+    drawing = write([DIGIT_STROKES[4], DIGIT_STROKES[2]], [600.0, 600.0], gap=120, brush=42, canvas=big)
+    crops = segment_digits(drawing)
+    assert len(crops) == 2
+    assert [c.box[0] for c in crops] == [
+        d.box[0] for d in read_drawing(drawing, load_classifier(device="cpu")).digits
+    ]
+    assert crops[1].box[2] > CANVAS[0]  # the second digit ends past where a 900 px drawing would end

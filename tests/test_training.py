@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 
 from harness.server import ROOT
 from model import load_classifier
+from model import weights as weights_io
 from model.training import ConfigError, TrainConfig, start, train
 from model.training.data import load_mnist
 from model.weights import read_metadata
@@ -200,3 +201,31 @@ def test_only_the_training_digits_are_drawn_and_no_share_draws_nothing(tiny_mnis
     drawn.clear()
     run = start(tiny_config(tiny_mnist, tmp_path / "scans", drawn_share=0.0), log=None)
     assert not drawn and run.train_data[0].shape == (300, 28, 28)  # the scans-only recipe, as before
+
+
+def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right():
+    from model.training.evaluate import Evaluation
+
+    labels = torch.tensor([0, 0, 0, 1, 1, 2])
+    predictions = torch.tensor([0, 0, 5, 1, 1, 7])  # a 0 and the 2 read wrong
+    energies = torch.tensor([10.0, 12.0, 1.0, 20.0, 22.0, 30.0])
+    medians = Evaluation(predictions, labels, torch.ones(6), energies=energies).digit_energy(n_classes=3)
+    assert medians[:2] == [10.0, 20.0]  # torch's median of two is the lower one; the miss is left out
+    assert medians[2] != medians[2]  # NaN: no 2 was read right
+
+
+def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(tiny_mnist, tmp_path):
+    from model.priors import DIGIT_ENERGY, digit_medians
+
+    result = train(tiny_config(tiny_mnist, tmp_path), log=None)
+    energy = load_classifier(result.weights_path, device="cpu").digit_energy
+    assert energy is not None and len(energy) == 10
+    measured = [e for e in energy if e == e]  # NaN: none of that digit read right in so short a run
+    assert len(measured) >= 5 and all(0 < e < 100 for e in measured)
+    medians = digit_medians(energy)  # what reading numbers with these weights will expect
+    assert [m for m, e in zip(medians, energy) if e == e] == measured and medians != DIGIT_ENERGY
+    assert all(m == d for m, e, d in zip(medians, energy, DIGIT_ENERGY) if e != e)
+    # a weights file without it (an older one) reads numbers with model/priors.py's own values
+    network = load_classifier(result.weights_path, device="cpu").network
+    weights_io.save(network, tmp_path / "old.safetensors")
+    assert load_classifier(tmp_path / "old.safetensors", device="cpu").digit_energy is None

@@ -50,6 +50,16 @@ def working_factor(width: int, height: int) -> int:
     return max(1, -(-min(width, height) // WORK_SIDE), -(-max(width, height) // WORK_LONG))
 
 
+def in_drawing_pixels(
+    box: tuple[int, int, int, int], image: Image.Image | np.ndarray
+) -> tuple[int, int, int, int]:
+    """A box (left, top, right, bottom) found at working size, in `image`'s own pixels."""
+    width, height = (image.shape[1], image.shape[0]) if isinstance(image, np.ndarray) else image.size
+    factor = working_factor(width, height)
+    left, top, right, bottom = (v * factor for v in box)
+    return left, top, min(right, width), min(bottom, height)
+
+
 def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image.Image | None]:
     """8-bit grey and alpha (None when the image has no transparency) at working size."""
     if isinstance(image, np.ndarray):

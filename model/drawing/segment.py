@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .blobs import crop_group, digit_pieces, group_into_digits, typical_height
+from .ink import in_drawing_pixels
 from .mnist_style import normalize_digit
 
 # A piece shorter than this share of the drawing's typical digit height is scaled as if it were
@@ -47,5 +48,5 @@ def segment_digits(image: Image.Image | np.ndarray) -> list[DigitCrop]:
         crop, box = crop_group(ink, labels, group)
         digit = normalize_digit(crop, reference=SMALL_MARK * typical if typical else None)
         if digit is not None:
-            crops.append(DigitCrop(digit, box))
+            crops.append(DigitCrop(digit, in_drawing_pixels(box, image)))
     return crops

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -17,6 +18,7 @@ class Evaluation:
     labels: torch.Tensor  # (N,) true class
     confidences: torch.Tensor  # (N,) probability of the predicted class
     loss: float = float("nan")  # mean cross-entropy
+    energies: torch.Tensor | None = None  # (N,) log-sum-exp of the logits (model/priors.py)
 
     @property
     def accuracy(self) -> float:
@@ -26,6 +28,16 @@ class Evaluation:
         """(true, predicted) counts, (n_classes, n_classes)."""
         flat = self.labels * n_classes + self.predictions
         return torch.bincount(flat, minlength=n_classes * n_classes).view(n_classes, n_classes)
+
+    def digit_energy(self, n_classes: int = 10) -> list[float]:
+        """Median energy of the images read right, per class: what reading segmentation takes
+        for "a whole digit" (model/priors.py); NaN for a class with none read right."""
+        right = self.predictions == self.labels
+        medians = []
+        for k in range(n_classes):
+            chosen = self.energies[right & (self.labels == k)]
+            medians.append(float(chosen.median()) if len(chosen) else math.nan)
+        return medians
 
     def per_class_accuracy(self, n_classes: int = 10) -> list[float]:
         cm = self.confusion(n_classes).float()
@@ -45,7 +57,7 @@ def evaluate(
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
-    preds, confs, loss_sum = [], [], 0.0
+    preds, confs, energies, loss_sum = [], [], [], 0.0
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size].to(device)
         if x.dtype == torch.uint8:
@@ -57,9 +69,10 @@ def evaluate(
         conf, pred = probs.max(1)
         preds.append(pred.cpu())
         confs.append(conf.cpu())
+        energies.append(torch.logsumexp(logits, dim=1).detach().cpu())
     network.train(was_training)
     if not preds:
         empty = torch.zeros(0, dtype=torch.long)
         return Evaluation(empty, labels.cpu().long(), torch.zeros(0))
     loss = loss_sum / len(images)
-    return Evaluation(torch.cat(preds), labels.cpu().long(), torch.cat(confs), loss)
+    return Evaluation(torch.cat(preds), labels.cpu().long(), torch.cat(confs), loss, torch.cat(energies))

@@ -101,6 +101,7 @@ def train_live(
         device=str(target),
         seed=secrets.randbelow(2**31) if seed is None else seed,
         checkpoint=None,  # kept in memory: nothing written
+        cache_dir=None,  # (drawings, if a recipe asks for them, are not cached either)
         resume=False,
     )
     was = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()

@@ -375,7 +375,10 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
         "outliers": None if run.outliers is None else {"count": len(run.outliers[1]), "from": OUTLIER_SOURCE},
     }
     network = run.scored.cpu()
-    out = weights.save(network, config.out, test_accuracy=final.accuracy, training=settings)
+    energy = _digit_energy(run, network)
+    out = weights.save(
+        network, config.out, test_accuracy=final.accuracy, training=settings, digit_energy=energy
+    )
     _say(log, f"Saved weights to {out}")
 
     from .report import write_report  # matplotlib only when a report is written
@@ -427,6 +430,20 @@ def _step(run: Run, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tens
         run.ema.update_parameters(run.network)
     run.state.step += 1
     return loss.item(), logits
+
+
+CALIBRATION_DIGITS = 10_000  # training digits read to calibrate the segmentation's energy prior
+
+
+def _digit_energy(run: Run, network: MLP) -> list[float]:
+    """Median energy of training digits read right, per digit, as reading segmentation should
+    expect of a whole digit with these weights (model/priors.py): on their pad drawings when
+    there are some, as drawings are what the app reads; else on the scans."""
+    images, labels = run.train_data
+    images = images[:CALIBRATION_DIGITS]
+    if images.ndim == 4:  # (N, 1 + variants, 28, 28): the first drawing of each digit
+        images = images[:, min(1, images.shape[1] - 1)]
+    return evaluate(network, images, labels[:CALIBRATION_DIGITS]).digit_energy()
 
 
 def _drawings(images: torch.Tensor, config: TrainConfig, log: Callable[[str], None] | None) -> torch.Tensor:
