@@ -58,6 +58,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="drawings made of every training digit (once, then cached)",
     )
     p.add_argument(
+        "--outlier-share",
+        type=float,
+        default=d.outlier_share,
+        help="outliers (not one digit: touching pairs, slices, pieces) added per batch, as a share of it",
+    )
+    p.add_argument(
+        "--outlier-weight",
+        type=float,
+        default=d.outlier_weight,
+        help="weight of the outliers' loss (cross-entropy to the uniform distribution)",
+    )
+    p.add_argument(
         "--cache-dir", default=d.cache_dir, help="where the drawings of the training digits are cached"
     )
     p.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden), help="hidden layer widths")

@@ -2,6 +2,7 @@
 
     python -m bench.multidigit                      # writes bench/results/multidigit.{json,md}
     python -m bench.multidigit --per-length 500
+    python -m bench.multidigit --weights other.safetensors --validate   # prints, writes nothing
 
 Two sets, drawn by bench/numbers.py from MNIST *test* digits in the single-digit set's canvas
 styles, `--per-length` numbers of each length (2 to 6 digits) in each:
@@ -10,6 +11,9 @@ styles, `--per-length` numbers of each length (2 to 6 digits) in each:
    pair of neighbours touching or overlapping, 1 with a pair joined by a connecting stroke, 2 with
    a pair tucked together (boxes overlap, strokes apart), and one each with a stray tick, dash,
    dot and underline near the digits.
+
+`--validate` writes the numbers from the last 5,000 *training* digits instead (the outliers of
+model/training/outliers.py are made from the others), to choose settings without the test digits.
 
 Reported per length and per condition: numbers read exactly, digit-level accuracy (1 - edit
 distance / length), how often the digit count is right; and the time to read a 4-digit drawing
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,6 +36,8 @@ from harness.sketches import STYLES
 from model import load_classifier
 from model.reading import read_drawing
 from model.training.data import load_mnist
+from model.training.loop import OUTLIER_SOURCE
+from model.weights import DEFAULT_WEIGHTS
 
 MIX = ("apart",) * 10 + ("touching",) * 3 + ("joined",) + ("tucked",) * 2 + MARKS
 LABELS = {
@@ -123,11 +130,17 @@ def main() -> None:
     p.add_argument("--data-dir", default=str(DEFAULT_DATA))
     p.add_argument("--per-length", type=int, default=200, help="numbers per length (2 to 6 digits)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="the weights to measure")
+    p.add_argument(
+        "--validate", action="store_true", help="numbers from held-out training digits; print, write nothing"
+    )
     args = p.parse_args()
     torch.set_num_threads(1)  # as the app runs
-    clf = load_classifier(device="cpu")
-    images, labels = load_mnist(args.data_dir, train=False)
+    clf = load_classifier(args.weights, device="cpu")
+    images, labels = load_mnist(args.data_dir, train=args.validate)
     images, labels = images.numpy(), labels.numpy()
+    if args.validate:
+        images, labels = images[OUTLIER_SOURCE:], labels[OUTLIER_SOURCE:]
     rng, mixed_rng = np.random.default_rng(args.seed), np.random.default_rng(args.seed + 1)
 
     apart, apart_wrong = read_set(clf, images, labels, rng, args.per_length, ("apart",))
@@ -142,14 +155,18 @@ def main() -> None:
             drawings.append(np.asarray(canvas.convert("L")))  # as the app receives it
         return drawings
 
-    latency = time_reading(clf, {"apart": pads(rng, ("apart",) * 20), "mixed": pads(mixed_rng, MIX)})
-
     header = ["numbers", "read exactly", "digit-level accuracy", "digit count right"]
-    by_length = markdown_table(["digits", *header], [[n, *apart.cells(n)] for n in range(2, 7)])
     conditions = [[LABELS[c], *mixed.cells(c)] for c in LABELS]
     conditions.insert(4, ["**touching or joined**", *mixed.cells("touching", "joined")])
     conditions.append(["**any stray mark**", *mixed.cells("stray")])
     conditions.append(["**all (the mix)**", *mixed.cells("all")])
+    if args.validate:
+        print(f"held-out training digits, {args.weights}: apart {100 * apart.row('all')['exact']:.1f}%")
+        print(markdown_table(["condition", *header], conditions))
+        return
+    latency = time_reading(clf, {"apart": pads(rng, ("apart",) * 20), "mixed": pads(mixed_rng, MIX)})
+
+    by_length = markdown_table(["digits", *header], [[n, *apart.cells(n)] for n in range(2, 7)])
     table = (
         "Digits that stand apart (no strokes touch):\n\n"
         + by_length
@@ -173,7 +190,8 @@ def main() -> None:
             "seed": args.seed,
         },
         table,
-        f"python -m bench.multidigit --per-length {args.per_length}",
+        f"python -m bench.multidigit --per-length {args.per_length}"
+        + (f" --weights {args.weights}" if Path(args.weights).resolve() != DEFAULT_WEIGHTS else ""),
     )
 
 

@@ -135,10 +135,11 @@ def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, 
     assert not all(torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
 
 
-def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path):
-    reference = train(tiny_config(tiny_mnist, tmp_path / "ref"), log=None)
+@pytest.mark.parametrize("recipe", [{}, {"outlier_share": 0.5}], ids=["default", "outliers"])
+def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, recipe):
+    reference = train(tiny_config(tiny_mnist, tmp_path / "ref", **recipe), log=None)
 
-    config = tiny_config(tiny_mnist, tmp_path / "run")
+    config = tiny_config(tiny_mnist, tmp_path / "run", **recipe)
     out, ck = Path(config.out), Path(config.checkpoint)
     out.parent.mkdir()
     out.write_bytes(b"previous weights")
