@@ -116,8 +116,9 @@ class TrainConfig:
     # sketch-style set: none 42.0% / 95.3% / 82.5%, 99.37%, 98.30%; 0.25 x 0.5 (1 thread) 51.3%
     # / 95.3% / 84.6%, 99.36%, 98.07%; the same (2 threads) 54.0% / 94.4% / 83.6%, 99.25%, 98.17%;
     # 0.25 x 1.0 54.7% / 94.3% / 83.0%, 99.17%, 97.83%. On the benchmark (test digits), 0.25 x 0.5
-    # (2 threads) against none: touching 55.3% / 45.3%, joined 54.0% / 48.0%, stray marks 88.5% /
-    # 90.0%, digits apart 92.8% / 94.1%, all the mix 84.5% / 83.5%. At 40 epochs, touching / all:
+    # (2 threads) against none (both read with their own digit energies): touching 55.3% / 50.0%,
+    # joined 54.0% / 54.0%, stray marks 88.5% / 89.5%, digits apart (2-6 digits, mean) 92.8% /
+    # 94.3%, all the mix 84.5% / 84.5%. At 40 epochs, touching / all:
     # none 37% / 83%; outliers alone 0.25 x 0.5 47% / 81%, 0.5 x 0.5 47% / 82%, 0.25 x 1.0 47% /
     # 82%; with pieces 0.25 x 1.0 52% / 82%.
     outlier_share: float = 0.0
