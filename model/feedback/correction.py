@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..drawing.ink import working_factor
 from ..reading import Reading
 
 DRAWING_SIDE = 128  # px: the stored drawing's longest side at most
@@ -105,9 +104,9 @@ def parse_label(value: object) -> int:
 
 def digit_png(drawing: Image.Image, box: tuple[int, int, int, int]) -> bytes:
     """The digit's piece of the drawing as a small grey PNG, under DRAWING_BYTES. `box` is the
-    reading's, in the pixels the reading worked at (the drawing shrunk by `working_factor`)."""
+    reading's (left, top, right, bottom), in the drawing's pixels."""
     gray = _gray(drawing)
-    left, top, right, bottom = (v * working_factor(*drawing.size) for v in box)
+    left, top, right, bottom = box
     pad = max(2, round(MARGIN * max(right - left, bottom - top)))
     piece = gray.crop((left - pad, top - pad, right + pad, bottom + pad))  # outside: filled black,
     piece = _on_white(piece, gray.size, (left - pad, top - pad))  # so paint it paper-white
