@@ -3,6 +3,7 @@
     python train.py                             # downloads MNIST into ./data, writes weights/
     python train.py --data-dir /path/to/mnist   # MNIST files already on disk (torchvision layout)
     python train.py --resume                    # continue an interrupted run from its checkpoint
+    python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
     python train.py --help                      # every option with its default
 
 The command line only: the recipe and the loop are `model.training` (see its loop.py). Settings
@@ -20,6 +21,7 @@ from dataclasses import fields
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
 from model.training.data import DataError
+from model.training.whole_digit import WholeDigitConfig, train_whole_digit
 
 DEFAULTS = TrainConfig()
 
@@ -88,7 +90,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--extra-weight", type=int, default=d.extra_weight, help="times each visitor digit is seen per epoch"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no per-epoch lines")
+    p.add_argument(
+        "--whole-digit",
+        action="store_true",
+        help="instead of the classifier, train the whole-digit check that reading numbers uses "
+        f"(model/whole_digit.py; {WholeDigitConfig.epochs} epochs; written to "
+        "weights/whole_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
+        "--cache-dir, --seed and --threads)",
+    )
     return p.parse_args(argv)
+
+
+def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
+    """The command line's settings for training the whole-digit check."""
+    out = WholeDigitConfig.out if args.out == DEFAULTS.out else args.out
+    return WholeDigitConfig(
+        data_dir=args.data_dir,
+        download=not args.no_download,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+        threads=args.threads,
+        out=out,
+    )
 
 
 def config_from(args: argparse.Namespace) -> TrainConfig:
@@ -105,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` behaves like Ctrl-C: a clean stop
     try:
+        if args.whole_digit:
+            train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
+            return 0
         config = config_from(args)
         train(
             config,

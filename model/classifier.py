@@ -4,6 +4,7 @@
     clf = load_classifier()                 # shipped weights, best device
     probs = clf.predict_proba(x)            # x: (N, 1, 28, 28) floats in [0, 1] -> (N, 10)
     logits = clf.predict_logits(x)          # the same, before the softmax
+    clf.whole_log_prob(x)                   # (N,) log P(one whole digit), None without the check
 
 Device order: an explicit `device=` argument, then the MNIST_DEVICE environment variable, then
 CUDA, Apple MPS and the CPU, whichever is available first.
@@ -19,6 +20,7 @@ import torch
 
 from .network import MLP
 from .weights import DEFAULT_WEIGHTS, load
+from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
 
 DEVICE_ENV = "MNIST_DEVICE"
 
@@ -51,11 +53,13 @@ def pick_device(requested: str | torch.device | None = None) -> torch.device:
 
 
 class Classifier:
-    """A trained MLP on a device, ready to give probabilities for batches of digits."""
+    """A trained MLP on a device, ready to give probabilities for batches of digits; with the
+    whole-digit check (model/whole_digit.py) beside it when there is one."""
 
-    def __init__(self, network: MLP, device: torch.device) -> None:
+    def __init__(self, network: MLP, device: torch.device, whole_digit: MLP | None = None) -> None:
         self.network = network.to(device).eval()
         self.device = device
+        self.whole_digit = None if whole_digit is None else whole_digit.to(device).eval()
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -83,14 +87,22 @@ class Classifier:
             raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
         return self.network(x.to(self.device, torch.float32)).cpu()  # (N, 10)
 
+    def whole_log_prob(self, x: torch.Tensor) -> torch.Tensor | None:
+        """(N, 1, 28, 28) as for predict_logits -> (N,) log-probability that each image is one
+        whole digit (not two run together, nor a piece of one); None without the check."""
+        return None if self.whole_digit is None else whole_log_prob(self.whole_digit, x)
+
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
         return torch.softmax(self.predict_logits(x), dim=1)
 
 
 def load_classifier(
-    path: str | Path = DEFAULT_WEIGHTS, device: str | torch.device | None = None
+    path: str | Path = DEFAULT_WEIGHTS,
+    device: str | torch.device | None = None,
+    whole_digit: str | Path | None = DEFAULT_WHOLE_DIGIT,
 ) -> Classifier:
-    """Load weights (the shipped ones by default) once, on `device` or the best available one."""
+    """Load weights (the shipped ones by default) once, on `device` or the best available one,
+    with the whole-digit check from `whole_digit` when that file exists (None: without it)."""
     target = pick_device(device)
-    return Classifier(load(path), target)
+    return Classifier(load(path), target, load_whole_digit(whole_digit, target))

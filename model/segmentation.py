@@ -7,9 +7,9 @@ grouped into digits by their geometry (drawing/blobs.py), long flat lines set as
 (drawing/marks.py), and every group gets its alternatives:
 - read whole, or without a small piece that may be a stray mark (a tick or a dot beside it);
 - dropped, when it is small next to the drawing's digits (a dash or a tick on its own);
-- cut into two or more digits along candidate paths (drawing/cuts.py), when it is wider than
-  many digits are and its whole reading is unsure (model/priors.py): neighbours that touch,
-  overlap or are joined by a stroke.
+- cut into two or more digits along candidate paths (drawing/cuts.py: upright and slanted),
+  when it is wider than many digits are and its whole reading is unsure (model/priors.py):
+  neighbours that touch, overlap or are joined by a stroke.
 Every candidate gets the MNIST-style normalisation (drawing/mnist_style.py). The classifier
 reads them in two batches: every group whole first, then all the cut segments of the groups
 that need them. Per group, dynamic programming over the cut positions picks the alternative
@@ -29,7 +29,7 @@ from PIL import Image
 
 from .classifier import Classifier
 from .drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
-from .drawing.cuts import cut_out, cut_paths
+from .drawing.cuts import cut_families, cut_out
 from .drawing.marks import is_small, minor_pieces, split_off_lines
 from .drawing.mnist_style import normalize_digit
 from .drawing.segment import SMALL_MARK
@@ -96,19 +96,21 @@ def find_digits(image: Image.Image | np.ndarray, classifier: Classifier) -> tupl
     groups = [_read_whole(ink, labels, g, typical, several, candidates) for g in pieces]
     if not candidates:
         return [], np.zeros((0, 10), np.float32)
-    probs, energy = _classify(classifier, candidates)
+    probs, energy, whole = _classify(classifier, candidates)
     medians = digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
     for group in groups:
         if group.whole is not None and group.box[2] - group.box[0] >= CUT_FROM * typical:
             p = probs[group.whole]
             digit = int(p.argmax())
-            if not is_sure(digit, float(p[digit]), float(energy[group.whole]), group.box, typical, medians):
+            reads = float(p[digit]), float(energy[group.whole])
+            if not is_sure(digit, *reads, group.box, typical, medians, float(whole[group.whole])):
                 _add_cuts(group, typical, candidates)
     if len(candidates) > first:  # one more batch: every cut segment of every group
-        more_probs, more_energy = _classify(classifier, candidates[first:])
-        probs, energy = np.concatenate([probs, more_probs]), np.concatenate([energy, more_energy])
-    chosen = [i for group in groups for i in _best(group, probs, energy, typical, medians)]
+        more = _classify(classifier, candidates[first:])
+        probs, energy, whole = (np.concatenate(pair) for pair in zip((probs, energy, whole), more))
+    scores = [read_score(p, float(e), medians, float(w)) for p, e, w in zip(probs, energy, whole)]
+    chosen = [i for group in groups for i in _best(group, scores, typical)]
     return [candidates[i] for i in chosen], probs[chosen]
 
 
@@ -133,29 +135,56 @@ def _read_whole(
 
 
 def _add_cuts(group: _Group, typical: int, out: list) -> None:
-    """Candidate cuts through a group, and every segment between two of them (up to MAX_WIDTH
-    wide) as an edge of its search."""
+    """Candidate cuts through a group, and every segment between two cuts of one family (up to
+    MAX_WIDTH wide) as an edge of its search. Each family of paths (drawing/cuts.py: upright,
+    or along one slant) gets its own cut positions, numbered after the previous family's, so
+    every edge still runs from a lower position to a higher one; families share the group's
+    edges. A segment two families cut alike is normalised and read once."""
     pixels = np.asarray(group.crop)
-    paths = cut_paths(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
-    if not paths:
+    families = cut_families(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
+    if not families:
         return
-    stop = len(paths) + 1
+    stop = sum(len(paths) for paths in families) + 1
     group.edges = [replace(e, stop=stop) for e in group.edges]
     group.stop = stop
-    bounds = [None, *paths, None]
-    centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
-    for i in range(stop):
-        for j in range(i + 1, stop + 1):
-            if (i, j) == (0, stop) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
-                continue
-            piece = cut_out(pixels, bounds[i], bounds[j])
-            if piece is None or piece[1][3] - piece[1][1] < PRUNE * typical:
-                continue
-            left, top, right, bottom = piece[1]
-            box = (group.box[0] + left, group.box[1] + top, group.box[0] + right, group.box[1] + bottom)
-            index = _normalise(Image.fromarray(piece[0]), box, group.reference, True, out)
-            if index is not None:
-                group.edges.append(_Edge(i, j, index, box, LOG_CUT if j < stop else 0.0))
+    seen: dict[tuple, int | None] = {}
+    first = 0  # the family's cut positions are first + 1 ... first + len(paths)
+    for paths in families:
+        positions = [0, *range(first + 1, first + len(paths) + 1), stop]
+        bounds = [None, *paths, None]
+        centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
+        last = len(paths) + 1
+        for i in range(last):
+            for j in range(i + 1, last + 1):
+                if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
+                    continue
+                index = _cut_segment(group, pixels, bounds[i], bounds[j], typical, seen, out)
+                if index is not None:
+                    prior = LOG_CUT if j < last else 0.0
+                    group.edges.append(_Edge(positions[i], positions[j], index, out[index].box, prior))
+        first += len(paths)
+
+
+def _cut_segment(
+    group: _Group,
+    pixels: np.ndarray,
+    left: np.ndarray | None,
+    right: np.ndarray | None,
+    typical: int,
+    seen: dict,
+    out: list,
+) -> int | None:
+    """The candidate of the ink between two cuts (an index into `out`), or None when there is
+    none worth reading; the same ink cut out before gives the same candidate."""
+    piece = cut_out(pixels, left, right)
+    if piece is None or piece[1][3] - piece[1][1] < PRUNE * typical:
+        return None
+    ink, (x0, y0, x1, y1) = piece
+    key = (x0, y0, x1, y1, ink.tobytes())
+    if key not in seen:
+        box = (group.box[0] + x0, group.box[1] + y0, group.box[0] + x1, group.box[1] + y1)
+        seen[key] = _normalise(Image.fromarray(ink), box, group.reference, True, out)
+    return seen[key]
 
 
 def _normalise(
@@ -169,23 +198,28 @@ def _normalise(
     return len(out) - 1
 
 
-def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities (N, 10) and energies (N,) of candidates, in one batch."""
+def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.ndarray, ...]:
+    """Probabilities (N, 10), energies (N,) and the whole-digit check's log-probabilities (N,;
+    zeros without the check) of candidates, in one batch."""
     x = torch.from_numpy(np.stack([c.image for c in candidates]))[:, None]  # (N, 1, 28, 28)
     logits = classifier.predict_logits(x)
-    return torch.softmax(logits, dim=1).numpy(), torch.logsumexp(logits, dim=1).numpy()
+    whole = classifier.whole_log_prob(x)
+    return (
+        torch.softmax(logits, dim=1).numpy(),
+        torch.logsumexp(logits, dim=1).numpy(),
+        np.zeros(len(candidates), np.float32) if whole is None else whole.numpy(),
+    )
 
 
-def _best(
-    group: _Group, probs: np.ndarray, energy: np.ndarray, typical: int, medians: Sequence[float]
-) -> list[int]:
-    """The candidates along the best path from the group's left edge to its right (Viterbi)."""
+def _best(group: _Group, scores: Sequence[tuple[int, float]], typical: int) -> list[int]:
+    """The candidates along the best path from the group's left edge to its right (Viterbi);
+    `scores`: each candidate's digit and reading score (model/priors.py's read_score)."""
     score = [0.0] + [-math.inf] * group.stop
     back: list[_Edge | None] = [None] * (group.stop + 1)
     for edge in sorted(group.edges, key=lambda e: e.stop):  # edges into j before edges out of j
         total = score[edge.start] + edge.prior
         if edge.segment is not None:
-            digit, read = read_score(probs[edge.segment], float(energy[edge.segment]), medians)
+            digit, read = scores[edge.segment]
             total += read + shape_prior(digit, edge.box, typical)
         if total > score[edge.stop]:
             score[edge.stop], back[edge.stop] = total, edge

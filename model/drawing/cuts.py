@@ -2,6 +2,7 @@
 
     paths = cut_paths(mask, min_width)          # left to right; each (H,) int: the cut's column, row by row
     pixels, box = cut_out(ink, paths[0], paths[1])  # the ink between two cuts, cropped to itself
+    families = cut_families(mask, min_width)    # upright paths, then paths along each slant
 
 Heuristic over-segmentation (LeCun, Bottou, Bengio and Haffner 1998): propose more cuts than
 there are digits and let the classifier choose among them. Cuts start where the upper contour
@@ -15,6 +16,12 @@ MOST_PATHS that cross the least, apart from each other, are kept.
 
 A path `p` splits each row `y` at column `p[y]`: pixels left of it on one side, the rest on the
 other. Paths come out ordered and never crossing (p[y] <= q[y] for a path p left of q).
+
+Handwriting leans, and so does the gap between two leaning digits that touch: a 1 leaning into
+a 0, a 7's stem against a 4. An upright cut goes through both, whatever path it takes. So the
+paths are also sought along a few slants (SHEARS): the ink is sheared until that slant stands
+upright, cut there, and the paths sheared back. Each slant gives its own family of paths, ordered
+and never crossing within it; paths of two families may cross, so they are never mixed.
 """
 
 from __future__ import annotations
@@ -37,6 +44,35 @@ SEAMS = 3
 DROPS = ((True, True), (True, False), (False, True), (False, False))  # (downward, lean left)
 STUB = 0.1  # a piece under this share of a cut segment's ink is what the cut left of a neighbour
 SIDESTEP = 0.2  # a seam's cost for each column it moves sideways, against one pixel of ink crossed
+# Slants to cut along besides upright, in columns per row (0.2: 11 degrees; 0.4: 22). Measured on
+# 1,500 numbers from held-out training digits (bench.multidigit --validate's): among the cut
+# combinations of the 225 with touching neighbours, one reads the number right in 74% with
+# upright cuts alone, in 87% with these four slants too (and in 84% with +-0.3 alone).
+SHEARS = (-0.4, -0.2, 0.2, 0.4)
+
+
+def cut_families(
+    mask: np.ndarray, min_width: int, shears: tuple[float, ...] = SHEARS
+) -> list[list[np.ndarray]]:
+    """Cut paths (as `cut_paths`) upright and along each slant of `shears` (columns to the right
+    per row down); the families that found any, upright first."""
+    families = [cut_paths(mask, min_width)]
+    families += [_slanted_paths(mask, min_width, shear) for shear in shears]
+    return [paths for paths in families if paths]
+
+
+def _slanted_paths(mask: np.ndarray, min_width: int, shear: float) -> list[np.ndarray]:
+    """Cut paths along a slant: each row is moved left by its share of the slant, so lines of
+    that slant stand upright; the upright paths found there are moved back row by row."""
+    h, w = mask.shape
+    offset = np.round((np.arange(h) - h / 2) * shear).astype(int)
+    offset -= offset.min()  # row y moves left by (span - offset[y]), so slanted lines align
+    span = int(offset.max())
+    shift = span - offset
+    straight = np.zeros((h, w + span), bool)
+    rows, cols = np.nonzero(mask)
+    straight[rows, cols + shift[rows]] = True
+    return [np.clip(path - shift, 0, w) for path in cut_paths(straight, min_width)]
 
 
 def cut_paths(mask: np.ndarray, min_width: int) -> list[np.ndarray]:

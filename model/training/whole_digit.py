@@ -1,0 +1,128 @@
+"""Train the whole-digit check (model/whole_digit.py): one whole digit, or not?
+
+    python train.py --whole-digit --data-dir ../shared/data     # weights/whole_digit.safetensors
+
+One whole digit: pad drawings of the first 55,000 training digits (one of each digit's drawings,
+pad.py, as the app's own normalisation makes them) and the digits cut cleanly from a touching
+pair (outliers.py's pieces). Not one digit: outliers.py's touching pairs, digits with a slice of
+their neighbour and fragments of one digit. The last 5,000 training digits stay out, as for the
+outliers, so bench.multidigit --validate can choose the settings that use the check. The two
+classes are weighted to count equally; 5,000 of the samples are held out to report accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..network import MLP
+from ..weights import save
+from ..whole_digit import DEFAULT_WHOLE_DIGIT, WHOLE, WHOLE_DIGIT_CONFIG
+from .data import load_mnist
+from .loop import OUTLIER_SOURCE, TrainConfig, _drawings, _outliers
+
+HELD_OUT = 5_000  # samples kept out of training, to report accuracy on
+
+
+@dataclass(frozen=True)
+class WholeDigitConfig:
+    """A whole-digit check's training run (8 epochs: about 30 s on two CPU cores)."""
+
+    data_dir: str = "./data"
+    download: bool = True
+    cache_dir: str | None = "data/cache"  # the drawings and outliers, shared with train.py's
+    epochs: int = 8
+    batch_size: int = 256
+    lr: float = 3e-3  # peak of the one-cycle schedule
+    seed: int = 0
+    threads: int | None = None
+    out: str = str(DEFAULT_WHOLE_DIGIT)
+
+
+def train_whole_digit(config: WholeDigitConfig, log: Callable[[str], None] | None = print) -> dict:
+    """Make the samples, train the check, save it to `config.out`; its held-out accuracy."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    x, y = samples(config, log)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(config.seed))
+    held = order[: min(HELD_OUT, len(x) // 10)]
+    train = order[len(held) :]
+    network = MLP(WHOLE_DIGIT_CONFIG)
+    balance = torch.tensor([1.0, 1.0])
+    balance[0] = (y[train] == WHOLE).sum() / (y[train] != WHOLE).sum().clamp(min=1)  # classes count alike
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+    steps = config.epochs * math.ceil(len(train) / config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
+    tic = time.perf_counter()
+    for epoch in range(config.epochs):
+        network.train()
+        for batch in train[torch.randperm(len(train))].split(config.batch_size):
+            loss = F.cross_entropy(network(x[batch]), y[batch], weight=balance)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        scores = accuracy(network, x[held], y[held])
+        _say(log, f"epoch {epoch + 1}: held-out {_percent(scores)} ({time.perf_counter() - tic:.0f} s)")
+    save(network.eval(), config.out, test_accuracy=scores["accuracy"], training=_provenance(config, scores))
+    _say(log, f"Saved the whole-digit check to {config.out}.")
+    return scores
+
+
+def samples(config: WholeDigitConfig, log: Callable[[str], None] | None = print) -> tuple[torch.Tensor, ...]:
+    """(N, 1, 28, 28) floats in [0, 1] and (N,) labels (1: one whole digit, 0: not)."""
+    images, labels = load_mnist(config.data_dir, train=True, download=config.download)
+    recipe = TrainConfig(data_dir=config.data_dir, cache_dir=config.cache_dir, threads=config.threads)
+    drawn = _drawings(images, recipe, log)  # (N, variants, 28, 28)
+    # made as train.py makes them (from the scans and their drawings): the same cached bank
+    outliers, kinds = _outliers(torch.cat([images[:, None], drawn], 1), labels, recipe, log)
+    drawn = drawn[:OUTLIER_SOURCE]
+    generator = torch.Generator().manual_seed(config.seed)
+    pick = torch.randint(0, drawn.shape[1], (len(drawn),), generator=generator)
+    whole = drawn[torch.arange(len(drawn)), pick]  # one drawing of each digit
+    x = torch.cat([whole, outliers]).float().div(255)[:, None]
+    y = torch.cat([torch.full((len(whole),), WHOLE), (kinds >= 0).long() * WHOLE])
+    return x, y
+
+
+@torch.no_grad()
+def accuracy(network: MLP, x: torch.Tensor, y: torch.Tensor) -> dict:
+    """Share right overall, of whole digits, and of the rest."""
+    right = network.eval()(x).argmax(1) == y
+    return {
+        "accuracy": float(right.float().mean()),
+        "whole_right": float(right[y == WHOLE].float().mean()),
+        "not_whole_right": float(right[y != WHOLE].float().mean()),
+    }
+
+
+def _provenance(config: WholeDigitConfig, scores: dict) -> dict:
+    return {
+        "what": "whole-digit check (model/whole_digit.py)",
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "seed": config.seed,
+        "digits": f"training digits 0-{OUTLIER_SOURCE - 1}",
+        "held_out": {k: round(v, 4) for k, v in scores.items()},
+        "data": Path(config.data_dir).name,
+    }
+
+
+def _percent(scores: dict) -> str:
+    return (
+        f"{100 * scores['accuracy']:.2f}% right (whole digits {100 * scores['whole_right']:.1f}%, "
+        f"the rest {100 * scores['not_whole_right']:.1f}%)"
+    )
+
+
+def _say(log: Callable[[str], None] | None, text: str) -> None:
+    if log is not None:
+        log(text)
