@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from harness.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 from model import load_classifier
-from model.drawing.cuts import between, cut_out, cut_paths
+from model.drawing.cuts import between, cut_families, cut_out
 from model.reading import read_drawing
 from ui.render import reading_html
 
@@ -23,23 +23,24 @@ CANVAS = (760, 320)
 HEIGHT, BRUSH = 200.0, 14.0
 
 
-def draw(strokes: list, centre: tuple[float, float]) -> np.ndarray:
-    """Brush coverage of hand-made strokes (DIGIT_STROKES' units) placed on the canvas."""
+def draw(strokes: list, centre: tuple[float, float], slant: float = 0.0) -> np.ndarray:
+    """Brush coverage of hand-made strokes (DIGIT_STROKES' units) placed on the canvas, leaning
+    `slant` degrees."""
     points = polyline_points(strokes, spacing=0.01)
-    return coverage(points, Placement(CANVAS, centre, HEIGHT, 0, BRUSH))
+    return coverage(points, Placement(CANVAS, centre, HEIGHT, slant, BRUSH))
 
 
-def touching(first: int, second: int, overlap: float) -> np.ndarray:
+def touching(first: int, second: int, overlap: float, slant: float = 0.0) -> np.ndarray:
     """Two digits side by side whose strokes overlap by `overlap` px where they come closest
     (row by row), as an 8-bit grey canvas; checked to be one piece of ink."""
-    left = draw(DIGIT_STROKES[first], (220, 160))
-    right = draw(DIGIT_STROKES[second], (520, 160))
+    left = draw(DIGIT_STROKES[first], (220, 160), slant)
+    right = draw(DIGIT_STROKES[second], (520, 160), slant)
     inked, more = left > 0.5, right > 0.5
     rows = inked.any(axis=1) & more.any(axis=1)
     ends = CANVAS[0] - 1 - np.argmax(inked[:, ::-1], axis=1)
     starts = np.argmax(more, axis=1)
     shift = float((starts - ends)[rows].min()) + overlap
-    right = draw(DIGIT_STROKES[second], (520 - shift, 160))
+    right = draw(DIGIT_STROKES[second], (520 - shift, 160), slant)
     both = np.maximum(left, right)
     assert abs(int((right > 0.5).sum()) - int(more.sum())) < 0.05 * more.sum(), "the second digit is cut off"
     assert ndimage.label(both > 0.5, np.ones((3, 3)))[1] == 1, "the digits should touch"
@@ -63,6 +64,16 @@ def test_two_digits_joined_at_a_known_overlap_are_read_as_both(clf, pair, overla
     assert all(d.cut for d in reading.digits)  # the app says they were cut apart ...
     assert [d["cut"] for d in reading.to_dict()["digits"]] == [True, True]  # ... in its API
     assert reading_html(reading).count('class="cut"') == 2  # ... and on each digit's card
+
+
+@pytest.mark.parametrize(
+    ("pair", "slant", "overlap"),
+    [("14", 20, 7), ("14", 20, 14), ("71", 20, 14), ("41", 20, 7), ("74", -20, 7)],
+)
+def test_leaning_digits_that_touch_are_cut_along_their_slant(clf, pair, slant, overlap):
+    # leaning 20 degrees: with upright cuts alone, each of these reads as one digit
+    reading = read_drawing(touching(int(pair[0]), int(pair[1]), overlap, slant), clf)
+    assert reading.number == pair
 
 
 def test_a_1_next_to_a_7_and_a_4_in_two_strokes_stay_the_right_digits(clf):
@@ -130,8 +141,12 @@ def inks(draw_):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inks(), st.integers(1, 12))
 def test_a_cut_never_gives_an_empty_segment_or_one_outside_the_drawing(ink, min_width):
+    for paths in cut_families(ink >= 128, min_width):  # upright, then along each slant
+        check_family(ink, paths)
+
+
+def check_family(ink: np.ndarray, paths: list[np.ndarray]) -> None:
     h, w = ink.shape
-    paths = cut_paths(ink >= 128, min_width)
     for path in paths:
         assert path.shape == (h,) and path.min() >= 0 and path.max() <= w
     bounds = [None, *paths, None]
