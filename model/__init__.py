@@ -10,7 +10,8 @@ Public contract (stable; the app, programs and outside benchmarks rely on it):
     e = explain(clf, x)                      # look inside: activations, attributions, units
 
 The package has three rooms, and the app needs only the first two:
-- the network and its weights: `network`, `weights`, `classifier` (torch, safetensors);
+- the network and its weights: `network`, `weights`, `classifier` (torch, safetensors), and
+  `whole_digit`, the small second network that tells reading numbers which pieces are digits;
 - `drawing/`: any image -> ink -> digits -> 28x28 (numpy, Pillow, scipy; no torch training);
 - `training/`: MNIST, augmentation, the training loop, evaluation, checkpoints, the report
   (needs the dev dependencies: torchvision, matplotlib, tqdm). Import it as `model.training`.

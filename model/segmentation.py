@@ -43,10 +43,11 @@ LOG_CUT = math.log(0.6)
 # the group is one digit (gives it under DOUBTED): with the check and the slanted cuts, single
 # digits of numbers with digits apart were otherwise cut in two a little more often (a 2 read as
 # 61, an 8 as 35). Measured on 1,500 numbers with digits apart and 1,500 mixed ones from held-out
-# training digits (bench.multidigit --validate --per-length 300), digits apart / the mix /
-# touching pairs: no cost 94.7% / 89.3% / 71.6%; log 0.4 always 95.5% / 89.1% / 68.9%; log 0.4
-# unless doubted 95.3% / 89.3% / 70.2% (and 11 of 32 leaning pairs such as 71 or 14 drawn
-# touching, against 8 always). Before the check and the slants: 95.3% / 85.5% / 49.8%.
+# training digits (bench.multidigit --validate --per-length 300; cuts along four slants then),
+# digits apart / the mix / touching pairs: no cost 94.7% / 89.3% / 71.6%; log 0.4 always 95.5% /
+# 89.1% / 68.9%; log 0.4 unless doubted 95.3% / 89.3% / 70.2% (and 11 of 32 leaning pairs such as
+# 71 or 14 drawn touching, against 8 always). Before the check and the slants: 95.3% / 85.5% /
+# 49.8%.
 LOG_CUT_SEGMENT = math.log(0.4)
 DOUBTED = math.log(0.2)
 LOG_DROP_PIECE = math.log(0.6)  # reading a digit without one of its small pieces
