@@ -11,10 +11,11 @@ grouped into digits by their geometry (drawing/blobs.py), long flat lines set as
   when it is wider than many digits are and its whole reading is unsure (model/priors.py):
   neighbours that touch, overlap or are joined by a stroke.
 Every candidate gets the MNIST-style normalisation (drawing/mnist_style.py). The classifier
-reads them in two batches: every group whole first, then all the cut segments of the groups
-that need them. Per group, dynamic programming over the cut positions picks the alternative
-with the highest product of digit probabilities times the priors (model/priors.py), a cost per
-cut and a cost for dropping ink.
+reads them in two batches (and the whole-digit check, model/whole_digit.py, with it, when the
+weights have one): every group whole first, then all the cut segments of the groups that need
+them. Per group, dynamic programming over the cut positions picks the alternative with the
+highest product of digit probabilities times the priors (model/priors.py: energy, width,
+height, the whole-digit check), a cost per cut and per cut segment, and a cost for dropping ink.
 """
 
 from __future__ import annotations
