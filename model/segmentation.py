@@ -147,56 +147,72 @@ def _read_whole(
     return found
 
 
-def _add_cuts(group: _Group, typical: int, out: list, per_segment: float = LOG_CUT_SEGMENT) -> None:
-    """Candidate cuts through a group, and every segment between two cuts of one family (up to
-    MAX_WIDTH wide) as an edge of its search. Each family of paths (drawing/cuts.py: upright,
-    or along one slant) gets its own cut positions, numbered after the previous family's, so
-    every edge still runs from a lower position to a higher one; families share the group's
-    edges. A segment two families cut alike is normalised and read once."""
-    pixels = np.asarray(group.crop)
+@dataclass(frozen=True)
+class CutPiece:
+    """The ink between two cuts of one family: cut positions `start` < `stop` among the family's
+    0 (the group's left edge), 1 ... n (its paths) and n + 1 (its right edge)."""
+
+    start: int
+    stop: int
+    ink: np.ndarray  # uint8 levels, cropped to `box`
+    box: tuple[int, int, int, int]  # (left, top, right, bottom) in the group's crop
+
+
+def cut_pieces(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutPiece]]]:
+    """Per family of cut paths (drawing/cuts.py: upright, or along one slant), its right edge's
+    position (n + 1: its number of paths plus one) and every piece between two of its cuts that
+    the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
+    never the whole group. `pixels`: a group's ink, uint8 (H, W)."""
     families = cut_families(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
-    if not families:
-        return
-    stop = sum(len(paths) for paths in families) + 1
-    group.edges = [replace(e, stop=stop) for e in group.edges]
-    group.stop = stop
-    seen: dict[tuple, int | None] = {}
-    first = 0  # the family's cut positions are first + 1 ... first + len(paths)
+    found = []
     for paths in families:
-        positions = [0, *range(first + 1, first + len(paths) + 1), stop]
         bounds = [None, *paths, None]
         centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
         last = len(paths) + 1
+        pieces = []
         for i in range(last):
             for j in range(i + 1, last + 1):
                 if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
                     continue
-                index = _cut_segment(group, pixels, bounds[i], bounds[j], typical, seen, out)
-                if index is not None:
-                    prior = per_segment + (LOG_CUT if j < last else 0.0)
-                    group.edges.append(_Edge(positions[i], positions[j], index, out[index].box, prior))
-        first += len(paths)
+                piece = cut_out(pixels, bounds[i], bounds[j])
+                if piece is not None and piece[1][3] - piece[1][1] >= PRUNE * typical:
+                    pieces.append(CutPiece(i, j, *piece))
+        found.append((last, pieces))
+    return found
 
 
-def _cut_segment(
-    group: _Group,
-    pixels: np.ndarray,
-    left: np.ndarray | None,
-    right: np.ndarray | None,
-    typical: int,
-    seen: dict,
-    out: list,
-) -> int | None:
-    """The candidate of the ink between two cuts (an index into `out`), or None when there is
-    none worth reading; the same ink cut out before gives the same candidate."""
-    piece = cut_out(pixels, left, right)
-    if piece is None or piece[1][3] - piece[1][1] < PRUNE * typical:
-        return None
-    ink, (x0, y0, x1, y1) = piece
-    key = (x0, y0, x1, y1, ink.tobytes())
+def _add_cuts(group: _Group, typical: int, out: list, per_segment: float = LOG_CUT_SEGMENT) -> None:
+    """Candidate cuts through a group, and every piece between two cuts of one family (cut_pieces)
+    as an edge of its search. Each family gets its own cut positions, numbered after the previous
+    family's, so every edge still runs from a lower position to a higher one; families share the
+    group's edges. A piece two families cut alike is normalised and read once."""
+    families = cut_pieces(np.asarray(group.crop), typical)
+    if not families:
+        return
+    stop = sum(last - 1 for last, _ in families) + 1
+    group.edges = [replace(e, stop=stop) for e in group.edges]
+    group.stop = stop
+    seen: dict[tuple, int | None] = {}
+    first = 0  # the family's cut positions are first + 1 ... first + n
+    for last, pieces in families:
+        positions = [0, *range(first + 1, first + last), stop]
+        for piece in pieces:
+            index = _cut_segment(group, piece, seen, out)
+            if index is not None:
+                prior = per_segment + (LOG_CUT if piece.stop < last else 0.0)
+                start, stop_at = positions[piece.start], positions[piece.stop]
+                group.edges.append(_Edge(start, stop_at, index, out[index].box, prior))
+        first += last - 1
+
+
+def _cut_segment(group: _Group, piece: CutPiece, seen: dict, out: list) -> int | None:
+    """The candidate of a cut piece (an index into `out`), or None when it has no ink; the same
+    ink cut out before gives the same candidate."""
+    x0, y0, x1, y1 = piece.box
+    key = (x0, y0, x1, y1, piece.ink.tobytes())
     if key not in seen:
         box = (group.box[0] + x0, group.box[1] + y0, group.box[0] + x1, group.box[1] + y1)
-        seen[key] = _normalise(Image.fromarray(ink), box, group.reference, True, out)
+        seen[key] = _normalise(Image.fromarray(piece.ink), box, group.reference, True, out)
     return seen[key]
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -60,18 +61,34 @@ def load_outliers(
     """(count, 28, 28) uint8 samples made from `images` ((N, 28, 28) or (N, V, 28, 28) uint8:
     any view of a digit may be used) and their (count,) labels (NOT_ONE_DIGIT, or the digit of
     a piece), from `cache_dir` or made and saved there."""
+    settings = {"count": count, "seed": seed, "version": VERSION, "shares": SHARES, "overlap": OVERLAP}
+    make = partial(make_bank, count=count, seed=seed)
+    return load_bank("outliers", images, labels, settings, make, cache_dir, on_build)
+
+
+def load_bank(
+    name: str,
+    images: torch.Tensor | np.ndarray,
+    labels: torch.Tensor | np.ndarray,
+    settings: dict,
+    make: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    cache_dir: str | Path | None,
+    on_build: Callable[[], None] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A bank of (M, 28, 28) uint8 samples and (M,) labels that `make(images, labels)` makes,
+    read from `cache_dir` when made before from the same images with the same `settings`, else
+    made and saved there (`cache_dir` None: always made)."""
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
     labels = np.asarray(labels, np.int64)
-    settings = {"count": count, "seed": seed, "version": VERSION, "shares": SHARES, "overlap": OVERLAP}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    path = Path(cache_dir) / f"outliers-{fingerprint(array)}-{key}.safetensors" if cache_dir else None
+    path = Path(cache_dir) / f"{name}-{fingerprint(array)}-{key}.safetensors" if cache_dir else None
     if path is not None and path.is_file():
-        cached = _read(path, count)
+        cached = _read(path, settings.get("count"))
         if cached is not None:
             return cached
     if on_build is not None:
         on_build()
-    bank, targets = (torch.from_numpy(a) for a in make_bank(array, labels, count, seed))
+    bank, targets = (torch.from_numpy(a) for a in make(array, labels))
     if path is not None:
         metadata = {"settings": json.dumps(settings, sort_keys=True)}
         tensors = {"outliers": bank, "labels": targets}
@@ -117,6 +134,15 @@ def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> tup
     """Two enlarged digits side by side, strokes meeting and overlapping by OVERLAP of the height,
     on a shared baseline give or take 8%; the composed ink and (left digit's right edge, right
     digit's left edge, right digit's right edge) in its columns."""
+    (left, right), edges = pair_layers(first, second, rng)
+    return np.maximum(left, right), edges
+
+
+def pair_layers(
+    first: np.ndarray, second: np.ndarray, rng: np.random.Generator
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple]:
+    """As `pair`, with each digit's ink on its own layer of the composed canvas: which ink is
+    whose, to label what a cut leaves of each (cut_candidates.py)."""
     h = int(max(first.shape[0], second.shape[0]) + 0.2 * HEIGHT)
     canvas_w = first.shape[1] + second.shape[1] + 4
     left = _place(first, h, rng)  # (h, w1)
@@ -128,15 +154,16 @@ def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> tup
     overlap = HEIGHT * rng.uniform(*OVERLAP)
     gap = float((edge_r - edge_l)[shared].min()) if shared.any() else float(second.shape[1] // 2)
     x = max(round(1 - overlap - gap), 1 - right.shape[1] // 2)  # 1: the edges touch
-    canvas = np.zeros((h, max(canvas_w, left.shape[1], x + right.shape[1])), np.float32)
-    canvas[:, : left.shape[1]] = left
+    width = max(canvas_w, left.shape[1], x + right.shape[1])
+    layers = np.zeros((2, h, width), np.float32)
+    layers[0, :, : left.shape[1]] = left
     lo = max(x, 0)
-    canvas[:, lo : x + right.shape[1]] = np.maximum(canvas[:, lo : x + right.shape[1]], right[:, lo - x :])
-    used = np.flatnonzero(canvas.max(axis=0) > 0)
-    canvas = canvas[:, : used[-1] + 1]
+    layers[1, :, lo : x + right.shape[1]] = right[:, lo - x :]
+    used = np.flatnonzero(layers.max(axis=(0, 1)) > 0)
+    layers = layers[:, :, : used[-1] + 1]
     cols_l = np.flatnonzero(left.max(axis=0) > 0.5)
     cols_r = np.flatnonzero(right.max(axis=0) > 0.5) + x
-    return canvas, (int(cols_l[-1]), int(max(cols_r[0], 0)), int(cols_r[-1]))
+    return (layers[0], layers[1]), (int(cols_l[-1]), int(max(cols_r[0], 0)), int(cols_r[-1]))
 
 
 def make_bank(array: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -178,12 +205,15 @@ def _place(ink: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _read(path: Path, count: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def _read(path: Path, count: int | None) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """A cached bank, or None when it cannot be read or is not what is asked for."""
     try:
         with safe_open(str(path), framework="pt") as f:
             bank, targets = f.get_tensor("outliers"), f.get_tensor("labels")
     except (SafetensorError, OSError, KeyError, ValueError):
         return None
-    if tuple(bank.shape) != (count, 28, 28) or bank.dtype != torch.uint8 or len(targets) != count:
+    if bank.shape[1:] != (28, 28) or bank.dtype != torch.uint8 or len(targets) != len(bank):
+        return None
+    if count is not None and len(bank) != count:
         return None
     return bank, targets
