@@ -10,7 +10,8 @@ digits at all, as LeCun, Bottou, Bengio and Haffner's check reader learnt with i
 above" class. Here that is a separate network, so the tutorial's classifier stays exactly as
 trained: the same MLP class with two outputs (0: not one digit, 1: one whole digit), trained by
 `python train.py --whole-digit` (model/training/whole_digit.py) on pad drawings of digits
-against touching pairs, slices of a neighbour and fragments (model/training/outliers.py).
+against touching pairs, slices of a neighbour and fragments (model/training/outliers.py), and on
+the pieces reading's own cuts make of touching pairs (model/training/cut_candidates.py).
 """
 
 from __future__ import annotations
