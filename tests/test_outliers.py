@@ -15,7 +15,7 @@ from model import load_classifier
 from model.drawing.mnist_style import normalize_digit
 from model.training import train
 from model.training.data import load_mnist
-from model.training.outliers import NOT_ONE_DIGIT, _enlarge, load_outliers, make_outlier, pair
+from model.training.outliers import NOT_ONE_DIGIT, enlarge, load_outliers, make_outlier, pair
 from tests.test_training import tiny_config
 
 
@@ -42,7 +42,7 @@ def test_two_digits_of_a_pair_touch(tiny_mnist):
     x, _ = digits(tiny_mnist)
     rng = np.random.default_rng(0)
     for _ in range(20):
-        first, second = _enlarge(x[int(rng.integers(300))], rng), _enlarge(x[int(rng.integers(300))], rng)
+        first, second = enlarge(x[int(rng.integers(300))], rng), enlarge(x[int(rng.integers(300))], rng)
         ink, (left_end, right_start, right_end) = pair(first, second, rng)
         pieces = ndimage.label(first > 0.5)[1] + ndimage.label(second > 0.5)[1]
         assert ndimage.label(ink > 0.5)[1] < pieces  # the strokes of the two meet

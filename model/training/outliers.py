@@ -107,13 +107,13 @@ def make_outlier(
         i = int(rng.integers(n))
         while labels[i] == 1:
             i = int(rng.integers(n))
-        ink = _enlarge(_view(array, i, rng), rng)
+        ink = enlarge(any_view(array, i, rng), rng)
         cols = np.flatnonzero(ink.max(axis=0) > 0.5)
         cut = int(cols[0] + (cols[-1] - cols[0]) * rng.uniform(0.3, 0.65))
         ink = ink[:, :cut] if rng.random() < 0.5 else ink[:, ink.shape[1] - cut :]
     else:
         i, j = int(rng.integers(n)), int(rng.integers(n))
-        first, second = _enlarge(_view(array, i, rng), rng), _enlarge(_view(array, j, rng), rng)
+        first, second = enlarge(any_view(array, i, rng), rng), enlarge(any_view(array, j, rng), rng)
         ink, (left_end, right_start, right_end) = pair(first, second, rng)
         if kind == "slice":
             if rng.random() < 0.5:  # the left digit and a slice of the right one
@@ -182,12 +182,12 @@ def make_bank(array: np.ndarray, labels: np.ndarray, count: int, seed: int) -> t
     return out, targets
 
 
-def _view(array: np.ndarray, i: int, rng: np.random.Generator) -> np.ndarray:
+def any_view(array: np.ndarray, i: int, rng: np.random.Generator) -> np.ndarray:
     """Digit i: the scan or one of its drawings, alike."""
     return array[i] if array.ndim == 3 else array[i, int(rng.integers(array.shape[1]))]
 
 
-def _enlarge(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def enlarge(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 28x28 uint8 digit at HEIGHT px per 20 (+-15%), float ink in [0, 1], cropped to its ink."""
     size = max(28, round(28 * HEIGHT / 20 * rng.uniform(0.85, 1.15)))
     big = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR), np.float32) / 255
