@@ -107,10 +107,13 @@ def modes_of(image: Image.Image) -> dict[str, object]:
         "array-uint16": np.asarray(gray).astype(np.uint16) * 257,
         "array-float01": np.asarray(gray, np.float32) / 255,
         "array-float255": np.asarray(gray, np.float64),
+        # scientific floats up to float32's limits: stretched, with no overflow on the way
+        "array-float-extreme": (np.asarray(gray, np.float64) / 255 * 6e38 - 3e38).astype(np.float32),
         "array-bool-ink": ink > 128,
     }
 
 
+@pytest.mark.filterwarnings("error")  # a warning on the way is a sign of numbers gone wrong
 def test_every_image_mode_and_array_kind_reads_alike():
     drawing = draw_digit(3, REFERENCE, "white")
     reference = preprocess(drawing)

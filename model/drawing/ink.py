@@ -151,7 +151,8 @@ def _to_unit_float(a: np.ndarray) -> np.ndarray:
         lo, hi = float(f.min()), float(f.max())
     if hi <= lo:
         return np.zeros_like(f)
-    return np.clip((f - lo) / (hi - lo), 0, 1)
+    # in float64: near float32's limits, f - lo alone would overflow
+    return np.clip((f.astype(np.float64) - lo) / (hi - lo), 0, 1).astype(np.float32)
 
 
 def _ink_from_gray(gray: Image.Image) -> Image.Image:
