@@ -56,6 +56,11 @@ LOG_DROP_GROUP = math.log(0.5)  # a small group read as no digit at all
 # Groups at least this wide (of the typical digit height) may be cut: 96% of touching pairs
 # are, and 35% of single digits (measured on 1,200 digits and 96 touching pairs).
 CUT_FROM = 0.75
+# Narrower groups are cut too when the whole-digit check doubts them (under DOUBTED): two 1s, or
+# a 1 touching a 4 or a 6, make a group no wider than many single digits. On 600 numbers with a
+# touching pair from held-out training digits, 1.3-2 points more read right (with each check
+# tried); digits apart the same.
+NARROW_CUT_FROM = 0.4
 MIN_WIDTH = 0.12  # a cut leaves at least this share of the typical height on either side
 MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typical height)
 PRUNE = 0.65  # cut segments shorter than this (of the typical height) are never read: they
@@ -112,12 +117,15 @@ def find_digits(image: Image.Image | np.ndarray, classifier: Classifier) -> tupl
     medians = digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
     for group in groups:
-        if group.whole is not None and group.box[2] - group.box[0] >= CUT_FROM * typical:
+        if group.whole is None:
+            continue
+        width, check = (group.box[2] - group.box[0]) / typical, float(whole[group.whole])
+        doubted = check < DOUBTED
+        if width >= CUT_FROM or (doubted and width >= NARROW_CUT_FROM):
             p = probs[group.whole]
             digit = int(p.argmax())
             reads = float(p[digit]), float(energy[group.whole])
-            if not is_sure(digit, *reads, group.box, typical, medians, float(whole[group.whole])):
-                doubted = float(whole[group.whole]) < DOUBTED
+            if not is_sure(digit, *reads, group.box, typical, medians, check):
                 _add_cuts(group, typical, candidates, 0.0 if doubted else LOG_CUT_SEGMENT)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more = _classify(classifier, candidates[first:])

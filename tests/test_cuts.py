@@ -77,6 +77,14 @@ def test_leaning_digits_that_touch_are_cut_along_their_slant(clf, pair, slant, o
     assert reading.number == pair
 
 
+@pytest.mark.parametrize("overlap", [3, 7, 14])
+@pytest.mark.parametrize("pair", ["14", "16", "71", "19"])
+def test_a_1_touching_its_neighbour_is_read_as_both(clf, pair, overlap):
+    # a 1 adds little width: the pair is no wider than many single digits, and is cut only
+    # because the whole-digit check doubts it (read 4, 6 or 8, 7 and 8 otherwise)
+    assert read_drawing(touching(int(pair[0]), int(pair[1]), overlap), clf).number == pair
+
+
 def test_a_1_next_to_a_7_and_a_4_in_two_strokes_stay_the_right_digits(clf):
     four = [[(0.6, 0.0), (0.0, 0.64), (1.0, 0.64)], [(0.72, 0.28), (0.7, 1.0)]]  # wide: worth a cut?
     four_apart = [[(0.38, 0.0), (0.0, 0.64), (0.36, 0.64)], [(0.46, 0.22), (0.44, 1.0)]]  # two pieces

@@ -1,6 +1,6 @@
 """The search's own cut pieces of touching digits, labelled by whose ink they hold.
 
-    bank, targets = load_cut_candidates(images, labels, pairs=8_000, seed=0, cache_dir="data/cache")
+    bank, targets = load_cut_candidates(images, labels, pairs=16_000, seed=0, cache_dir="data/cache")
     bank.shape, targets.shape      # (N, 28, 28) uint8, normalised as segments are; (N,) 1/0
 
 The whole-digit check (model/whole_digit.py) tells the search (model/segmentation.py) which of
