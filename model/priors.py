@@ -1,12 +1,13 @@
 """How plausible a reading of a piece of ink is, beyond the classifier's probability.
 
-    medians = digit_medians(classifier.digit_energy)           # what a whole digit scores
-    score = read_score(probs[i], energy[i], medians, whole[i])  # log-probability of the digit it reads
-    score += shape_prior(digit, box, typical)                  # log-prior of that digit with that box
-    sure = is_sure(digit, p, energy, box, typical, medians, whole)  # no need to look for cuts
+    medians = digit_medians(classifier.digit_energy)                 # what a whole digit scores
+    digit, read = candidate_features(probs[i], energy[i], box, typical, medians, whole[i])
+    features = step_features((digit, read), cut=True, doubted=False)  # one step of a search
+    score = features @ WEIGHT_VECTOR                                  # its log-probability, about
+    sure = is_sure(digit, p, energy, box, typical, medians, whole)    # no need to look for cuts
 
 The classifier was trained on single, whole, centred digits: shown half a 0, two touching
-digits or a tick, it still answers, often with confidence. Three things tell such pieces from
+digits or a tick, it still answers, often with confidence. Several things tell such pieces from
 digits (measured on numbers written by bench/numbers.py from MNIST *training* digits; the
 benchmark's own numbers, from the test digits, were never used to set them):
 - energy, the log-sum-exp of the logits, which the softmax discards: a digit read right scores
@@ -16,6 +17,9 @@ benchmark's own numbers, from the test digits, were never used to set them):
 - height: the digits of a number are about equally tall, a piece cut from one is shorter;
 - the whole-digit check (model/whole_digit.py), a network trained to tell one whole digit from
   touching pairs and pieces, when the weights have one.
+Each step of reading's search (model/segmentation.py) gets these as FEATURES, with what cutting
+and dropping ink cost, and scores their weighted sum (WEIGHTS). The weights are learned
+(model/training/path_weights.py) so that the right readings of numbers score highest.
 """
 
 from __future__ import annotations
@@ -47,15 +51,6 @@ DIGIT_WIDTH = {
 # 1,848 training digits, alone and in numbers: two touching digits read as one scored 6.9, median
 # of 89, a digit 15.6, median of 1,198).
 DIGIT_ENERGY = (15.4, 16.5, 12.1, 19.5, 15.3, 17.0, 13.6, 13.1, 17.6, 16.6)
-# Weights, as log-probability: chosen together by a grid search on 600 mixed numbers, 300 with
-# digits apart and 600 single digits (training digits), for the most numbers read exactly with
-# no fewer digits apart and single digits read right than before; checked on 500 more mixed
-# numbers (84.4% read exactly, 67.2% before), where the grid's best did no better (83.6%).
-ENERGY_WEIGHT = 0.4  # per unit of energy below the digit's median
-WIDTH_WEIGHT = 0.5  # times z**2 / 2 of the log-normal width
-HEIGHT_FROM = 0.9  # a digit shorter than this share of the typical height ...
-HEIGHT_WEIGHT = 20.0  # ... loses this much per unit of height short of it
-LOG_SMALL_DIGIT = math.log(0.02)  # a digit under marks.SMALL of the typical height: a mark
 # A group is sure to be one digit, and gets no cuts, when its energy is at most SURE_ENERGY below
 # its digit's median, its probability at least SURE_P, and its width within SURE_WIDTH sigmas.
 # Then 6% of the digits of numbers with digits apart are searched for cuts (without this test,
@@ -74,8 +69,46 @@ SURE_WIDTH = 2.0
 # before, weight 1: 67.3% / 94.78%; all with NARROW_CUT_FROM). Weight 1.5 read 0.4 points more of
 # the mix but cut two more of the 3,000 single sketch-style digits in two (a 4 read 14, a 6 read
 # 67): 1 it is.
-WHOLE_WEIGHT = 1.0
 SURE_WHOLE = math.log(0.5)
+HEIGHT_FROM = 0.9  # a digit shorter than this share of the typical height loses "height short"
+
+# A step of a group's search (model/segmentation.py: a candidate read as a digit, or a small
+# group dropped) scores the weighted sum of these; the best path through the group has the
+# highest total, a log-probability up to a constant.
+FEATURES = (
+    "log p",  # log-probability of the digit the classifier reads
+    "whole check",  # log-probability the whole-digit check gives it (0 without a check)
+    "energy short",  # minus its energy short of its digit's median (0 at or above it)
+    "width",  # -z**2 / 2 of its width, of the log-normal width of that digit
+    "height short",  # minus its height short of HEIGHT_FROM (of the typical height)
+    "small",  # 1 when under marks.SMALL of the typical height: a mark more than a digit
+    "cut",  # 1 for a piece a cut made
+    "cut, group not doubted",  # ... of a group the whole-digit check does not doubt
+    "cut after",  # 1 when a cut path, not the group's edge, is its right edge: one per cut
+    "piece dropped",  # 1 for a group read without one of its small pieces (a stray mark)
+    "group dropped",  # 1 for a small group read as no digit at all
+    "cut: log p",  # the first five again, for cut pieces only: they are read differently
+    "cut: whole check",
+    "cut: energy short",
+    "cut: group's check",  # the check's log-probability of the whole group the piece was cut from
+    "cut: width",
+    *(f"cut: reads {d}" for d in range(10)),  # the digit a cut piece reads as
+)
+READ = 6  # the features of the candidate's own reading (candidate_features)
+# The weights chosen by hand (and grid searches), one or two at a time, before they were learned
+# (see WEIGHTS); learning starts from them, and is held near them.
+HAND_WEIGHTS = {
+    "log p": 1.0,
+    "whole check": 1.0,
+    "energy short": 0.4,
+    "width": 0.5,
+    "height short": 20.0,
+    "small": math.log(0.02),
+    "cut, group not doubted": math.log(0.4),
+    "cut after": math.log(0.6),
+    "piece dropped": math.log(0.6),
+    "group dropped": math.log(0.5),
+}
 
 
 def digit_medians(measured: Sequence[float] | None) -> tuple[float, ...]:
@@ -86,24 +119,58 @@ def digit_medians(measured: Sequence[float] | None) -> tuple[float, ...]:
     return tuple(m if math.isfinite(m) else d for m, d in zip(measured, DIGIT_ENERGY, strict=True))
 
 
-def read_score(
-    probs: np.ndarray, energy: float, medians: Sequence[float] = DIGIT_ENERGY, whole: float = 0.0
-) -> tuple[int, float]:
-    """The digit a candidate reads as, and the log-probability of that reading: the
-    classifier's, less ENERGY_WEIGHT per unit of energy short of the digit's median, plus
-    WHOLE_WEIGHT times the whole-digit check's log-probability (0: no check)."""
+def candidate_features(
+    probs: np.ndarray,
+    energy: float,
+    box: tuple[int, int, int, int],
+    typical: float,
+    medians: Sequence[float] = DIGIT_ENERGY,
+    whole: float = 0.0,
+) -> tuple[int, np.ndarray]:
+    """The digit a candidate reads as, and the first READ features of that reading (FEATURES):
+    its log-probability, the whole-digit check's log-probability `whole` (0: no check), its
+    energy short of the digit's median, its width's log-normal -z**2/2, its height short of
+    HEIGHT_FROM, and whether it is small. `box`: (left, top, right, bottom) in the drawing."""
     digit = int(np.argmax(probs))
-    score = math.log(max(float(probs[digit]), 1e-12)) + WHOLE_WEIGHT * whole
-    return digit, score - ENERGY_WEIGHT * max(0.0, medians[digit] - energy)
-
-
-def shape_prior(digit: int, box: tuple[int, int, int, int], typical: float) -> float:
-    """Log-prior of `digit` drawn in `box` (left, top, right, bottom) among digits `typical` tall."""
     left, top, right, bottom = box
     height = (bottom - top) / typical
-    prior = LOG_SMALL_DIGIT if height < SMALL else 0.0
-    prior -= HEIGHT_WEIGHT * max(0.0, HEIGHT_FROM - height)
-    return prior - WIDTH_WEIGHT * _width_z(digit, right - left, typical) ** 2 / 2
+    return digit, np.array(
+        [
+            math.log(max(float(probs[digit]), 1e-12)),
+            whole,
+            -max(0.0, medians[digit] - energy),
+            -(_width_z(digit, right - left, typical) ** 2) / 2,
+            -max(0.0, HEIGHT_FROM - height),
+            float(height < SMALL),
+        ]
+    )
+
+
+def step_features(
+    reading: tuple[int, np.ndarray] | None,
+    *,
+    cut: bool = False,
+    cut_after: bool = False,
+    doubted: bool = False,
+    group_whole: float = 0.0,
+    piece_dropped: bool = False,
+) -> np.ndarray:
+    """FEATURES of one step of a group's search: a candidate `reading` (candidate_features), or
+    None for a small group dropped as no digit. `cut`: the candidate is a piece a cut made, of a
+    group the check gives `group_whole` and may have `doubted`; `cut_after`: a cut path is its
+    right edge (not the group's); `piece_dropped`: read without one of its small pieces."""
+    features = np.zeros(len(FEATURES))
+    if reading is None:
+        features[10] = 1.0
+        return features
+    digit, read = reading
+    features[:READ] = read
+    features[9] = piece_dropped
+    if cut:
+        features[6:9] = 1.0, not doubted, cut_after
+        features[11:16] = read[0], read[1], read[2], group_whole, read[3]
+        features[16 + digit] = 1.0
+    return features
 
 
 def is_sure(
@@ -128,3 +195,15 @@ def is_sure(
 def _width_z(digit: int, width: float, typical: float) -> float:
     median, sigma = DIGIT_WIDTH[digit]
     return math.log(max(width, 1) / typical / median) / sigma
+
+
+def weight_vector(weights: dict[str, float]) -> np.ndarray:
+    """`weights` (feature name: weight; a feature left out weighs 0) as a vector over FEATURES."""
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"Unknown features: {sorted(unknown)}")
+    return np.array([weights.get(name, 0.0) for name in FEATURES])
+
+
+WEIGHTS = dict(HAND_WEIGHTS)
+WEIGHT_VECTOR = weight_vector(WEIGHTS)

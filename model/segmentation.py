@@ -13,9 +13,13 @@ grouped into digits by their geometry (drawing/blobs.py), long flat lines set as
 Every candidate gets the MNIST-style normalisation (drawing/mnist_style.py). The classifier
 reads them in two batches (and the whole-digit check, model/whole_digit.py, with it, when the
 weights have one): every group whole first, then all the cut segments of the groups that need
-them. Per group, dynamic programming over the cut positions picks the alternative with the
-highest product of digit probabilities times the priors (model/priors.py: energy, width,
-height, the whole-digit check), a cost per cut and per cut segment, and a cost for dropping ink.
+them. Per group, dynamic programming over the cut positions picks the path with the highest
+score: each step's features (model/priors.py: the digit's log-probability, energy, width, height,
+the whole-digit check, what cutting and dropping ink cost) times weights learned so that the
+right readings of numbers score highest (model/training/path_weights.py).
+
+    found = search(image, classifier)   # every group's search graph, its steps with features
+    best_path(found.groups[0], found.stops[0], weights)   # the candidates one group reads as
 """
 
 from __future__ import annotations
@@ -34,25 +38,13 @@ from .drawing.cuts import cut_families, cut_out
 from .drawing.marks import is_small, minor_pieces, split_off_lines
 from .drawing.mnist_style import normalize_digit
 from .drawing.segment import SMALL_MARK
-from .priors import digit_medians, is_sure, read_score, shape_prior
+from .priors import WEIGHT_VECTOR, candidate_features, digit_medians, is_sure, step_features
 
-# Each cut costs this. On the training-digit sets no cost at all read 1-2% more mixed numbers
-# right and changed nothing else, but on the benchmark's numbers with digits apart it cut 3 of
-# 1,000 that log 0.6 leaves whole (28 read as 213): digits apart must not be read worse.
-LOG_CUT = math.log(0.6)
-# And each segment a cut made costs this, unless the whole-digit check (priors.py) doubts that
-# the group is one digit (gives it under DOUBTED): with the check and the slanted cuts, single
-# digits of numbers with digits apart were otherwise cut in two a little more often (a 2 read as
-# 61, an 8 as 35). Measured on 1,500 numbers with digits apart and 1,500 mixed ones from held-out
-# training digits (bench.multidigit --validate --per-length 300; cuts along four slants then),
-# digits apart / the mix / touching pairs: no cost 94.7% / 89.3% / 71.6%; log 0.4 always 95.5% /
-# 89.1% / 68.9%; log 0.4 unless doubted 95.3% / 89.3% / 70.2% (and 11 of 32 leaning pairs such as
-# 71 or 14 drawn touching, against 8 always). Before the check and the slants: 95.3% / 85.5% /
-# 49.8%.
-LOG_CUT_SEGMENT = math.log(0.4)
+# A group the whole-digit check gives under this is doubted: it is searched for cuts even when
+# narrow (NARROW_CUT_FROM), and its cut pieces do without the cost of "cut, group not doubted"
+# (priors.FEATURES): with the check and the slanted cuts, single digits of numbers with digits
+# apart were otherwise cut in two a little more often (a 2 read as 61, an 8 as 35).
 DOUBTED = math.log(0.2)
-LOG_DROP_PIECE = math.log(0.6)  # reading a digit without one of its small pieces
-LOG_DROP_GROUP = math.log(0.5)  # a small group read as no digit at all
 # Groups at least this wide (of the typical digit height) may be cut: 96% of touching pairs
 # are, and 35% of single digits (measured on 1,200 digits and 96 touching pairs).
 CUT_FROM = 0.75
@@ -85,7 +77,32 @@ class _Edge:
     stop: int
     segment: int | None
     box: tuple[int, int, int, int] | None = None
-    prior: float = 0.0  # log-prior of the step itself: cutting, dropping ink
+    cut: bool = False  # a piece a cut made
+    cut_after: bool = False  # ... whose right edge is a cut path, not the group's
+    piece_dropped: bool = False  # the group without one of its small pieces
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a group's search, scored: the candidate it reads (an index into
+    Search.candidates; None: ink dropped), its digit, and its priors.FEATURES."""
+
+    start: int
+    stop: int
+    candidate: int | None
+    digit: int | None
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class Search:
+    """Everything reading a drawing weighed: the candidates, their probabilities, and per group
+    (left to right) its search graph, cut positions 0 to `stops[i]`, as Steps."""
+
+    candidates: list[Segment]
+    probs: np.ndarray  # (N, 10)
+    groups: list[list[Step]]
+    stops: list[int]
 
 
 @dataclass
@@ -96,23 +113,34 @@ class _Group:
     box: tuple[int, int, int, int]
     reference: float | None  # for normalize_digit
     whole: int | None = None  # the candidate of the whole group
+    doubted: bool = False  # the whole-digit check doubts it is one digit
     stop: int = 1
     edges: list[_Edge] = field(default_factory=list)
 
 
-def find_digits(image: Image.Image | np.ndarray, classifier: Classifier) -> tuple[list[Segment], np.ndarray]:
-    """The digits of a drawing, left to right, and their probabilities ((N, 10) array)."""
+def find_digits(
+    image: Image.Image | np.ndarray, classifier: Classifier, weights: np.ndarray = WEIGHT_VECTOR
+) -> tuple[list[Segment], np.ndarray]:
+    """The digits of a drawing, left to right, and their probabilities ((N, 10) array); `weights`:
+    the steps' features' weights (priors.WEIGHTS)."""
+    found = search(image, classifier)
+    chosen = [i for steps, stop in zip(found.groups, found.stops) for i in best_path(steps, stop, weights)]
+    return [found.candidates[i] for i in chosen], found.probs[chosen].reshape(-1, 10)
+
+
+def search(image: Image.Image | np.ndarray, classifier: Classifier) -> Search:
+    """The search graphs of a drawing's groups of ink, every step with its features."""
     ink, labels, blobs = digit_pieces(image)
     blobs, _lines = split_off_lines(blobs)
     if not blobs:
-        return [], np.zeros((0, 10), np.float32)
+        return Search([], np.zeros((0, 10), np.float32), [], [])
     pieces = group_into_digits(blobs)
     typical = typical_height(pieces)
     several = len(pieces) > 1
     candidates: list[Segment] = []
     groups = [_read_whole(ink, labels, g, typical, several, candidates) for g in pieces]
     if not candidates:
-        return [], np.zeros((0, 10), np.float32)
+        return Search([], np.zeros((0, 10), np.float32), [], [])
     probs, energy, whole = _classify(classifier, candidates)
     medians = digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
@@ -120,19 +148,36 @@ def find_digits(image: Image.Image | np.ndarray, classifier: Classifier) -> tupl
         if group.whole is None:
             continue
         width, check = (group.box[2] - group.box[0]) / typical, float(whole[group.whole])
-        doubted = check < DOUBTED
-        if width >= CUT_FROM or (doubted and width >= NARROW_CUT_FROM):
+        group.doubted = check < DOUBTED
+        if width >= CUT_FROM or (group.doubted and width >= NARROW_CUT_FROM):
             p = probs[group.whole]
             digit = int(p.argmax())
             reads = float(p[digit]), float(energy[group.whole])
             if not is_sure(digit, *reads, group.box, typical, medians, check):
-                _add_cuts(group, typical, candidates, 0.0 if doubted else LOG_CUT_SEGMENT)
+                _add_cuts(group, typical, candidates)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more = _classify(classifier, candidates[first:])
         probs, energy, whole = (np.concatenate(pair) for pair in zip((probs, energy, whole), more))
-    scores = [read_score(p, float(e), medians, float(w)) for p, e, w in zip(probs, energy, whole)]
-    chosen = [i for group in groups for i in _best(group, scores, typical)]
-    return [candidates[i] for i in chosen], probs[chosen]
+    readings = [
+        candidate_features(p, float(e), c.box, typical, medians, float(w))
+        for p, e, w, c in zip(probs, energy, whole, candidates)
+    ]
+    steps = [[_step(edge, group, readings, whole) for edge in group.edges] for group in groups]
+    return Search(candidates, probs, steps, [group.stop for group in groups])
+
+
+def _step(edge: _Edge, group: _Group, readings: list, whole: np.ndarray) -> Step:
+    """An edge of a group's search with its features."""
+    reading = None if edge.segment is None else readings[edge.segment]
+    features = step_features(
+        reading,
+        cut=edge.cut,
+        cut_after=edge.cut_after,
+        doubted=group.doubted,
+        group_whole=0.0 if group.whole is None else float(whole[group.whole]),
+        piece_dropped=edge.piece_dropped,
+    )
+    return Step(edge.start, edge.stop, edge.segment, None if reading is None else reading[0], features)
 
 
 def _read_whole(
@@ -146,12 +191,12 @@ def _read_whole(
         found.whole = whole
         found.edges.append(_Edge(0, 1, whole, box))
     if several and is_small(box, typical):
-        found.edges.append(_Edge(0, 1, None, prior=LOG_DROP_GROUP))
+        found.edges.append(_Edge(0, 1, None))
     for piece in minor_pieces(group, typical)[:2]:
         rest_crop, rest_box = crop_group(ink, labels, [b for b in group if b is not piece])
         index = _normalise(rest_crop, rest_box, found.reference, False, out)
         if index is not None:
-            found.edges.append(_Edge(0, 1, index, rest_box, LOG_DROP_PIECE))
+            found.edges.append(_Edge(0, 1, index, rest_box, piece_dropped=True))
     return found
 
 
@@ -189,7 +234,7 @@ def cut_pieces(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutPi
     return found
 
 
-def _add_cuts(group: _Group, typical: int, out: list, per_segment: float = LOG_CUT_SEGMENT) -> None:
+def _add_cuts(group: _Group, typical: int, out: list) -> None:
     """Candidate cuts through a group, and every piece between two cuts of one family (cut_pieces)
     as an edge of its search. Each family gets its own cut positions, numbered after the previous
     family's, so every edge still runs from a lower position to a higher one; families share the
@@ -207,9 +252,8 @@ def _add_cuts(group: _Group, typical: int, out: list, per_segment: float = LOG_C
         for piece in pieces:
             index = _cut_segment(group, piece, seen, out)
             if index is not None:
-                prior = per_segment + (LOG_CUT if piece.stop < last else 0.0)
                 start, stop_at = positions[piece.start], positions[piece.stop]
-                group.edges.append(_Edge(start, stop_at, index, out[index].box, prior))
+                group.edges.append(_Edge(start, stop_at, index, out[index].box, True, piece.stop < last))
         first += last - 1
 
 
@@ -248,22 +292,19 @@ def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.nda
     )
 
 
-def _best(group: _Group, scores: Sequence[tuple[int, float]], typical: int) -> list[int]:
-    """The candidates along the best path from the group's left edge to its right (Viterbi);
-    `scores`: each candidate's digit and reading score (model/priors.py's read_score)."""
-    score = [0.0] + [-math.inf] * group.stop
-    back: list[_Edge | None] = [None] * (group.stop + 1)
-    for edge in sorted(group.edges, key=lambda e: e.stop):  # edges into j before edges out of j
-        total = score[edge.start] + edge.prior
-        if edge.segment is not None:
-            digit, read = scores[edge.segment]
-            total += read + shape_prior(digit, edge.box, typical)
-        if total > score[edge.stop]:
-            score[edge.stop], back[edge.stop] = total, edge
-    chosen, at = [], group.stop
+def best_path(steps: Sequence[Step], stop: int, weights: np.ndarray = WEIGHT_VECTOR) -> list[int]:
+    """The candidates along the best path through a group's search, from its left edge (0) to
+    its right (`stop`): the highest sum of the steps' features times `weights` (Viterbi)."""
+    score = [0.0] + [-math.inf] * stop
+    back: list[Step | None] = [None] * (stop + 1)
+    for step in sorted(steps, key=lambda e: e.stop):  # steps into j before steps out of j
+        total = score[step.start] + float(step.features @ weights)
+        if total > score[step.stop]:
+            score[step.stop], back[step.stop] = total, step
+    chosen, at = [], stop
     while at > 0 and back[at] is not None:
-        edge = back[at]
-        if edge.segment is not None:
-            chosen.append(edge.segment)
-        at = edge.start
+        step = back[at]
+        if step.candidate is not None:
+            chosen.append(step.candidate)
+        at = step.start
     return chosen[::-1]
