@@ -4,6 +4,7 @@
     python train.py --data-dir /path/to/mnist   # MNIST files already on disk (torchvision layout)
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
+    python train.py --path-weights              # learn how reading scores its search (~15 min)
     python train.py --help                      # every option with its default
 
 The command line only: the recipe and the loop are `model.training` (see its loop.py). Settings
@@ -21,6 +22,7 @@ from dataclasses import fields
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
 from model.training.data import DataError
+from model.training.path_weights import PathWeightsConfig, format_weights, learn_path_weights
 from model.training.whole_digit import WholeDigitConfig, train_whole_digit
 
 DEFAULTS = TrainConfig()
@@ -98,7 +100,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "weights/whole_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
         "--cache-dir, --seed and --threads)",
     )
+    p.add_argument(
+        "--path-weights",
+        action="store_true",
+        help="instead of training a network, learn the weights of reading's path score from numbers "
+        "written from held-out training digits, and print them for model/priors.py's WEIGHTS "
+        "(model/training/path_weights.py; uses --data-dir, --no-download and --seed)",
+    )
     return p.parse_args(argv)
+
+
+def path_weights_config(args: argparse.Namespace) -> PathWeightsConfig:
+    """The command line's settings for learning the path weights: numbers in the benchmark's mix."""
+    from bench.multidigit import MIX
+
+    return PathWeightsConfig(data_dir=args.data_dir, download=not args.no_download, mix=MIX, seed=args.seed)
+
+
+def _write_number(digits, rng, condition):
+    """A number as the benchmark writes it (bench/numbers.py), in a canvas style of its own."""
+    from bench.numbers import write_number
+    from harness.sketches import STYLES
+
+    return write_number(digits, rng, STYLES[int(rng.integers(len(STYLES)))], condition)[0]
 
 
 def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
@@ -130,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.whole_digit:
             train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
+            return 0
+        if args.path_weights:
+            log = None if args.quiet else print
+            weights = learn_path_weights(path_weights_config(args), _write_number, log=log)
+            print(format_weights(weights))
             return 0
         config = config_from(args)
         train(

@@ -1,0 +1,104 @@
+"""Learning how reading scores its search (model/training/path_weights.py): the learned weights
+read the numbers they learned from, and `train.py --path-weights` says what it needs.
+
+python -m pytest tests/test_path_weights.py
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+import pytest
+
+from model.priors import FEATURES, HAND_WEIGHTS, step_features, weight_vector
+from model.segmentation import Search, Step, best_path
+from model.training.data import DataError
+from model.training.path_weights import PathWeightsConfig, fit, format_weights, learn_path_weights
+
+from .test_training import flags, run_cli
+
+
+def reading(digit: int, log_p: float, check: float) -> tuple[int, np.ndarray]:
+    """A candidate's reading (priors.candidate_features) with no energy, width or height doubt."""
+    return digit, np.array([log_p, check, 0.0, 0.0, 0.0, 0.0])
+
+
+def two_ways(first: int, second: int, whole_check: float, rng: np.random.Generator) -> Search:
+    """One group read whole as an 8 (candidate 0), or cut in two (candidates 1 and 2): `first`
+    then `second`. The whole-digit check gives the whole group `whole_check`, the pieces a fair
+    doubt; the classifier is surer of the whole group than of the pieces."""
+    noise = rng.normal(0, 0.05, 3)
+    whole = reading(8, -0.1 + noise[0], whole_check)
+    steps = [
+        Step(0, 2, 0, 8, step_features(whole)),
+        Step(0, 1, 1, first, step_features(reading(first, -0.6 + noise[1], -0.4), cut=True, cut_after=True)),
+        Step(1, 2, 2, second, step_features(reading(second, -0.6 + noise[2], -0.4), cut=True)),
+    ]
+    return Search([], np.zeros((3, 10)), [steps], [2])
+
+
+def read(found: Search, weights: np.ndarray) -> str:
+    digits = {s.candidate: s.digit for steps in found.groups for s in steps}
+    chosen = [i for steps, stop in zip(found.groups, found.stops) for i in best_path(steps, stop, weights)]
+    return "".join(str(digits[i]) for i in chosen)
+
+
+def taught(rng: np.random.Generator) -> list[tuple[str, Search]]:
+    """Touching 3s and 5s the check doubts as one digit (log 0.3) but not enough for the hand
+    weights to cut them, and whole 8s it believes (log 0.9)."""
+    touching = [("35", two_ways(3, 5, math.log(0.3), rng)) for _ in range(40)]
+    whole = [("8", two_ways(3, 5, math.log(0.9), rng)) for _ in range(40)]
+    return touching + whole
+
+
+def test_the_learned_weights_read_what_the_hand_weights_read_wrong():
+    examples = taught(np.random.default_rng(0))
+    hand = weight_vector(HAND_WEIGHTS)
+    assert sum(read(found, hand) == truth for truth, found in examples) == 40  # the 8s only
+    learned = fit(examples, HAND_WEIGHTS, strength=0.1, iterations=30)
+    assert set(learned) <= set(FEATURES)
+    assert all(read(found, weight_vector(learned)) == truth for truth, found in examples)
+    # a fresh batch, not learned from, is read right too
+    fresh = taught(np.random.default_rng(1))
+    assert all(read(found, weight_vector(learned)) == truth for truth, found in fresh)
+
+
+def test_numbers_no_path_reads_right_are_left_out_and_none_at_all_is_an_error():
+    rng = np.random.default_rng(2)
+    unreadable = [("12", two_ways(3, 5, math.log(0.3), rng)) for _ in range(5)]
+    with pytest.raises(ValueError, match="nothing to learn"):
+        fit(unreadable, HAND_WEIGHTS)
+    learned = fit(unreadable + taught(rng), HAND_WEIGHTS, strength=0.1, iterations=30)
+    assert read(two_ways(3, 5, math.log(0.3), rng), weight_vector(learned)) == "35"
+
+
+def test_a_strong_pull_keeps_the_hand_weights():
+    learned = fit(taught(np.random.default_rng(3)), HAND_WEIGHTS, strength=1e6, iterations=30)
+    assert all(math.isclose(learned.get(k, 0.0), w, abs_tol=0.01) for k, w in HAND_WEIGHTS.items())
+
+
+@pytest.mark.slow
+def test_learning_from_written_numbers_prints_weights_priors_can_hold(tiny_mnist):
+    from train import _write_number
+
+    small = {"per_length": 2, "touching_per_length": 2, "iterations": 5, "first_digit": 0}
+    config = PathWeightsConfig(data_dir=str(tiny_mnist), download=False, **small)
+    lines = []
+    learned = learn_path_weights(config, _write_number, log=lines.append)
+    assert "searched 20 numbers" in lines[0] and "can be read right" in lines[1]
+    literal = format_weights(learned)
+    assert literal.startswith("WEIGHTS = {")
+    assert ast.literal_eval(literal.split("=", 1)[1].strip()) == learned
+    weight_vector(learned)  # every name is a feature
+
+
+@pytest.mark.slow
+def test_train_py_path_weights_says_it_needs_the_held_out_training_digits(tiny_mnist):
+    result = run_cli(*flags(path_weights=True, data_dir=tiny_mnist, no_download=True))
+    assert result.returncode == 2
+    assert "from 55,000 on" in result.stderr and "full training set" in result.stderr
+    assert "Traceback" not in result.stderr
+    with pytest.raises(DataError):
+        learn_path_weights(PathWeightsConfig(data_dir=str(tiny_mnist), download=False), lambda *a: None)
