@@ -117,14 +117,6 @@ def path_weights_config(args: argparse.Namespace) -> PathWeightsConfig:
     return PathWeightsConfig(data_dir=args.data_dir, download=not args.no_download, mix=MIX, seed=args.seed)
 
 
-def _write_number(digits, rng, condition):
-    """A number as the benchmark writes it (bench/numbers.py), in a canvas style of its own."""
-    from bench.numbers import write_number
-    from harness.sketches import STYLES
-
-    return write_number(digits, rng, STYLES[int(rng.integers(len(STYLES)))], condition)[0]
-
-
 def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
     """The command line's settings for training the whole-digit check."""
     out = WholeDigitConfig.out if args.out == DEFAULTS.out else args.out
@@ -157,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.path_weights:
             log = None if args.quiet else print
-            weights = learn_path_weights(path_weights_config(args), _write_number, log=log)
+            from bench.numbers import write_in_any_style
+
+            weights = learn_path_weights(path_weights_config(args), write_in_any_style, log=log)
             print(format_weights(weights))
             return 0
         config = config_from(args)

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from harness.sketches import Placement, centerline, coverage, paint
+from harness.sketches import STYLES, Placement, centerline, coverage, paint, random_placement, render
 
 MARKS = ("tick", "dash", "dot", "underline")
 CONDITIONS = ("apart", "touching", "joined", "tucked", *MARKS)
@@ -48,6 +48,19 @@ def write_number(
         if condition != "tucked" or info["box_overlap"] > 0.02:
             break
     return canvas, info
+
+
+def write_in_any_style(
+    digit_images: list[np.ndarray], rng: np.random.Generator, condition: str = "apart"
+) -> Image.Image:
+    """A number as write_number draws it, in one of the sketch styles, chosen by `rng`; one digit
+    as the sketch-style set draws one (anywhere on a canvas, of any size, a little turned), as a
+    visitor draws one on the pad. For learning from numbers written as the benchmarks write them
+    (train.py --path-weights)."""
+    style = STYLES[int(rng.integers(len(STYLES)))]
+    if len(digit_images) == 1:
+        return render(centerline(digit_images[0] / 255.0), random_placement(rng), style)
+    return write_number(digit_images, rng, style, condition)[0]
 
 
 def _write(

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from bench.numbers import write_in_any_style
 from model.priors import FEATURES, HAND_WEIGHTS, step_features, weight_vector
 from model.segmentation import Search, Step, best_path
 from model.training.data import DataError
@@ -81,13 +82,11 @@ def test_a_strong_pull_keeps_the_hand_weights():
 
 @pytest.mark.slow
 def test_learning_from_written_numbers_prints_weights_priors_can_hold(tiny_mnist):
-    from train import _write_number
-
-    small = {"per_length": 2, "touching_per_length": 2, "iterations": 5, "first_digit": 0}
+    small = {"per_length": 2, "touching_per_length": 2, "single": 3, "iterations": 5, "first_digit": 0}
     config = PathWeightsConfig(data_dir=str(tiny_mnist), download=False, **small)
     lines = []
-    learned = learn_path_weights(config, _write_number, log=lines.append)
-    assert "searched 20 numbers" in lines[0] and "can be read right" in lines[1]
+    learned = learn_path_weights(config, write_in_any_style, log=lines.append)
+    assert "searched 23 numbers" in lines[0] and "can be read right" in lines[1]
     literal = format_weights(learned)
     assert literal.startswith("WEIGHTS = {")
     assert ast.literal_eval(literal.split("=", 1)[1].strip()) == learned

@@ -52,7 +52,8 @@ Writer = Callable[[Sequence[np.ndarray], np.random.Generator, str], Image.Image]
 @dataclass(frozen=True)
 class PathWeightsConfig:
     """What to learn the path weights from: numbers of 2 to 6 digits, `per_length` of each length
-    in `mix`'s conditions (in turn) and `touching_per_length` more with a touching pair."""
+    in `mix`'s conditions (in turn) and `touching_per_length` more with a touching pair, and
+    `single` drawings of one digit (what the pad sees most: they must not be cut in two)."""
 
     data_dir: str = "./data"
     download: bool = True
@@ -60,6 +61,7 @@ class PathWeightsConfig:
     mix: tuple[str, ...] = ("apart",)
     per_length: int = 400
     touching_per_length: int = 120
+    single: int = 3000
     strength: float = 1.0  # the pull towards HAND_WEIGHTS (per number, times the squared distance)
     iterations: int = 60  # L-BFGS steps
     seed: int = 0
@@ -81,10 +83,14 @@ def learn_path_weights(
             "full training set (60,000 digits)."
         )
     rng = np.random.default_rng(config.seed)
-    plan = [(config.per_length, config.mix), (config.touching_per_length, ("touching",))]
+    plan = [
+        (config.per_length, config.mix, range(2, 7)),
+        (config.touching_per_length, ("touching",), range(2, 7)),
+        (config.single, ("apart",), (1,)),
+    ]
     examples, started = [], time.time()
-    for per_length, conditions in plan:
-        for length in range(2, 7):
+    for per_length, conditions, lengths in plan:
+        for length in lengths:
             for i in range(per_length):
                 chosen = rng.choice(len(images), length, replace=False)
                 truth = "".join(str(labels[j]) for j in chosen)
