@@ -72,7 +72,6 @@ def learn_path_weights(
     config: PathWeightsConfig, write: Writer, log: Callable[[str], None] | None = print
 ) -> dict[str, float]:
     """Write the numbers, search them as reading does, and fit the weights (fit)."""
-    torch.set_num_threads(1)  # as the app reads
     classifier = load_classifier(config.weights, device="cpu")
     images, labels = load_mnist(config.data_dir, train=True, download=config.download)
     images, labels = images.numpy()[config.first_digit :], labels.numpy()[config.first_digit :]
