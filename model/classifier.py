@@ -4,6 +4,7 @@
     clf = load_classifier()                 # shipped weights, best device
     probs = clf.predict_proba(x)            # x: (N, 1, 28, 28) floats in [0, 1] -> (N, 10)
     logits = clf.predict_logits(x)          # the same, before the softmax
+    clf.predict_logits(x, moves=False)      # the network's one pass over x as it is
     clf.whole_log_prob(x)                   # (N,) log P(one whole digit), None without the check
 
 Device order: an explicit `device=` argument, then the MNIST_DEVICE environment variable, then
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 
 from .network import MLP
+from .shifts import ShiftAveraged
 from .weights import DEFAULT_WEIGHTS, load
 from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
 
@@ -58,6 +60,7 @@ class Classifier:
 
     def __init__(self, network: MLP, device: torch.device, whole_digit: MLP | None = None) -> None:
         self.network = network.to(device).eval()
+        self.reader = ShiftAveraged(self.network)  # reads each digit as it is and moved a pixel each way
         self.device = device
         self.whole_digit = None if whole_digit is None else whole_digit.to(device).eval()
 
@@ -74,8 +77,10 @@ class Classifier:
         return tuple(values) if isinstance(values, list) and len(values) == 10 else None
 
     @torch.inference_mode()
-    def predict_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) logits on the CPU.
+    def predict_logits(self, x: torch.Tensor, moves: bool = True) -> torch.Tensor:
+        """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) logits on the CPU: the
+        mean of the network's over each digit and its four one-pixel moves (model/shifts.py);
+        `moves=False`: the network's one pass over each digit as it is.
 
         Their log-sum-exp says how much an image looks like any digit at all (an MNIST digit
         scores high; a piece of one, or two digits run together, lower), which the
@@ -85,7 +90,8 @@ class Classifier:
             raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
-        return self.network(x.to(self.device, torch.float32)).cpu()  # (N, 10)
+        read = self.reader if moves else self.network
+        return read(x.to(self.device, torch.float32)).cpu()  # (N, 10)
 
     def whole_log_prob(self, x: torch.Tensor) -> torch.Tensor | None:
         """(N, 1, 28, 28) as for predict_logits -> (N,) log-probability that each image is one

@@ -30,14 +30,23 @@ def test_predict_proba_refuses_wrong_shapes():
         clf.predict_proba([[0.0]])
 
 
-def test_normalisation_happens_inside_the_network(tmp_path):
-    """Callers pass raw [0, 1] pixels; the network must not expect pre-normalised input."""
+def test_normalisation_happens_inside_the_network_and_reading_averages_five_moves(tmp_path):
+    """Callers pass raw [0, 1] pixels; the network must not expect pre-normalised input. The
+    classifier's answer is the mean of the network's logits over the digit as it is and moved
+    one pixel down, up, right and left, with black coming in at the edge (model/shifts.py)."""
     torch.manual_seed(0)
     net = MLP()
     path = weights_io.save(net, tmp_path / "w.safetensors")
     x = torch.rand(2, 1, 28, 28)
-    expected = torch.softmax(net.layers(((x - 0.1307) / 0.3081).flatten(1)), 1)
-    assert torch.allclose(load_classifier(path, device="cpu").predict_proba(x), expected, atol=1e-6)
+    padded = torch.zeros(2, 1, 30, 30)
+    padded[..., 1:29, 1:29] = x
+    shifts = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
+    moves = [padded[..., 1 - dy : 29 - dy, 1 - dx : 29 - dx] for dy, dx in shifts]
+    logits = torch.stack([net.layers(((m - 0.1307) / 0.3081).flatten(1)) for m in moves]).mean(0)
+    clf = load_classifier(path, device="cpu")
+    assert torch.allclose(clf.predict_logits(x), logits, atol=1e-5)
+    assert torch.allclose(clf.predict_proba(x), torch.softmax(logits, 1), atol=1e-6)
+    assert torch.allclose(clf.network(x), net.layers(((x - 0.1307) / 0.3081).flatten(1)), atol=1e-6)
 
 
 def test_an_explicit_device_beats_the_environment_which_beats_auto(monkeypatch):

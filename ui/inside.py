@@ -62,7 +62,9 @@ def inside_html(e: Explanation | None) -> str:
         "<h3>Look inside</h3>"
         '<p class="inside-lead">Your drawing is 784 numbers, one per pixel. They flow down through '
         "four layers of little units; each adds up what reaches it and lights up if the total is "
-        "big enough. The last row is the network's score for each digit.</p>"
+        "big enough. The last row is the network's score for each digit. (The answer card averages "
+        "this with four copies of your digit moved one pixel up, down, left and right, so now and "
+        "then the two differ a little.)</p>"
         f"{_network(e)}"
         f'<div class="inside-pictures">{_attribution(e)}{_units(e)}</div>'
         f"{_gallery(e)}</div>"
