@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from bench.common import DEFAULT_DATA, RESULTS, markdown_table, write
+from bench.common import DEFAULT_DATA, RESULTS, interval, markdown_table, write
 from harness.pad_client import as_the_pad_sends
 from harness.sketches import STYLES, sketch_set
 from model import load_classifier, open_image, preprocess, read_drawing
@@ -55,16 +54,6 @@ def naive(image: Image.Image) -> torch.Tensor:
             gray = Image.eval(gray, lambda v: 255 - v)
     small = gray.resize((28, 28), Image.Resampling.LANCZOS)
     return torch.from_numpy(np.asarray(small, dtype=np.float32) / 255)[None]
-
-
-def wilson(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% confidence interval of a proportion."""
-    if n == 0:
-        return (0.0, 0.0)
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def main() -> None:
@@ -158,8 +147,8 @@ def main() -> None:
             ],
             rows,
         )
-        + f"\n\n95% interval on the sketch set: {100 * wilson(totals['pipeline'], n)[0]:.2f}%"
-        f"-{100 * wilson(totals['pipeline'], n)[1]:.2f}%; drawings read as 'no digit': {unread}. "
+        + f"\n\n95% interval on the sketch set: {100 * interval(totals['pipeline'], n)[0]:.2f}%"
+        f"-{100 * interval(totals['pipeline'], n)[1]:.2f}%; drawings read as 'no digit': {unread}. "
         f"The network alone, one pass, without the one-pixel moves (model/shifts.py): MNIST test "
         f"{100 * mnist_alone.accuracy:.2f}% (what train.py reports), sketch-style set "
         f"{100 * alone.accuracy:.2f}% (full pipeline).\n\n" + per_class_table(scored)
@@ -183,7 +172,7 @@ def main() -> None:
                 "pad_path_pipeline": totals["pad_pipeline"] / n,
                 "pad_path": totals["pad"] / n,
                 "naive": totals["naive"] / n,
-                "pipeline_95ci": wilson(totals["pipeline"], n),
+                "pipeline_95ci": interval(totals["pipeline"], n),
                 "per_style": {
                     s: {
                         "n": counts[s],

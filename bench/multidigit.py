@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.common import DEFAULT_DATA, markdown_table, summary, write
+from bench.common import DEFAULT_DATA, interval, markdown_table, summary, write
 from bench.numbers import MARKS, write_number
 from harness.sketches import STYLES
 from model import load_classifier
@@ -82,6 +82,17 @@ class Tally:
             f"{100 * r['digit_accuracy']:.1f}%",
             f"{100 * r['count_right']:.1f}%",
         ]
+
+
+def intervals(apart: Tally, mixed: Tally) -> dict[str, tuple[float, float]]:
+    """95% intervals of the share read exactly, for the headline rows."""
+    rows = {
+        "digits apart (first table, all lengths)": apart.row("all"),
+        "touching or joined": mixed.row("touching", "joined"),
+        "any stray mark": mixed.row("stray"),
+        "the mix": mixed.row("all"),
+    }
+    return {name: interval(round(r["exact"] * r["numbers"]), r["numbers"]) for name, r in rows.items()}
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -173,7 +184,11 @@ def main() -> None:
         + "\n\nAs people write (of every 20 numbers: 10 apart, 3 touching, 1 joined, 2 tucked, 4 with a "
         "stray mark):\n\n"
         + markdown_table(["condition", *header], conditions)
-        + "\n\nReading a 4-digit drawing (8-bit grey, as the app receives it; 1 torch thread): "
+        + "\n\n95% intervals (Wilson) of read exactly: "
+        + "; ".join(
+            f"{name} {100 * lo:.1f}-{100 * hi:.1f}%" for name, (lo, hi) in intervals(apart, mixed).items()
+        )
+        + ".\n\nReading a 4-digit drawing (8-bit grey, as the app receives it; 1 torch thread): "
         + "; ".join(
             f"{name} median {latency[key]['median_ms']:.2f} ms, p99 {latency[key]['p99_ms']:.2f} ms"
             for key, name in (("apart", "digits apart"), ("mixed", "as people write"))
@@ -185,6 +200,7 @@ def main() -> None:
         {
             "apart": {n: apart.row(n) for n in range(2, 7)},
             "mixed": {str(k): mixed.row(k) for k in [*range(2, 7), *LABELS, "stray", "all"]},
+            "intervals_95": intervals(apart, mixed),
             "latency_4_digits": latency,
             "examples_wrong": apart_wrong[:5] + mixed_wrong,
             "seed": args.seed,
