@@ -16,8 +16,10 @@ styles, `--per-length` numbers of each length (2 to 6 digits) in each:
 model/training/outliers.py are made from the others), to choose settings without the test digits.
 
 Reported per length and per condition: numbers read exactly, digit-level accuracy (1 - edit
-distance / length), how often the digit count is right; and the time to read a 4-digit drawing
-(8-bit grey, as the app receives it; one torch thread, as the app runs).
+distance / length), how often the digit count is right, how often the right reading is among
+the search's paths at all (each piece read as the classifier's first choice: the most that any
+way of scoring the paths could read; model/training/path_weights.reachable); and the time to
+read a 4-digit drawing (8-bit grey, as the app receives it; one torch thread, as the app runs).
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from bench.numbers import MARKS, write_number
 from harness.sketches import STYLES
 from model import load_classifier
 from model.reading import read_drawing
+from model.segmentation import search
 from model.training.data import load_mnist
 from model.training.loop import OUTLIER_SOURCE
+from model.training.path_weights import reachable
 from model.weights import DEFAULT_WEIGHTS
 
 MIX = ("apart",) * 10 + ("touching",) * 3 + ("joined",) + ("tucked",) * 2 + MARKS
@@ -53,25 +57,27 @@ LABELS = {
 
 
 class Tally:
-    """Numbers read exactly, digits right and digit counts right, by any key."""
+    """Numbers read exactly, digits right, digit counts right and right readings among the
+    search's paths, by any key."""
 
     def __init__(self) -> None:
-        # numbers, read exactly, digits right, digits in all, digit count right
-        self.counts: dict = defaultdict(lambda: np.zeros(5))
+        # numbers, read exactly, digits right, digits in all, digit count right, reachable
+        self.counts: dict = defaultdict(lambda: np.zeros(6))
 
-    def add(self, keys: list, truth: str, number: str) -> None:
+    def add(self, keys: list, truth: str, number: str, in_search: bool) -> None:
         right = max(0, len(truth) - edit_distance(number, truth))
         for key in dict.fromkeys(keys):  # each key once
-            self.counts[key] += (1, number == truth, right, len(truth), len(number) == len(truth))
+            self.counts[key] += (1, number == truth, right, len(truth), len(number) == len(truth), in_search)
 
     def row(self, *keys) -> dict:
         """The shares for everything counted under any of `keys` (pooled)."""
-        n, exact, right, digits, count = sum(self.counts[key] for key in keys)
+        n, exact, right, digits, count, in_search = sum(self.counts[key] for key in keys)
         return {
             "numbers": int(n),
             "exact": exact / n,
             "digit_accuracy": right / digits,
             "count_right": count / n,
+            "in_search": in_search / n,
         }
 
     def cells(self, *keys) -> list:
@@ -81,6 +87,7 @@ class Tally:
             f"{100 * r['exact']:.1f}%",
             f"{100 * r['digit_accuracy']:.1f}%",
             f"{100 * r['count_right']:.1f}%",
+            f"{100 * r['in_search']:.1f}%",
         ]
 
 
@@ -115,8 +122,9 @@ def read_set(clf, images, labels, rng, per_length: int, mix: tuple[str, ...]) ->
             condition = mix[i % len(mix)]
             canvas, info = write_number([images[j] for j in idx], rng, style, condition)
             number = read_drawing(canvas, clf).number
+            in_search = reachable(truth, search(canvas, clf))  # the same search, kept whole
             family = "stray" if condition in MARKS else condition
-            tally.add([length, condition, family, "all"], truth, number)
+            tally.add([length, condition, family, "all"], truth, number, in_search)
             if number != truth and sum(w["condition"] == condition for w in wrong) < 5:
                 wrong.append({"truth": truth, "read": number, "style": style, **info})
     return tally, wrong
@@ -166,7 +174,13 @@ def main() -> None:
             drawings.append(np.asarray(canvas.convert("L")))  # as the app receives it
         return drawings
 
-    header = ["numbers", "read exactly", "digit-level accuracy", "digit count right"]
+    header = [
+        "numbers",
+        "read exactly",
+        "digit-level accuracy",
+        "digit count right",
+        "right reading in the search",
+    ]
     conditions = [[LABELS[c], *mixed.cells(c)] for c in LABELS]
     conditions.insert(4, ["**touching or joined**", *mixed.cells("touching", "joined")])
     conditions.append(["**any stray mark**", *mixed.cells("stray")])
@@ -188,7 +202,10 @@ def main() -> None:
         + "; ".join(
             f"{name} {100 * lo:.1f}-{100 * hi:.1f}%" for name, (lo, hi) in intervals(apart, mixed).items()
         )
-        + ".\n\nReading a 4-digit drawing (8-bit grey, as the app receives it; 1 torch thread): "
+        + ".\n\nRight reading in the search: some path of reading's search reads the number right, each "
+        "piece read as the classifier's first choice in one pass; no way of weighing the paths reads "
+        "more (the chosen digits are then read over five one-pixel moves, which can differ a little)."
+        + "\n\nReading a 4-digit drawing (8-bit grey, as the app receives it; 1 torch thread): "
         + "; ".join(
             f"{name} median {latency[key]['median_ms']:.2f} ms, p99 {latency[key]['p99_ms']:.2f} ms"
             for key, name in (("apart", "digits apart"), ("mixed", "as people write"))

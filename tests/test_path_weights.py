@@ -16,7 +16,13 @@ from bench.numbers import write_in_any_style
 from model.priors import FEATURES, HAND_WEIGHTS, step_features, weight_vector
 from model.segmentation import Search, Step, best_path
 from model.training.data import DataError
-from model.training.path_weights import PathWeightsConfig, fit, format_weights, learn_path_weights
+from model.training.path_weights import (
+    PathWeightsConfig,
+    fit,
+    format_weights,
+    learn_path_weights,
+    reachable,
+)
 
 from .test_training import flags, run_cli
 
@@ -73,6 +79,19 @@ def test_numbers_no_path_reads_right_are_left_out_and_none_at_all_is_an_error():
         fit(unreadable, HAND_WEIGHTS)
     learned = fit(unreadable + taught(rng), HAND_WEIGHTS, strength=0.1, iterations=30)
     assert read(two_ways(3, 5, math.log(0.3), rng), weight_vector(learned)) == "35"
+
+
+def test_a_reading_is_reachable_only_where_some_path_spells_it():
+    # the benchmark's ceiling: a group read whole as an 8 or cut into 3 then 5
+    found = two_ways(3, 5, math.log(0.3), np.random.default_rng(4))
+    assert reachable("8", found) and reachable("35", found)
+    for never in ("53", "3", "5", "38", "358", "12", ""):
+        assert not reachable(never, found), never
+    # two groups: each contributes one of its own readings, in order
+    second = two_ways(1, 7, 0.0, np.random.default_rng(5))
+    both = Search([], np.zeros((6, 10)), found.groups + second.groups, [2, 2])
+    readable = {t for t in ("88", "817", "358", "3517", "178") if reachable(t, both)}
+    assert readable == {"88", "817", "358", "3517"}
 
 
 def test_a_strong_pull_keeps_the_hand_weights():

@@ -143,6 +143,12 @@ def format_weights(weights: dict[str, float]) -> str:
     return "WEIGHTS = {\n" + "".join(f"    {json.dumps(name)}: {w},\n" for name, w in weights.items()) + "}"
 
 
+def reachable(truth: str, found: Search) -> bool:
+    """Whether some path of `found` reads `truth` (each piece read as the classifier's first
+    choice, in one pass): no path weights can read more numbers right than those."""
+    return _Graph(truth, found).reachable
+
+
 class _Graph:
     """A number's search as tensors: every step's features, and per group, per cut position,
     the steps into it (their starts, indices, and how they move through the truth's digits)."""
