@@ -124,6 +124,16 @@ def test_an_underline_or_a_dot_beside_a_number_does_not_become_a_digit(clf):
     assert read_drawing(canvas(*digits, underline, dot), clf).number == plain
 
 
+@pytest.mark.parametrize("number", ["79", "47", "11"])
+def test_an_underline_under_two_digits_narrower_than_a_digit_is_tall_is_dropped(clf, number):
+    # as wide as the number, 0.9-1.2x a digit's height: read as a stroke, it made 79 read 29
+    digits = [draw(DIGIT_STROKES[int(d)], (130 + 130 * i, 150)) for i, d in enumerate(number)]
+    assert read_drawing(canvas(*digits), clf).number == number
+    for left, right in ((95, 295), (110, 280)):
+        underline = at_pixels([(left, 285.0), (right, 288.0)])
+        assert read_drawing(canvas(*digits, underline), clf).number == number, (left, right)
+
+
 def at_pixels(points: list[tuple[float, float]], brush: float = BRUSH) -> np.ndarray:
     """Brush coverage of a polyline given in canvas pixels, drawn where it is."""
     p = polyline_points([points], spacing=1.0) if len(points) > 1 else np.asarray(points, np.float32)
