@@ -87,7 +87,18 @@ def _write(
         gap = height * float(rng.uniform(-0.08, 0.33))
 
         def place(cx: float, h=h, cy=cy, angle=angle, points=points) -> np.ndarray:
-            return coverage(points, Placement((canvas_w, canvas_h), (cx, cy), h, angle, brush))
+            nonlocal canvas_w, total, boxes
+            while True:
+                cover = coverage(points, Placement((canvas_w, canvas_h), (cx, cy), h, angle, brush))
+                if not (cover[:, -1].any() or (cx > 0 and not cover.any())):
+                    return cover
+                # a wide digit nudged clear of its neighbour ran off the canvas (it was cut off, or
+                # lost, and then the number could not be written): widen it, everything drawn so
+                # far stays where it is, so numbers that fit are the very same drawings as before
+                more = int(2 * height)
+                canvas_w += more
+                total = np.pad(total, ((0, 0), (0, more)))
+                boxes = [(box, np.pad(c, ((0, 0), (0, more)))) for box, c in boxes]
 
         # place the digit just right of what is there, then nudge right until no stroke touches
         cover = place(0.0)
