@@ -1,15 +1,12 @@
-"""Learn how reading scores the paths of its search (model/priors.py: WEIGHTS).
+"""Learn how reading scores the paths of its search, and write it where reading loads it.
 
-    python train.py --path-weights --data-dir ../shared/data    # prints WEIGHTS for priors.py
+    python train.py --path-weights --data-dir ../shared/data    # writes weights/path_weights.json
 
-    weights = fit([(truth, search(image, classifier)), ...], start=HAND_WEIGHTS)
+    weights = fit([(truth, search(image, classifier, reader)), ...], start=HAND_WEIGHTS)
 
-Reading a number searches each group of ink for the best way to read it (model/segmentation.py):
+Reading a number searches each group of ink for the best way to read it (segmentation.py):
 whole, without a stray piece, dropped, or cut into digits. Every step of a path has features
-(priors.FEATURES: the classifier's log-probability, the whole-digit check's, the energy, width
-and height priors, what cutting and dropping cost) and the path scores their weighted sum.
-Those weights were set by hand, one or two at a time, by grid searches that only ever traded
-numbers with digits apart for numbers with touching digits. Here they are learned together, as
+(priors.FEATURES) and the path scores their weighted sum. The weights are learned together, as
 LeCun, Bottou, Bengio and Haffner (1998) trained their graph transformer networks
 discriminatively: the scores of a number's paths, through a softmax over all of them, make a
 probability for each reading, and the weights maximise the log-probability of the right one (a
@@ -18,61 +15,89 @@ its one optimum). The right reading's probability sums every path whose digits s
 forward pass that also counts the digits read so far); the normaliser sums every path. A pull
 towards the hand-set weights (`strength`) keeps rare features from running off.
 
-The numbers are written by the benchmark's own writer (bench/numbers.py, passed in by train.py)
-from the last 5,000 training digits, which neither network learned from: digits apart, the
-benchmark's mix of conditions, and more touching pairs. The benchmark's test digits are never
-used; bench.multidigit --validate, which reads other numbers of the same held-out digits, and
-then the benchmark itself judge the result.
+The numbers are written by the number writer (model/synth/numbers.py) from the training digits
+from HELD_OUT_FROM on, which neither network learned from: digits apart, the benchmark's mix of
+conditions, and more touching pairs. The benchmark's test digits are never used;
+bench.multidigit --validate, which reads other numbers of the same held-out digits, and then the
+benchmark itself judge the result. The digits' widths are carried over from the file read.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from ..classifier import load_classifier
-from ..priors import FEATURES, HAND_WEIGHTS, weight_vector
+from ...classifier import load_classifier
+from ...synth.numbers import MIX, write_in_any_style
+from ...training.data import DataError, load_mnist
+from ...weights import DEFAULT_WEIGHTS
+from ..learned import DEFAULT_PATH_WEIGHTS, PathWeights, save_path_weights
+from ..priors import FEATURES, weight_vector
+from ..reader import load_reader
 from ..segmentation import Search, search
-from ..weights import DEFAULT_WEIGHTS
-from .data import DataError, load_mnist
-from .loop import OUTLIER_SOURCE
+from ..whole_digit import DEFAULT_WHOLE_DIGIT
+from . import HELD_OUT_FROM
 
 NEVER = -1e9  # log of "impossible", finite so that sums stay defined
 
-# Writes a number: its digits' images (28x28 uint8), a generator, a condition (bench/numbers.py's)
+# Writes a number: its digits' images (28x28 uint8), a generator, a condition (synth/numbers.py's)
 Writer = Callable[[Sequence[np.ndarray], np.random.Generator, str], Image.Image]
+
+# Where learning starts, and what it is held near: weights once chosen by hand and by grid
+# searches, one or two at a time (docs/experiments-numbers.md).
+HAND_WEIGHTS = {
+    "log p": 1.0,
+    "whole check": 1.0,
+    "energy short": 0.4,
+    "width": 0.5,
+    "height short": 20.0,
+    "small": math.log(0.02),
+    "cut, group not doubted": math.log(0.4),
+    "cut after": math.log(0.6),
+    "piece dropped": math.log(0.6),
+    "group dropped": math.log(0.5),
+}
 
 
 @dataclass(frozen=True)
 class PathWeightsConfig:
     """What to learn the path weights from: numbers of 2 to 6 digits, `per_length` of each length
     in `mix`'s conditions (in turn) and `touching_per_length` more with a touching pair, and
-    `single` drawings of one digit (what the pad sees most: they must not be cut in two)."""
+    `single` drawings of one digit (what the pad sees most: they must not be cut in two); read
+    with the classifier `weights`, the check `whole_digit`, and the widths of `start`; written
+    to `out`."""
 
     data_dir: str = "./data"
     download: bool = True
-    weights: str = str(DEFAULT_WEIGHTS)  # the classifier (with its whole-digit check beside it)
-    mix: tuple[str, ...] = ("apart",)
+    weights: str = str(DEFAULT_WEIGHTS)  # the classifier
+    whole_digit: str = str(DEFAULT_WHOLE_DIGIT)
+    start: str = str(DEFAULT_PATH_WEIGHTS)  # the learned data read with (its digits' widths)
+    out: str = str(DEFAULT_PATH_WEIGHTS)
+    mix: tuple[str, ...] = MIX
     per_length: int = 400
     touching_per_length: int = 120
     single: int = 3000
     strength: float = 1.0  # the pull towards HAND_WEIGHTS (per number, times the squared distance)
     iterations: int = 60  # L-BFGS steps
     seed: int = 0
-    first_digit: int = OUTLIER_SOURCE  # numbers are written from training digits from this one on
+    first_digit: int = HELD_OUT_FROM  # numbers are written from training digits from this one on
 
 
 def learn_path_weights(
-    config: PathWeightsConfig, write: Writer, log: Callable[[str], None] | None = print
-) -> dict[str, float]:
-    """Write the numbers, search them as reading does, and fit the weights (fit)."""
+    config: PathWeightsConfig, write: Writer = write_in_any_style, log: Callable[[str], None] | None = print
+) -> PathWeights:
+    """Write the numbers, search them as reading does, fit the weights (fit), and save them with
+    the widths and energy medians they were learned with to `config.out`; what was saved."""
     classifier = load_classifier(config.weights, device="cpu")
+    reader = load_reader("cpu", config.whole_digit, config.start)
     images, labels = load_mnist(config.data_dir, train=True, download=config.download)
     images, labels = images.numpy()[config.first_digit :], labels.numpy()[config.first_digit :]
     if len(images) == 0:
@@ -94,10 +119,43 @@ def learn_path_weights(
                 chosen = rng.choice(len(images), length, replace=False)
                 truth = "".join(str(labels[j]) for j in chosen)
                 drawing = write([images[j] for j in chosen], rng, conditions[i % len(conditions)])
-                examples.append((truth, search(drawing, classifier)))
+                examples.append((truth, search(drawing, classifier, reader)))
+    lines = [f"searched {len(examples)} numbers in {time.time() - started:.0f} s"]
     if log:
-        log(f"searched {len(examples)} numbers in {time.time() - started:.0f} s")
-    return fit(examples, HAND_WEIGHTS, config.strength, config.iterations, log)
+        log(lines[0])
+
+    def both(line: str) -> None:
+        lines.append(line)
+        if log:
+            log(line)
+
+    weights = fit(examples, HAND_WEIGHTS, config.strength, config.iterations, both)
+    provenance = {
+        "written_by": "python train.py --path-weights (model/numbers/training/path_weights.py)",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "classifier": Path(config.weights).name,
+        "whole_digit": Path(config.whole_digit).name if reader.check is not None else None,
+        "data": f"{Path(config.data_dir).name}, training digits from {config.first_digit:,} on",
+        "numbers": {"per_length": config.per_length, "touching_per_length": config.touching_per_length},
+        "single": config.single,
+        "mix": sorted(set(config.mix)),
+        "strength": config.strength,
+        "iterations": config.iterations,
+        "seed": config.seed,
+        "log": lines,
+        "digit_width": f"carried over from {Path(config.start).name}",
+        "digit_energy": "the medians these weights were learned with",
+    }
+    learned = PathWeights(
+        weights=weights,
+        digit_width=reader.learned.digit_width,
+        digit_energy=reader.learned.digit_medians(classifier.digit_energy),
+        provenance=provenance,
+    )
+    save_path_weights(learned, config.out)
+    if log:
+        log(f"Saved the path weights to {config.out}.")
+    return learned
 
 
 def fit(
@@ -136,11 +194,6 @@ def fit(
         )
     learned = {name: round(float(w), 3) for name, w in zip(FEATURES, weights.detach())}
     return {name: w for name, w in learned.items() if w != 0.0}
-
-
-def format_weights(weights: dict[str, float]) -> str:
-    """`weights` as the Python literal priors.WEIGHTS holds."""
-    return "WEIGHTS = {\n" + "".join(f"    {json.dumps(name)}: {w},\n" for name, w in weights.items()) + "}"
 
 
 def reachable(truth: str, found: Search) -> bool:
