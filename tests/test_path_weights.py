@@ -23,10 +23,11 @@ from model.numbers.training.path_weights import (
     PathWeightsConfig,
     fit,
     learn_path_weights,
+    measure_widths,
     reachable,
 )
 from model.synth.numbers import write_in_any_style
-from model.training.data import DataError
+from model.training.data import DataError, load_mnist
 from model.weights import WeightsError
 
 from .test_cuts import touching
@@ -107,19 +108,34 @@ def test_a_strong_pull_keeps_the_hand_weights():
 
 
 def test_learning_from_written_numbers_writes_a_file_reading_loads(tiny_mnist, tmp_path):
-    small = {"per_length": 1, "touching_per_length": 1, "single": 2, "iterations": 3, "first_digit": 0}
+    small = {"per_length": 1, "touching_per_length": 1, "single": 2, "iterations": 3, "width_numbers": 2}
+    small["first_digit"] = 0
     out = tmp_path / "path_weights.json"
     config = PathWeightsConfig(data_dir=str(tiny_mnist), download=False, out=str(out), **small)
     lines = []
     learned = learn_path_weights(config, write_in_any_style, log=lines.append)
-    assert "searched 12 numbers" in lines[0] and "can be read right" in lines[1]
-    assert lines[-1] == f"Saved the path weights to {out}."
+    assert "measured the widths of" in lines[0] and "searched 12 numbers" in lines[1]
+    assert "can be read right" in lines[2] and lines[-1] == f"Saved the path weights to {out}."
     loaded = load_path_weights(out)
     assert loaded == learned and set(loaded.weights) <= set(FEATURES)
     assert loaded.weights != load_path_weights().weights  # learned, not copied
-    assert loaded.digit_width == load_path_weights().digit_width  # carried over from the file read
+    assert loaded.digit_width == load_path_weights().digit_width  # too few measured: kept
     assert "train.py --path-weights" in loaded.provenance["written_by"]
+    assert loaded.provenance["log"] == lines[:-1]
     assert not list(tmp_path.glob(".*.tmp"))  # written whole, no temporary file left
+
+
+def test_the_digits_widths_are_measured_on_numbers_written_apart(tiny_mnist):
+    x, y = load_mnist(tiny_mnist, train=True, download=False)
+    keep = (y == 0) | (y == 1)
+    previous = [(9.0, 9.0)] * 10
+    rng = np.random.default_rng(0)
+    widths, measured = measure_widths(x.numpy()[keep], y.numpy()[keep], 40, rng, write_in_any_style, previous)
+    assert measured >= 100
+    assert widths[2:] == tuple(previous[2:])  # digits never measured keep the widths they had
+    (zero, zero_sigma), (one, one_sigma) = widths[:2]
+    assert 0.4 < zero < 1.2 and one < zero / 2  # a 0 is wide, a 1 narrow (shipped: 0.91, 0.34)
+    assert 0 < zero_sigma < 1 and 0 < one_sigma < 1.5
 
 
 def test_changing_the_path_weights_file_changes_the_reading(tmp_path):

@@ -19,11 +19,13 @@ The numbers are written by the number writer (model/synth/numbers.py) from the t
 from HELD_OUT_FROM on, which neither network learned from: digits apart, the benchmark's mix of
 conditions, and more touching pairs. The benchmark's test digits are never used;
 bench.multidigit --validate, which reads other numbers of the same held-out digits, and then the
-benchmark itself judge the result. The digits' widths are carried over from the file read.
+benchmark itself judge the result. Each digit's width, which the path score weighs, is measured
+first, on other numbers written from the same digits with the digits apart (measure_widths).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -36,17 +38,20 @@ import torch
 from PIL import Image
 
 from ...classifier import load_classifier
+from ...drawing.blobs import crop_group, digit_pieces, group_into_digits, typical_height
 from ...synth.numbers import MIX, write_in_any_style
 from ...training.data import DataError, load_mnist
 from ...weights import DEFAULT_WEIGHTS
 from ..learned import DEFAULT_PATH_WEIGHTS, PathWeights, save_path_weights
+from ..marks import split_off_lines
 from ..priors import FEATURES, weight_vector
-from ..reader import load_reader
+from ..reader import NumberReader, load_reader
 from ..segmentation import Search, search
 from ..whole_digit import DEFAULT_WHOLE_DIGIT
 from . import HELD_OUT_FROM
 
 NEVER = -1e9  # log of "impossible", finite so that sums stay defined
+MIN_WIDTHS = 20  # a digit measured fewer times than this keeps the width it had
 
 # Writes a number: its digits' images (28x28 uint8), a generator, a condition (synth/numbers.py's)
 Writer = Callable[[Sequence[np.ndarray], np.random.Generator, str], Image.Image]
@@ -72,8 +77,9 @@ class PathWeightsConfig:
     """What to learn the path weights from: numbers of 2 to 6 digits, `per_length` of each length
     in `mix`'s conditions (in turn) and `touching_per_length` more with a touching pair, and
     `single` drawings of one digit (what the pad sees most: they must not be cut in two); read
-    with the classifier `weights`, the check `whole_digit`, and the widths of `start`; written
-    to `out`."""
+    with the classifier `weights` and the check `whole_digit`, the digits' widths measured on
+    `width_numbers` more numbers (the rest of `start`, the file read, is only a fallback);
+    written to `out`."""
 
     data_dir: str = "./data"
     download: bool = True
@@ -85,6 +91,7 @@ class PathWeightsConfig:
     per_length: int = 400
     touching_per_length: int = 120
     single: int = 3000
+    width_numbers: int = 600
     strength: float = 1.0  # the pull towards HAND_WEIGHTS (per number, times the squared distance)
     iterations: int = 60  # L-BFGS steps
     seed: int = 0
@@ -94,8 +101,16 @@ class PathWeightsConfig:
 def learn_path_weights(
     config: PathWeightsConfig, write: Writer = write_in_any_style, log: Callable[[str], None] | None = print
 ) -> PathWeights:
-    """Write the numbers, search them as reading does, fit the weights (fit), and save them with
-    the widths and energy medians they were learned with to `config.out`; what was saved."""
+    """Measure the digits' widths, write the numbers, search them as reading does, fit the weights
+    (fit), and save them with the widths and energy medians they were learned with to
+    `config.out`; what was saved."""
+    lines: list[str] = []  # what it says goes into the file's provenance too
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if log:
+            log(line)
+
     classifier = load_classifier(config.weights, device="cpu")
     reader = load_reader("cpu", config.whole_digit, config.start)
     images, labels = load_mnist(config.data_dir, train=True, download=config.download)
@@ -106,30 +121,19 @@ def learn_path_weights(
             f"which the networks never learned from, and {config.data_dir} has fewer: use MNIST's "
             "full training set (60,000 digits)."
         )
-    rng = np.random.default_rng(config.seed)
-    plan = [
-        (config.per_length, config.mix, range(2, 7)),
-        (config.touching_per_length, ("touching",), range(2, 7)),
-        (config.single, ("apart",), (1,)),
-    ]
-    examples, started = [], time.time()
-    for per_length, conditions, lengths in plan:
-        for length in lengths:
-            for i in range(per_length):
-                chosen = rng.choice(len(images), length, replace=False)
-                truth = "".join(str(labels[j]) for j in chosen)
-                drawing = write([images[j] for j in chosen], rng, conditions[i % len(conditions)])
-                examples.append((truth, search(drawing, classifier, reader)))
-    lines = [f"searched {len(examples)} numbers in {time.time() - started:.0f} s"]
-    if log:
-        log(lines[0])
-
-    def both(line: str) -> None:
-        lines.append(line)
-        if log:
-            log(line)
-
-    weights = fit(examples, HAND_WEIGHTS, config.strength, config.iterations, both)
+    start = reader.learned
+    width_rng = np.random.default_rng([config.seed, 1])
+    widths, measured = measure_widths(
+        images, labels, config.width_numbers, width_rng, write, start.digit_width
+    )
+    say(f"measured the widths of {measured} digits written as numbers")
+    reader = NumberReader(reader.check, dataclasses.replace(start, digit_width=widths))
+    started = time.time()
+    examples = write_and_search(
+        config, write, images, labels, lambda image: search(image, classifier, reader)
+    )
+    say(f"searched {len(examples)} numbers in {time.time() - started:.0f} s")
+    weights = fit(examples, HAND_WEIGHTS, config.strength, config.iterations, say)
     provenance = {
         "written_by": "python train.py --path-weights (model/numbers/training/path_weights.py)",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -143,19 +147,74 @@ def learn_path_weights(
         "iterations": config.iterations,
         "seed": config.seed,
         "log": lines,
-        "digit_width": f"carried over from {Path(config.start).name}",
+        "digit_width": f"measured on {config.width_numbers} numbers written apart (a digit measured "
+        f"under {MIN_WIDTHS} times keeps the width {Path(config.start).name} gave it)",
         "digit_energy": "the medians these weights were learned with",
     }
-    learned = PathWeights(
-        weights=weights,
-        digit_width=reader.learned.digit_width,
-        digit_energy=reader.learned.digit_medians(classifier.digit_energy),
-        provenance=provenance,
-    )
+    learned = PathWeights(weights, widths, start.digit_medians(classifier.digit_energy), provenance)
     save_path_weights(learned, config.out)
     if log:
         log(f"Saved the path weights to {config.out}.")
     return learned
+
+
+def write_and_search(
+    config: PathWeightsConfig,
+    write: Writer,
+    images: np.ndarray,
+    labels: np.ndarray,
+    searched: Callable[[Image.Image], Search],
+) -> list[tuple[str, Search]]:
+    """The numbers to learn from, written from `images` as `config` plans, each with the truth and
+    its search: numbers of 2 to 6 digits in the mix, more with a touching pair, single digits."""
+    rng = np.random.default_rng(config.seed)
+    plan = [
+        (config.per_length, config.mix, range(2, 7)),
+        (config.touching_per_length, ("touching",), range(2, 7)),
+        (config.single, ("apart",), (1,)),
+    ]
+    examples = []
+    for per_length, conditions, lengths in plan:
+        for length in lengths:
+            for i in range(per_length):
+                chosen = rng.choice(len(images), length, replace=False)
+                truth = "".join(str(labels[j]) for j in chosen)
+                drawing = write([images[j] for j in chosen], rng, conditions[i % len(conditions)])
+                examples.append((truth, searched(drawing)))
+    return examples
+
+
+def measure_widths(
+    images: np.ndarray,
+    labels: np.ndarray,
+    count: int,
+    rng: np.random.Generator,
+    write: Writer,
+    previous: Sequence[tuple[float, float]],
+) -> tuple[tuple[tuple[float, float], ...], int]:
+    """Each digit's width as a share of its number's typical digit height, as reading measures
+    them: the median and the sigma of its logarithm (from the quartiles), on `count` numbers of 2
+    to 6 digits written apart whose ink falls into as many groups as they have digits. A digit
+    measured under MIN_WIDTHS times keeps its `previous` width. Also: how many digits were measured."""
+    shares: list[list[float]] = [[] for _ in range(10)]
+    for i in range(count):
+        chosen = rng.choice(len(images), 2 + i % 5, replace=False)
+        ink, pieces, blobs = digit_pieces(write([images[j] for j in chosen], rng, "apart"))
+        groups = group_into_digits(split_off_lines(blobs)[0]) if blobs else []
+        if len(groups) != len(chosen):
+            continue  # a digit in two groups, or two in one: no width to trust
+        typical = typical_height(groups)
+        for j, group in zip(chosen, groups):
+            left, _, right, _ = crop_group(ink, pieces, group)[1]
+            shares[int(labels[j])].append((right - left) / typical)
+    widths = []
+    for digit, found in enumerate(shares):
+        if len(found) < MIN_WIDTHS:
+            widths.append(tuple(previous[digit]))
+            continue
+        q1, median, q3 = np.percentile(np.log(found), [25, 50, 75])
+        widths.append((round(float(np.exp(median)), 2), round(float((q3 - q1) / 1.349), 2)))
+    return tuple(widths), sum(len(found) for found in shares)
 
 
 def fit(
