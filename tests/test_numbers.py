@@ -1,4 +1,4 @@
-"""How the number benchmark writes a number (model/synth/numbers.py): every digit drawn whole.
+"""How the number writer writes a number (model/synth/numbers.py): every digit drawn whole.
 
 python -m pytest tests/test_numbers.py
 """

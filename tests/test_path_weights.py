@@ -107,6 +107,7 @@ def test_a_strong_pull_keeps_the_hand_weights():
     assert all(math.isclose(learned.get(k, 0.0), w, abs_tol=0.01) for k, w in HAND_WEIGHTS.items())
 
 
+@pytest.mark.slow
 def test_learning_from_written_numbers_writes_a_file_reading_loads(tiny_mnist, tmp_path):
     small = {"per_length": 1, "touching_per_length": 1, "single": 2, "iterations": 3, "width_numbers": 2}
     small["first_digit"] = 0
