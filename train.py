@@ -4,7 +4,7 @@
     python train.py --data-dir /path/to/mnist   # MNIST files already on disk (torchvision layout)
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
-    python train.py --path-weights              # learn how reading scores its search (~15 min)
+    python train.py --path-weights              # learn how reading numbers scores its search (~15 min)
     python train.py --help                      # every option with its default
 
 The command line only: the recipe and the loop are `model.training` (see its loop.py). Settings
@@ -19,11 +19,11 @@ import signal
 import sys
 from dataclasses import fields
 
+from model.numbers.training.path_weights import PathWeightsConfig, learn_path_weights
+from model.numbers.training.whole_digit import WholeDigitConfig, train_whole_digit
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
 from model.training.data import DataError
-from model.training.path_weights import PathWeightsConfig, format_weights, learn_path_weights
-from model.training.whole_digit import WholeDigitConfig, train_whole_digit
 
 DEFAULTS = TrainConfig()
 
@@ -43,7 +43,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--weight-decay", type=float, default=d.weight_decay, help="AdamW's decoupled weight decay"
     )
     p.add_argument("--warmup", type=float, default=d.warmup, help="share of steps spent warming up the lr")
-    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
     p.add_argument("--ema-decay", type=float, default=d.ema_decay, help="weight averaging; 0 turns it off")
     p.add_argument("--no-augment", action="store_true", help="train on the plain images")
     p.add_argument(
@@ -60,18 +59,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=d.drawn_variants,
         help="drawings made of every training digit (once, then cached)",
-    )
-    p.add_argument(
-        "--outlier-share",
-        type=float,
-        default=d.outlier_share,
-        help="outliers (not one digit: touching pairs, slices, pieces) added per batch, as a share of it",
-    )
-    p.add_argument(
-        "--outlier-weight",
-        type=float,
-        default=d.outlier_weight,
-        help="weight of the outliers' loss (cross-entropy to the uniform distribution)",
     )
     p.add_argument(
         "--cache-dir", default=d.cache_dir, help="where the drawings of the training digits are cached"
@@ -96,7 +83,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--whole-digit",
         action="store_true",
         help="instead of the classifier, train the whole-digit check that reading numbers uses "
-        f"(model/whole_digit.py; {WholeDigitConfig.epochs} epochs; written to "
+        f"(model/numbers/whole_digit.py; {WholeDigitConfig.epochs} epochs; written to "
         "weights/whole_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
         "--cache-dir, --seed and --threads)",
     )
@@ -104,17 +91,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--path-weights",
         action="store_true",
         help="instead of training a network, learn the weights of reading's path score from numbers "
-        "written from held-out training digits, and print them for model/priors.py's WEIGHTS "
-        "(model/training/path_weights.py; uses --data-dir, --no-download and --seed)",
+        "written from held-out training digits, into weights/path_weights.json unless --out says "
+        "otherwise (model/numbers/training/path_weights.py; uses --data-dir, --no-download and --seed)",
     )
     return p.parse_args(argv)
 
 
 def path_weights_config(args: argparse.Namespace) -> PathWeightsConfig:
-    """The command line's settings for learning the path weights: numbers in the benchmark's mix."""
-    from bench.multidigit import MIX
-
-    return PathWeightsConfig(data_dir=args.data_dir, download=not args.no_download, mix=MIX, seed=args.seed)
+    """The command line's settings for learning the path weights."""
+    out = PathWeightsConfig.out if args.out == DEFAULTS.out else args.out
+    return PathWeightsConfig(data_dir=args.data_dir, download=not args.no_download, seed=args.seed, out=out)
 
 
 def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
@@ -148,11 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
             return 0
         if args.path_weights:
-            log = None if args.quiet else print
-            from bench.numbers import write_in_any_style
-
-            weights = learn_path_weights(path_weights_config(args), write_in_any_style, log=log)
-            print(format_weights(weights))
+            learn_path_weights(path_weights_config(args), log=None if args.quiet else print)
             return 0
         config = config_from(args)
         train(

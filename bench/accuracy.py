@@ -5,7 +5,7 @@
     python -m bench.accuracy --compare old.safetensors   # per class, these weights and those
 
 1. The 10,000 MNIST test images: accuracy, per class, confusion matrix (PNG).
-2. The sketch-style set (harness/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
+2. The sketch-style set (model/synth/sketches.py): MNIST *test* digits re-drawn as round-brush strokes
    at random position, size, rotation and brush width on canvases of 280-1024 px in six styles
    (sketchpad white, transparent layer, dark theme, grey, coloured ink, photo of paper). Never
    used for training. The full pipeline (`model.preprocess`) against the naive approach most
@@ -31,8 +31,8 @@ from PIL import Image
 
 from bench.common import DEFAULT_DATA, RESULTS, interval, markdown_table, write
 from harness.pad_client import as_the_pad_sends
-from harness.sketches import STYLES, sketch_set
 from model import load_classifier, open_image, preprocess, read_drawing
+from model.synth.sketches import STYLES, sketch_set
 from model.training.data import load_mnist
 from model.training.evaluate import Evaluation, evaluate
 from model.weights import DEFAULT_WEIGHTS

@@ -34,7 +34,7 @@ from gradio_client import Client, handle_file
 from bench.common import markdown_table, summary, write
 from harness.pad_client import AsyncPadClient, png_data_url
 from harness.server import AppServer
-from harness.sketches import Placement, brush_coverage, paint, placed_strokes
+from model.synth.sketches import Placement, brush_coverage, paint, placed_strokes
 from ui.pad import BRUSH, CANVAS, EXPORT, LIVE_MS
 
 TICK_S = 0.016  # pointer moves while drawing (60 Hz)

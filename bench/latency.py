@@ -21,9 +21,9 @@ import torch
 
 from bench.common import markdown_table, summary, write
 from harness.pad_client import as_the_pad_sends
-from harness.sketches import Placement, draw_digit
 from model import explain, load_classifier, open_image, preprocess
 from model.reading import read_drawing
+from model.synth.sketches import Placement, draw_digit
 from ui.inside import inside_html
 from ui.pad import CANVAS, MAX_PIXELS, pad_png
 

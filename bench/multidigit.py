@@ -4,7 +4,7 @@
     python -m bench.multidigit --per-length 500
     python -m bench.multidigit --weights other.safetensors --validate   # prints, writes nothing
 
-Two sets, drawn by bench/numbers.py from MNIST *test* digits in the single-digit set's canvas
+Two sets, drawn by model/synth/numbers.py from MNIST *test* digits in the single-digit set's canvas
 styles, `--per-length` numbers of each length (2 to 6 digits) in each:
 1. apart: the digits stand apart, no strokes touch (the original benchmark, the same drawings);
 2. as people write: the same kind of numbers in a fixed mix, of every 20: 10 apart, 3 with a
@@ -12,13 +12,13 @@ styles, `--per-length` numbers of each length (2 to 6 digits) in each:
    a pair tucked together (boxes overlap, strokes apart), and one each with a stray tick, dash,
    dot and underline near the digits.
 
-`--validate` writes the numbers from the last 5,000 *training* digits instead (the outliers of
-model/training/outliers.py are made from the others), to choose settings without the test digits.
+`--validate` writes the numbers from the last 5,000 *training* digits instead (the whole-digit
+check learns from the others, model/numbers/training), to choose settings without the test digits.
 
 Reported per length and per condition: numbers read exactly, digit-level accuracy (1 - edit
 distance / length), how often the digit count is right, how often the right reading is among
 the search's paths at all (each piece read as the classifier's first choice: the most that any
-way of scoring the paths could read; model/training/path_weights.reachable); and the time to
+way of scoring the paths could read; model/numbers/training/path_weights.reachable); and the time to
 read a 4-digit drawing (8-bit grey, as the app receives it; one torch thread, as the app runs).
 """
 
@@ -33,17 +33,16 @@ import numpy as np
 import torch
 
 from bench.common import DEFAULT_DATA, interval, markdown_table, summary, write
-from bench.numbers import MARKS, write_number
-from harness.sketches import STYLES
 from model import load_classifier
+from model.numbers import default_reader, search
+from model.numbers.training import HELD_OUT_FROM
+from model.numbers.training.path_weights import reachable
 from model.reading import read_drawing
-from model.segmentation import search
+from model.synth.numbers import MARKS, MIX, write_number
+from model.synth.sketches import STYLES
 from model.training.data import load_mnist
-from model.training.loop import OUTLIER_SOURCE
-from model.training.path_weights import reachable
 from model.weights import DEFAULT_WEIGHTS
 
-MIX = ("apart",) * 10 + ("touching",) * 3 + ("joined",) + ("tucked",) * 2 + MARKS
 LABELS = {
     "apart": "digits apart",
     "touching": "two neighbours touch or overlap",
@@ -122,7 +121,8 @@ def read_set(clf, images, labels, rng, per_length: int, mix: tuple[str, ...]) ->
             condition = mix[i % len(mix)]
             canvas, info = write_number([images[j] for j in idx], rng, style, condition)
             number = read_drawing(canvas, clf).number
-            in_search = reachable(truth, search(canvas, clf))  # the same search, kept whole
+            # the same search, kept whole
+            in_search = reachable(truth, search(canvas, clf, default_reader(clf.device)))
             family = "stray" if condition in MARKS else condition
             tally.add([length, condition, family, "all"], truth, number, in_search)
             if number != truth and sum(w["condition"] == condition for w in wrong) < 5:
@@ -159,7 +159,7 @@ def main() -> None:
     images, labels = load_mnist(args.data_dir, train=args.validate)
     images, labels = images.numpy(), labels.numpy()
     if args.validate:
-        images, labels = images[OUTLIER_SOURCE:], labels[OUTLIER_SOURCE:]
+        images, labels = images[HELD_OUT_FROM:], labels[HELD_OUT_FROM:]
     rng, mixed_rng = np.random.default_rng(args.seed), np.random.default_rng(args.seed + 1)
 
     apart, apart_wrong = read_set(clf, images, labels, rng, args.per_length, ("apart",))

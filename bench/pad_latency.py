@@ -22,7 +22,7 @@ import numpy as np
 from bench.common import markdown_table, summary, write
 from harness.browser import Pad, chromium
 from harness.server import AppServer
-from harness.sketches import Placement, placed_strokes
+from model.synth.sketches import Placement, placed_strokes
 from ui.pad import BRUSH, CANVAS
 
 

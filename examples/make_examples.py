@@ -1,4 +1,4 @@
-"""Regenerate the app's example images from the hand-made strokes in harness/sketches.py.
+"""Regenerate the app's example images from the hand-made strokes in model/synth/sketches.py.
 
     python -m examples.make_examples
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from harness.sketches import DIGIT_STROKES, number_layout, placed_strokes, polyline_points, render
+from model.synth.sketches import DIGIT_STROKES, number_layout, placed_strokes, polyline_points, render
 from ui.pad import CANVAS  # the app's pad
 
 HERE = Path(__file__).resolve().parent

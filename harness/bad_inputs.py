@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from harness.pad_client import png_data_url
-from harness.sketches import Placement, draw_digit
+from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)

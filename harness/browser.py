@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness.sketches import Placement, number_layout, placed_strokes
+from model.synth.sketches import Placement, number_layout, placed_strokes
 from ui.pad import CANVAS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

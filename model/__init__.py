@@ -9,18 +9,20 @@ Public contract (stable; the app, programs and outside benchmarks rely on it):
     reading = read_drawing(image, clf)       # every digit of a drawing, read: reading.number
     e = explain(clf, x)                      # look inside: activations, attributions, units
 
-The package has three rooms, and the app needs only the first two:
-- the network and its weights: `network`, `weights`, `classifier` (torch, safetensors), and
-  `whole_digit`, the small second network that tells reading numbers which pieces are digits;
+The package has these rooms, and the app needs only the first three:
+- the network and its weights: `network`, `weights`, `classifier` (torch, safetensors);
 - `drawing/`: any image -> ink -> digits -> 28x28 (numpy, Pillow, scipy; no torch training);
+- `numbers/`: reading a whole number (segmentation, cuts, marks, the path score, the whole-digit
+  check), with its learned data in weights/ and its own training in `numbers/training/`;
 - `training/`: MNIST, augmentation, the training loop, evaluation, checkpoints, the report
-  (needs the dev dependencies: torchvision, matplotlib, tqdm). Import it as `model.training`.
+  (needs the dev dependencies: torchvision, matplotlib, tqdm). Import it as `model.training`;
+- `synth/`: drawings made from MNIST digits (sketch-style digits, handwritten numbers) that
+  training and the benchmarks share.
 """
 
 from .classifier import Classifier, load_classifier, pick_device
 from .drawing.image_io import ImageError, open_image
 from .drawing.preprocess import preprocess
-from .drawing.segment import DigitCrop, segment_digits
 from .explanation import Explanation, explain
 from .network import MLP, MLPConfig
 from .reading import DigitReading, Reading, read_drawing
@@ -29,7 +31,6 @@ from .weights import WeightsError
 __all__ = [
     "MLP",
     "Classifier",
-    "DigitCrop",
     "DigitReading",
     "Explanation",
     "ImageError",
@@ -42,5 +43,4 @@ __all__ = [
     "pick_device",
     "preprocess",
     "read_drawing",
-    "segment_digits",
 ]

@@ -5,7 +5,6 @@
     probs = clf.predict_proba(x)            # x: (N, 1, 28, 28) floats in [0, 1] -> (N, 10)
     logits = clf.predict_logits(x)          # the same, before the softmax
     clf.predict_logits(x, moves=False)      # the network's one pass over x as it is
-    clf.whole_log_prob(x)                   # (N,) log P(one whole digit), None without the check
 
 Device order: an explicit `device=` argument, then the MNIST_DEVICE environment variable, then
 CUDA, Apple MPS and the CPU, whichever is available first.
@@ -22,7 +21,6 @@ import torch
 from .network import MLP
 from .shifts import ShiftAveraged
 from .weights import DEFAULT_WEIGHTS, load
-from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
 
 DEVICE_ENV = "MNIST_DEVICE"
 
@@ -55,14 +53,12 @@ def pick_device(requested: str | torch.device | None = None) -> torch.device:
 
 
 class Classifier:
-    """A trained MLP on a device, ready to give probabilities for batches of digits; with the
-    whole-digit check (model/whole_digit.py) beside it when there is one."""
+    """A trained MLP on a device, ready to give probabilities for batches of digits."""
 
-    def __init__(self, network: MLP, device: torch.device, whole_digit: MLP | None = None) -> None:
+    def __init__(self, network: MLP, device: torch.device) -> None:
         self.network = network.to(device).eval()
         self.reader = ShiftAveraged(self.network)  # reads each digit as it is and moved a pixel each way
         self.device = device
-        self.whole_digit = None if whole_digit is None else whole_digit.to(device).eval()
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -72,7 +68,7 @@ class Classifier:
     @property
     def digit_energy(self) -> tuple[float, ...] | None:
         """Median energy of a digit read right, per digit, measured for these weights when they
-        were trained (None for a file without it: model/priors.py then has its own)."""
+        were trained (None for a file without it: reading numbers then uses its own, model/numbers)."""
         values = json.loads(self.metadata.get("digit_energy", "null"))
         return tuple(values) if isinstance(values, list) and len(values) == 10 else None
 
@@ -93,22 +89,14 @@ class Classifier:
         read = self.reader if moves else self.network
         return read(x.to(self.device, torch.float32)).cpu()  # (N, 10)
 
-    def whole_log_prob(self, x: torch.Tensor) -> torch.Tensor | None:
-        """(N, 1, 28, 28) as for predict_logits -> (N,) log-probability that each image is one
-        whole digit (not two run together, nor a piece of one); None without the check."""
-        return None if self.whole_digit is None else whole_log_prob(self.whole_digit, x)
-
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
         return torch.softmax(self.predict_logits(x), dim=1)
 
 
 def load_classifier(
-    path: str | Path = DEFAULT_WEIGHTS,
-    device: str | torch.device | None = None,
-    whole_digit: str | Path | None = DEFAULT_WHOLE_DIGIT,
+    path: str | Path = DEFAULT_WEIGHTS, device: str | torch.device | None = None
 ) -> Classifier:
-    """Load weights (the shipped ones by default) once, on `device` or the best available one,
-    with the whole-digit check from `whole_digit` when that file exists (None: without it)."""
+    """Load weights (the shipped ones by default) once, on `device` or the best available one."""
     target = pick_device(device)
-    return Classifier(load(path), target, load_whole_digit(whole_digit, target))
+    return Classifier(load(path), target)

@@ -1,6 +1,6 @@
 """Read a drawing: find the digit(s), run the classifier, and say what it sees.
 
-    reading = read_drawing(image, classifier)
+    reading = read_drawing(image, classifier)   # with the shipped number reader (model/numbers)
     reading.number           # "7", or "2026" for several digits, "" when there is no digit
     reading.digits[0].probabilities   # ten floats, one per class
     theirs = reread(reading, other_classifier)   # the same digits, another network's answer
@@ -18,7 +18,7 @@ from PIL import Image
 
 from .classifier import Classifier
 from .drawing.ink import in_drawing_pixels
-from .segmentation import find_digits
+from .numbers import NumberReader, default_reader, find_digits
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,14 @@ class Reading:
         }
 
 
-def read_drawing(image: Image.Image | np.ndarray, classifier: Classifier) -> Reading:
-    """Find the digits of `image` and read them (model/segmentation.py: the classifier helps
-    choose where touching digits are cut and which stray marks are dropped)."""
-    segments, probs = find_digits(image, classifier)
+def read_drawing(
+    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader | None = None
+) -> Reading:
+    """Find the digits of `image` and read them (model/numbers: the classifier helps choose where
+    touching digits are cut and which stray marks are dropped). `reader`: the whole-digit check
+    and the path weights to read with (default: the shipped ones, on the classifier's device)."""
+    reader = reader or default_reader(classifier.device)
+    segments, probs = find_digits(image, classifier, reader)
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
     digits = (
         DigitReading(s.image, in_drawing_pixels(s.box, image), tuple(p), s.cut)

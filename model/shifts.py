@@ -8,12 +8,12 @@ is, to the network, a different input, and drawings (a canvas's brush, reading's
 a pixel off all the time. Averaging the logits over the digit and its four one-pixel moves
 (test-time augmentation) costs five passes of a network that takes microseconds a digit, and
 makes fewer mistakes. Measured on the shipped weights: MNIST test 99.37% -> 99.51%; 3,000
-sketch-style drawings of test digits (harness/sketches.py) with seeds 0, 2 and 3, 2,949 -> 2,956,
+sketch-style drawings of test digits (model/synth/sketches.py) with seeds 0, 2 and 3, 2,949 -> 2,956,
 2,959 -> 2,966 and 2,948 -> 2,957 right. Nine moves (the diagonals too), or small turns and
 zooms on top, read no better (seed 1: within one or two digits of 3,000 of the five moves).
 
 The average is of logits, not probabilities, so their log-sum-exp (the energy reading
-segmentation weighs, model/priors.py) stays a score of the same kind; the energy medians in a
+segmentation weighs, model/numbers/priors.py) stays a score of the same kind; the energy medians in a
 weights file are measured through this same average (model/training/loop.py).
 """
 

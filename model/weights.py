@@ -42,7 +42,7 @@ def save(
     dataset: str = "MNIST",
 ) -> Path:
     """Write `network`'s weights and metadata to `path` atomically. `digit_energy`: the median
-    energy of a digit read right, per digit, for these weights (model/priors.py)."""
+    energy of a digit read right, per digit, for these weights (model/numbers/priors.py)."""
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -14,8 +14,8 @@ import pytest
 
 from harness.browser import CHROMIUM, chromium
 from harness.server import AppServer
-from harness.sketches import Placement, draw_digit
 from model import preprocess
+from model.synth.sketches import Placement, draw_digit
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT
-from harness.sketches import Placement, draw_digit
+from model.synth.sketches import Placement, draw_digit
 from tests.conftest import canvas_png
 from ui.pad import CANVAS
 

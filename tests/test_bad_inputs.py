@@ -17,7 +17,7 @@ from PIL import Image
 
 from harness.bad_inputs import CASES, SEVEN, answered_as_expected, catalogue, pad_payloads, png_bytes
 from harness.pad_client import PadClient
-from harness.sketches import draw_digit
+from model.synth.sketches import draw_digit
 
 pytestmark = pytest.mark.slow
 

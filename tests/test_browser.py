@@ -15,7 +15,7 @@ import pytest
 
 from harness.browser import PHONE, Pad
 from harness.server import AppServer
-from harness.sketches import Placement, placed_strokes
+from model.synth.sketches import Placement, placed_strokes
 from ui.pad import CANVAS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

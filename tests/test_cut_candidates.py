@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 import torch
 
-from harness.sketches import DIGIT_STROKES
 from model import load_classifier
-from model.training.cut_candidates import load_cut_candidates, pair_pieces
+from model.numbers.training.cut_candidates import load_cut_candidates, pair_pieces
+from model.numbers.whole_digit import WHOLE
+from model.synth.sketches import DIGIT_STROKES
 from model.training.data import load_mnist
-from model.whole_digit import WHOLE
 from tests.test_cuts import draw
 
 
 @pytest.fixture(scope="module")
 def clf():
-    return load_classifier(device="cpu", whole_digit=None)
+    return load_classifier(device="cpu")
 
 
 def ink_of(digit: int) -> np.ndarray:

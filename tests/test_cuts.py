@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from harness.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 from model import load_classifier
-from model.drawing.cuts import between, cut_families, cut_out
+from model.numbers.cuts import between, cut_families, cut_out
 from model.reading import read_drawing
+from model.synth.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 from ui.render import reading_html
 
 CANVAS = (760, 320)

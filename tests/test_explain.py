@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from harness.sketches import Placement, draw_digit
 from model import Explanation, explain, load_classifier, preprocess
+from model.synth.sketches import Placement, draw_digit
 from ui.inside import inside_html
 
 CSS = Path(__file__).resolve().parent.parent / "ui" / "inside.css"

@@ -23,9 +23,9 @@ from PIL import Image
 
 from harness.pad_client import PadClient, png_data_url
 from harness.server import AppServer
-from harness.sketches import Placement, draw_digit
 from model.feedback import FeedbackStore
 from model.feedback.schema import INPUT_BYTES
+from model.synth.sketches import Placement, draw_digit
 from model.weights import DEFAULT_WEIGHTS
 from ui.corrections import KEPT, NO_CONSENT, TOO_MANY
 from ui.feedback import OFF_TEXT

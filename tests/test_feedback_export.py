@@ -19,11 +19,11 @@ from PIL import Image
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from harness.server import ROOT
-from harness.sketches import Placement, draw_digit
 from model import load_classifier, read_drawing
 from model.feedback import Correction, FeedbackStore, anonymous
 from model.feedback.export import DRAWINGS, IMAGES, LABELS, TABLE, export
 from model.feedback.split import held_out
+from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 

@@ -20,12 +20,12 @@ import pytest
 from PIL import Image
 
 from harness.server import ROOT
-from harness.sketches import Placement, draw_digit
 from model import load_classifier, read_drawing
 from model.feedback import Correction, FeedbackOff, FeedbackStore, LabelError, anonymous, parse_label
 from model.feedback.correction import DRAWING_BYTES, DRAWING_SIDE
 from model.feedback.schema import VERSION
 from model.feedback.writer import Writer
+from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session"]

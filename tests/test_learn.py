@@ -29,8 +29,8 @@ from harness.browser import PHONE, Pad
 from harness.pad_client import PadClient
 from harness.queue_client import QueueClient
 from harness.server import AppServer
-from harness.sketches import Placement, draw_digit
 from harness.zerogpu import SPACES_VERSION, DeviceApi
+from model.synth.sketches import Placement, draw_digit
 from tests.conftest import write_idx
 from ui.background import in_background
 from ui.learn import GPU_DURATION_S

@@ -1,4 +1,4 @@
-"""How the number benchmark writes a number (bench/numbers.py): every digit drawn whole.
+"""How the number writer writes a number (model/synth/numbers.py): every digit drawn whole.
 
 python -m pytest tests/test_numbers.py
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.numbers import CONDITIONS, MARKS, write_number
+from model.synth.numbers import CONDITIONS, MARKS, write_number
 
 
 def long_tailed_two() -> np.ndarray:

@@ -1,35 +1,43 @@
-"""Learning how reading scores its search (model/training/path_weights.py): the learned weights
-read the numbers they learned from, and `train.py --path-weights` says what it needs.
+"""Learning how reading scores its search (model/numbers/training/path_weights.py): the learned
+weights read the numbers they learned from, `train.py --path-weights` writes them where reading
+loads them, and what that file says is what reading does.
 
 python -m pytest tests/test_path_weights.py
 """
 
 from __future__ import annotations
 
-import ast
+import dataclasses
+import json
 import math
+import re
 
 import numpy as np
 import pytest
 
-from bench.numbers import write_in_any_style
-from model.priors import FEATURES, HAND_WEIGHTS, step_features, weight_vector
-from model.segmentation import Search, Step, best_path
-from model.training.data import DataError
-from model.training.path_weights import (
+from model import load_classifier, read_drawing
+from model.numbers import Search, Step, best_path, load_path_weights, load_reader, save_path_weights
+from model.numbers.priors import FEATURES, step_features, weight_vector
+from model.numbers.training.path_weights import (
+    HAND_WEIGHTS,
     PathWeightsConfig,
     fit,
-    format_weights,
     learn_path_weights,
+    measure_widths,
     reachable,
 )
+from model.synth.numbers import write_in_any_style
+from model.training.data import DataError, load_mnist
+from model.weights import WeightsError
 
+from .test_cuts import touching
 from .test_training import flags, run_cli
 
 
-def reading(digit: int, log_p: float, check: float) -> tuple[int, np.ndarray]:
+def reading(digit: int, log_p: float, check: float) -> tuple[int, dict[str, float]]:
     """A candidate's reading (priors.candidate_features) with no energy, width or height doubt."""
-    return digit, np.array([log_p, check, 0.0, 0.0, 0.0, 0.0])
+    names = ("log p", "whole check", "energy short", "width", "height short", "small")
+    return digit, dict(zip(names, [log_p, check, 0.0, 0.0, 0.0, 0.0]))
 
 
 def two_ways(first: int, second: int, whole_check: float, rng: np.random.Generator) -> Search:
@@ -100,16 +108,69 @@ def test_a_strong_pull_keeps_the_hand_weights():
 
 
 @pytest.mark.slow
-def test_learning_from_written_numbers_prints_weights_priors_can_hold(tiny_mnist):
-    small = {"per_length": 2, "touching_per_length": 2, "single": 3, "iterations": 5, "first_digit": 0}
-    config = PathWeightsConfig(data_dir=str(tiny_mnist), download=False, **small)
+def test_learning_from_written_numbers_writes_a_file_reading_loads(tiny_mnist, tmp_path):
+    small = {"per_length": 1, "touching_per_length": 1, "single": 2, "iterations": 3, "width_numbers": 2}
+    small["first_digit"] = 0
+    out = tmp_path / "path_weights.json"
+    config = PathWeightsConfig(data_dir=str(tiny_mnist), download=False, out=str(out), **small)
     lines = []
     learned = learn_path_weights(config, write_in_any_style, log=lines.append)
-    assert "searched 23 numbers" in lines[0] and "can be read right" in lines[1]
-    literal = format_weights(learned)
-    assert literal.startswith("WEIGHTS = {")
-    assert ast.literal_eval(literal.split("=", 1)[1].strip()) == learned
-    weight_vector(learned)  # every name is a feature
+    assert "measured the widths of" in lines[0] and "searched 12 numbers" in lines[1]
+    assert "can be read right" in lines[2] and lines[-1] == f"Saved the path weights to {out}."
+    loaded = load_path_weights(out)
+    assert loaded == learned and set(loaded.weights) <= set(FEATURES)
+    assert loaded.weights != load_path_weights().weights  # learned, not copied
+    assert loaded.digit_width == load_path_weights().digit_width  # too few measured: kept
+    assert "train.py --path-weights" in loaded.provenance["written_by"]
+    assert loaded.provenance["log"] == lines[:-1]
+    assert not list(tmp_path.glob(".*.tmp"))  # written whole, no temporary file left
+
+
+def test_the_digits_widths_are_measured_on_numbers_written_apart(tiny_mnist):
+    x, y = load_mnist(tiny_mnist, train=True, download=False)
+    keep = (y == 0) | (y == 1)
+    previous = [(9.0, 9.0)] * 10
+    rng = np.random.default_rng(0)
+    widths, measured = measure_widths(x.numpy()[keep], y.numpy()[keep], 40, rng, write_in_any_style, previous)
+    assert measured >= 100
+    assert widths[2:] == tuple(previous[2:])  # digits never measured keep the widths they had
+    (zero, zero_sigma), (one, one_sigma) = widths[:2]
+    assert 0.4 < zero < 1.2 and one < zero / 2  # a 0 is wide, a 1 narrow (shipped: 0.91, 0.34)
+    assert 0 < zero_sigma < 1 and 0 < one_sigma < 1.5
+
+
+def test_changing_the_path_weights_file_changes_the_reading(tmp_path):
+    clf = load_classifier(device="cpu")
+    pair = touching(2, 5, 7)  # one piece of ink: read as 25 only by cutting it
+    assert read_drawing(pair, clf).number == "25"
+    shipped = load_path_weights()
+    no_cuts = dataclasses.replace(shipped, weights={**shipped.weights, "cut": -100.0})
+    save_path_weights(no_cuts, tmp_path / "no_cuts.json")
+    reader = load_reader(path_weights=tmp_path / "no_cuts.json")
+    assert len(read_drawing(pair, clf, reader).number) == 1  # the file says never cut: one digit
+    save_path_weights(shipped, tmp_path / "same.json")
+    assert read_drawing(pair, clf, load_reader(path_weights=tmp_path / "same.json")).number == "25"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "run `python train.py --path-weights`"),
+        ("{not json", "not a path weights file"),
+        ('{"format": "path-weights/1", "weights": {}}', "not a path weights file"),
+        ("unknown feature", "features reading does not have"),
+    ],
+)
+def test_a_missing_or_broken_path_weights_file_says_what_is_wrong(tmp_path, content, message):
+    path = tmp_path / "path_weights.json"
+    if content == "unknown feature":
+        data = load_path_weights().to_json()
+        data["weights"]["slant"] = 1.0
+        content = json.dumps(data)
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(WeightsError, match=re.escape(message)):
+        load_reader(path_weights=path)
 
 
 @pytest.mark.slow

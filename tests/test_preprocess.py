@@ -11,9 +11,9 @@ import torch
 from PIL import Image
 from scipy import ndimage
 
-from harness.sketches import STYLES, Placement, draw_digit
 from model import ImageError, preprocess
 from model.drawing.mnist_style import CENTRE
+from model.synth.sketches import STYLES, Placement, draw_digit
 
 REFERENCE = Placement((400, 400), (200, 200), 260, 0, 22)
 

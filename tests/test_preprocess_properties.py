@@ -4,11 +4,13 @@
 
 For any array it accepts (any shape of 1-4 channels, any dtype, any values: NaN and infinities
 included), `preprocess` returns None or a finite (1, 28, 28) float32 tensor in [0, 1]; anything
-else raises `ImageError` (a ValueError) and nothing else. The multi-digit `segment_digits` keeps
-the same promise for each digit it returns.
+else raises `ImageError` (a ValueError) and nothing else. Reading a whole drawing (`read_drawing`)
+keeps the same promise for each digit it returns.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import torch
@@ -17,8 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from model import ImageError, preprocess
-from model.drawing.segment import segment_digits
+from model import ImageError, load_classifier, preprocess, read_drawing
 
 DTYPES = [np.uint8, np.uint16, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64, np.bool_]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -74,12 +75,17 @@ def test_any_accepted_array_gives_none_or_a_valid_tensor(array):
     check_output(preprocess(array))
 
 
-@SETTINGS
+@functools.cache
+def _classifier():
+    return load_classifier(device="cpu")
+
+
+@settings(SETTINGS, max_examples=20)  # every example runs the classifier on each candidate
 @given(drawing_arrays())
 def test_drawings_give_valid_tensors_and_digits(array):
     x = preprocess(array)
     check_output(x)
-    for crop in segment_digits(array):
+    for crop in read_drawing(array, _classifier()).digits:
         assert crop.image.shape == (28, 28) and np.isfinite(crop.image).all()
         assert crop.image.min() >= 0 and crop.image.max() <= 1
         left, top, right, bottom = crop.box

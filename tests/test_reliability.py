@@ -19,7 +19,7 @@ from gradio_client import Client, handle_file
 
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
-from harness.sketches import Placement, draw_digit
+from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 

@@ -1,4 +1,4 @@
-"""Reading several digits from one drawing: segmentation on constructed drawings.
+"""Reading several digits from one drawing (model/numbers): segmentation on constructed drawings.
 
 python -m pytest tests/test_segment.py
 """
@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 from model import load_classifier, preprocess
-from model.drawing.segment import segment_digits
 from model.reading import read_drawing
+from model.synth.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 
 CANVAS = (900, 320)
 
@@ -45,10 +44,9 @@ def clf():
 
 def test_a_number_is_read_left_to_right(clf):
     drawing = write([DIGIT_STROKES[d] for d in (2, 0, 2, 6)])
-    crops = segment_digits(drawing)
-    assert len(crops) == 4
-    assert [c.box[0] for c in crops] == sorted(c.box[0] for c in crops)
-    assert read_drawing(drawing, clf).number == "2026"
+    reading = read_drawing(drawing, clf)
+    assert reading.number == "2026"
+    assert [d.box[0] for d in reading.digits] == sorted(d.box[0] for d in reading.digits)
 
 
 def test_two_stroke_digits_stay_one_digit(clf):
@@ -64,18 +62,17 @@ def test_two_stroke_digits_stay_one_digit(clf):
     ]
     one = [[(0.1, 0.15), (0.3, 0.0), (0.3, 0.92)], [(0.05, 1.0), (0.55, 1.0)]]
     drawing = write([four, five, one], gap=60)
-    assert len(segment_digits(drawing)) == 3
     assert read_drawing(drawing, clf).number == "451"
 
 
 def test_a_stray_dot_between_digits_is_dropped(clf):
     drawing = write([DIGIT_STROKES[7], DIGIT_STROKES[3]], gap=120)
-    clean = segment_digits(drawing)
+    clean = read_drawing(drawing, clf).digits
     dotted = drawing.copy()
     dotted[250:256, 262:268] = 0  # a slip of the pen between the digits, near the baseline
-    crops = segment_digits(dotted)
-    assert len(clean) == len(crops) == 2 and read_drawing(dotted, clf).number == "73"
-    assert all(np.abs(a.image - b.image).max() < 1e-6 for a, b in zip(crops, clean, strict=True))
+    reading = read_drawing(dotted, clf)
+    assert reading.number == "73"
+    assert all(np.abs(a.image - b.image).max() < 1e-6 for a, b in zip(reading.digits, clean, strict=True))
 
 
 def test_digits_of_different_heights_on_a_wavy_baseline(clf):
@@ -85,27 +82,23 @@ def test_digits_of_different_heights_on_a_wavy_baseline(clf):
     assert read_drawing(drawing, clf).number == "1984"
 
 
-def test_a_small_mark_next_to_big_digits_stays_small():
+def test_a_small_mark_next_to_big_digits_is_no_digit(clf):
     mark = [[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]]  # a small box drawn as a mark
     drawing = write([DIGIT_STROKES[4], mark, DIGIT_STROKES[2]], heights=[220, 50, 220], gap=70)
-    crops = segment_digits(drawing)
-    assert len(crops) == 3
-    rows = np.flatnonzero(crops[1].image.max(axis=1) > 0)
-    cols = np.flatnonzero(crops[1].image.max(axis=0) > 0)
-    assert rows.size < 12 and cols.size < 12, "the mark was blown up to digit size"
-    assert np.flatnonzero(crops[0].image.max(axis=1) > 0).size >= 19  # the digits are full size
+    reading = read_drawing(drawing, clf)
+    assert reading.number == "42"
+    assert all(np.flatnonzero(d.image.max(axis=1) > 0).size >= 19 for d in reading.digits)  # full size
 
 
-def test_one_digit_gives_exactly_what_preprocess_gives():
+def test_one_digit_gives_exactly_what_preprocess_gives(clf):
     drawing = write([DIGIT_STROKES[7]])
-    (only,) = segment_digits(drawing)
+    (only,) = read_drawing(drawing, clf).digits
     assert np.array_equal(only.image, preprocess(drawing)[0].numpy())
 
 
 @pytest.mark.parametrize("blank", [np.full((320, 900), 255, np.uint8), np.zeros((10, 10), np.uint8)])
 def test_nothing_at_all_gives_nothing(clf, blank):
-    assert segment_digits(blank) == []
-    assert read_drawing(blank, clf).number == ""
+    assert read_drawing(blank, clf).digits == ()
 
 
 @pytest.mark.parametrize("scale", [1, 3])
@@ -129,14 +122,3 @@ def test_each_digit_is_placed_where_it_was_drawn_even_on_a_big_photo(clf, scale)
     first, second = (d.box for d in reading.digits)
     assert first[2] <= second[0] + 4 * scale  # ... side by side
     assert 150 * scale <= first[3] - first[1] <= 230 * scale  # drawn 200 px tall (times the scale)
-
-
-def test_segment_digits_boxes_are_in_the_drawings_pixels_too():
-    big = (CANVAS[0] * 3, CANVAS[1] * 3)
-    drawing = write([DIGIT_STROKES[4], DIGIT_STROKES[2]], [600.0, 600.0], gap=120, brush=42, canvas=big)
-    crops = segment_digits(drawing)
-    assert len(crops) == 2
-    assert [c.box[0] for c in crops] == [
-        d.box[0] for d in read_drawing(drawing, load_classifier(device="cpu")).digits
-    ]
-    assert crops[1].box[2] > CANVAS[0]  # the second digit ends past where a 900 px drawing would end

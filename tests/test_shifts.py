@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from harness.sketches import Placement, draw_digit
 from model import load_classifier, read_drawing
 from model.shifts import SHIFTS, shifted_copies
+from model.synth.sketches import Placement, draw_digit
 
 
 def test_each_copy_moves_the_ink_one_pixel_and_nothing_wraps_round():

@@ -13,8 +13,8 @@ import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from harness.sketches import DIGIT_STROKES, Placement, coverage, polyline_points
 from model.drawing.mnist_style import normalize_digit
+from model.synth.sketches import DIGIT_STROKES, Placement, coverage, polyline_points
 from model.training import pad as pad_module
 from model.training import strokes as strokes_module
 from model.training.augment import Augment, pick_views
@@ -39,7 +39,7 @@ def _image(ink: np.ndarray):
 
 
 def hand_made_strokes(digits: list[int]) -> Strokes:
-    """Hand-made digits (harness/sketches.py) as Strokes, 20 px tall like MNIST's."""
+    """Hand-made digits (model/synth/sketches.py) as Strokes, 20 px tall like MNIST's."""
     out = []
     for d in digits:
         lines = [np.asarray(s, np.float32) * 20 + [10, 4] for s in DIGIT_STROKES[d]]

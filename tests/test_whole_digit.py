@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from harness.sketches import DIGIT_STROKES
 from model import WeightsError, load_classifier, preprocess
+from model.numbers import default_reader, load_reader
+from model.numbers.whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit
 from model.reading import read_drawing
+from model.synth.sketches import DIGIT_STROKES
 from model.weights import read_metadata
-from model.whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit
 from tests.test_cuts import canvas, draw, touching
 from tests.test_training import flags, run_cli
 
@@ -28,9 +29,9 @@ def clf():
     return load_classifier(device="cpu")
 
 
-def whole_probability(clf, drawings: list[np.ndarray]) -> list[float]:
+def whole_probability(drawings: list[np.ndarray]) -> list[float]:
     x = torch.stack([preprocess(d) for d in drawings])  # each read whole, as one digit
-    return clf.whole_log_prob(x).exp().tolist()
+    return default_reader("cpu").whole_log_prob(x).exp().tolist()
 
 
 def left_half(drawing: np.ndarray) -> np.ndarray:
@@ -41,30 +42,30 @@ def left_half(drawing: np.ndarray) -> np.ndarray:
     return half
 
 
-def test_the_shipped_check_tells_one_digit_from_two_touching_and_from_half_of_one(clf):
-    assert clf.whole_digit is not None, f"no whole-digit check at {DEFAULT_WHOLE_DIGIT}"
+def test_the_shipped_check_tells_one_digit_from_two_touching_and_from_half_of_one():
+    assert default_reader("cpu").check is not None, f"no whole-digit check at {DEFAULT_WHOLE_DIGIT}"
     singles = [canvas(draw(DIGIT_STROKES[d], (380, 160))) for d in range(10)]
-    assert all(p > 0.5 for p in whole_probability(clf, singles))
+    assert all(p > 0.5 for p in whole_probability(singles))
     pairs = [touching(int(a), int(b), 7) for a, b in ("25", "47", "80", "96")]
     # the classifier alone is sure these are one digit (an 8, mostly): the check is not
-    assert all(p < 0.5 for p in whole_probability(clf, pairs))
+    assert all(p < 0.5 for p in whole_probability(pairs))
     halves = [left_half(singles[d]) for d in (2, 3, 5, 6, 8)]  # half an 8 looks like a 6 ...
-    assert all(p < 0.5 for p in whole_probability(clf, halves))
+    assert all(p < 0.5 for p in whole_probability(halves))
 
 
 def test_reading_numbers_does_without_the_check_when_there_is_none(clf, tmp_path):
-    bare = load_classifier(device="cpu", whole_digit=None)
-    assert bare.whole_digit is None and bare.whole_log_prob(torch.zeros(1, 1, 28, 28)) is None
-    assert load_classifier(device="cpu", whole_digit=tmp_path / "absent.safetensors").whole_digit is None
+    bare = load_reader(whole_digit=None)
+    assert bare.check is None and bare.whole_log_prob(torch.zeros(1, 1, 28, 28)) is None
+    assert load_reader(whole_digit=tmp_path / "absent.safetensors").check is None
     apart = canvas(*(draw(DIGIT_STROKES[d], (130 + 150 * i, 150)) for i, d in enumerate((2, 0, 7))))
-    assert read_drawing(apart, bare).number == read_drawing(apart, clf).number == "207"
+    assert read_drawing(apart, clf, bare).number == read_drawing(apart, clf).number == "207"
 
 
 def test_a_broken_check_file_is_a_clear_error_not_a_silent_fallback(tmp_path):
     broken = tmp_path / "whole_digit.safetensors"
     broken.write_bytes(b"\x00" * 100)
     with pytest.raises(WeightsError, match="not a readable"):
-        load_classifier(device="cpu", whole_digit=broken)
+        load_reader(whole_digit=broken)
     with pytest.raises(WeightsError, match="not a whole-digit check"):
         load_whole_digit(DEFAULT_WHOLE_DIGIT.parent / "mlp.safetensors")  # the classifier's file
 
@@ -82,6 +83,6 @@ def test_train_py_whole_digit_makes_a_check_that_reading_numbers_loads(tiny_mnis
     held_out = json.loads(meta["training"])["held_out"]
     assert math.isclose(held_out["accuracy"], float(meta["test_accuracy"]), abs_tol=1e-4)
     assert held_out["accuracy"] > 0.6  # two classes, counted alike: better than a coin
-    clf = load_classifier(device="cpu", whole_digit=out)
-    assert clf.whole_digit is not None and clf.whole_digit.config.n_classes == 2
+    reader = load_reader(whole_digit=out)
+    assert reader.check is not None and reader.check.config.n_classes == 2
     assert len(list((tmp_path / "cache").glob("outliers-*.safetensors"))) == 1  # made once, cached

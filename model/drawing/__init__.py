@@ -3,11 +3,9 @@
     image_io.py     open untrusted image files safely (ImageError, size limits)
     ink.py          any image, any mode or polarity -> ink strength on a zero background
     blobs.py        connected pieces of ink, specks and stray dots dropped, grouped into digits
-    marks.py        stray marks: underlines, and small pieces a digit may do without
-    cuts.py         candidate cut paths through touching digits (profile, contours, drop-fall)
+                    (how a whole number is read from them: model/numbers)
     mnist_style.py  one digit -> 28x28 the way MNIST was made
     preprocess.py   preprocess(image): one digit
-    segment.py      segment_digits(image): every digit, left to right
 
 numpy, Pillow and scipy only: no torch training, no Gradio.
 """

@@ -8,7 +8,7 @@
     pad.py         those strokes redrawn as the app's pad draws, read by the app's preprocess
     workers.py     one-off work (tracing, drawing) in several processes
     augment.py     per-sample distortions of whole batches in one grid_sample; scan or drawing
-    outliers.py    touching pairs, slices and pieces of training digits (--outlier-share), cached
+    cache.py       content-addressed caches of what is made once from the digits
     loop.py        TrainConfig and train(): set up or resume, one epoch, finish
     live.py        a short run kept in memory, as snapshots to watch (the app's "Watch it learn")
     evaluate.py    accuracy, per-class accuracy, confusion matrix, mistakes

@@ -30,16 +30,11 @@ from .loop import Run, TrainConfig, epoch_records, start
 # epoch in about 2 s against 3.5 s at batch 128. 3 epochs at lr 5e-3: 97% after 1.5 epochs
 # (3.3 s), 97.97% at the end (6.7 s), against 97.57% in 7.7 s for 2 epochs at batch 128, and
 # 98.35% in 15.7 s for 4 epochs with augmentation x0.5. bench/learn_load.py measures it in the app.
-# Scans only, no outliers: a visitor waits seconds, not the minutes drawing the training digits
-# takes once (or the 20 s of making the outliers).
-CPU_RECIPE = TrainConfig(
-    epochs=3, batch_size=256, lr=5e-3, augment=False, drawn_share=0.0, outlier_share=0.0, evals_per_epoch=4
-)
+# Scans only: a visitor waits seconds, not the minutes drawing the training digits takes once.
+CPU_RECIPE = TrainConfig(epochs=3, batch_size=256, lr=5e-3, augment=False, drawn_share=0.0, evals_per_epoch=4)
 # On a GPU an epoch takes well under a second, so the same wait buys train.py's own recipe
 # (augmentation on) for more epochs. Not measured here: this machine has no GPU.
-GPU_RECIPE = TrainConfig(
-    epochs=15, batch_size=256, lr=3e-3, augment=True, drawn_share=0.0, outlier_share=0.0, evals_per_epoch=1
-)
+GPU_RECIPE = TrainConfig(epochs=15, batch_size=256, lr=3e-3, augment=True, drawn_share=0.0, evals_per_epoch=1)
 TIME_CAP_S = 60.0  # a run stops here whatever its recipe, and keeps what it has learned
 
 

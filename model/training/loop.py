@@ -13,10 +13,8 @@
 
 Recipe: the whole training set lives in memory as one tensor, each digit beside drawings of it
 made as the app's pad makes them (pad.py, once, cached); each epoch takes a drawing or the scan
-of every digit, and each batch gives every sample its own random distortions (augment.py); with
---outlier-share, batches also get samples that are not one digit (touching pairs, slices,
-fragments: trained towards the uniform distribution) and digits cut from a touching pair
-(outliers.py, once, cached); AdamW with a one-cycle learning rate; what ships is an exponential
+of every digit, and each batch gives every sample its own random distortions (augment.py); AdamW
+with a one-cycle learning rate; what ships is an exponential
 moving average of the weights. The 10,000 test images are measured, never used to choose
 anything. Same seed and device give the same weights, and a resumed run ends bit-identical to an
 uninterrupted one.
@@ -42,7 +40,6 @@ from .augment import Augment, AugmentConfig, pick_views
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches, load_mnist
 from .evaluate import Evaluation, evaluate
-from .outliers import load_outliers
 from .pad import PadConfig, load_drawn
 from .visitors import VisitorDigits, load_visitors
 
@@ -53,14 +50,11 @@ RECIPE = (
     "lr",
     "weight_decay",
     "warmup",
-    "label_smoothing",
     "ema_decay",
     "augment",
     "augment_strength",
     "drawn_share",
     "drawn_variants",
-    "outlier_share",
-    "outlier_weight",
     "hidden",
     "seed",
     "evals_per_epoch",
@@ -70,10 +64,6 @@ RECIPE = (
 
 
 PAD_SEED = 0  # the drawings are fixed, whatever the training seed: they are made once and cached
-OUTLIERS = 30_000  # pieces of ink that are not one digit (outliers.py), made once and cached
-# The outliers are made from the first 55,000 training digits: numbers written from the last
-# 5,000 can then check settings on pairs the outliers never showed (the benchmarks use the test set).
-OUTLIER_SOURCE = 55_000
 
 
 class ConfigError(ValueError):
@@ -93,7 +83,6 @@ class TrainConfig:
     lr: float = 3e-3  # peak of the one-cycle schedule
     weight_decay: float = 1e-4  # AdamW's decoupled weight decay
     warmup: float = 0.15  # share of the steps spent warming up the learning rate
-    label_smoothing: float = 0.0
     ema_decay: float = 0.998  # weight averaging; 0 turns it off
     augment: bool = True
     augment_strength: float = 1.0  # scales every distortion
@@ -105,24 +94,6 @@ class TrainConfig:
     # cost MNIST test a little however long the schedule; visitors draw, so drawings ship.
     drawn_share: float = 0.33
     drawn_variants: int = 4  # drawings made of every training digit (once, then cached)
-    # Outlier exposure (outliers.py): each batch gets this share of its size more samples: ink that
-    # is not one digit (two touching, a digit and a slice of its neighbour, a piece of one), trained
-    # towards the uniform distribution, and digits cut from a touching pair, trained as their
-    # digit; their loss has this weight (Hendrycks et al. 2019 used 0.5 for the outliers alone).
-    # Off by default: it reads touching digits better and digits apart a little worse. Numbers
-    # from the last 5,000 training digits (bench.multidigit --validate, 1,000 mixed; energies
-    # re-measured for each weights, as model/priors.py needs: outliers lower a digit's energy from
-    # about 15 to about 7), 150 epochs, touching pairs / digits apart / all the mix, MNIST test,
-    # sketch-style set: none 42.0% / 95.3% / 82.5%, 99.37%, 98.30%; 0.25 x 0.5 (1 thread) 51.3%
-    # / 95.3% / 84.6%, 99.36%, 98.07%; the same (2 threads) 54.0% / 94.4% / 83.6%, 99.25%, 98.17%;
-    # 0.25 x 1.0 54.7% / 94.3% / 83.0%, 99.17%, 97.83%. On the benchmark (test digits), 0.25 x 0.5
-    # (2 threads) against none (both read with their own digit energies): touching 55.3% / 50.0%,
-    # joined 54.0% / 54.0%, stray marks 88.5% / 89.5%, digits apart (2-6 digits, mean) 92.8% /
-    # 94.3%, all the mix 84.5% / 84.5%. At 40 epochs, touching / all:
-    # none 37% / 83%; outliers alone 0.25 x 0.5 47% / 81%, 0.5 x 0.5 47% / 82%, 0.25 x 1.0 47% /
-    # 82%; with pieces 0.25 x 1.0 52% / 82%.
-    outlier_share: float = 0.0
-    outlier_weight: float = 0.5
     cache_dir: str | None = "data/cache"  # where the strokes and drawings are cached (None: nowhere)
     hidden: tuple[int, ...] = MLPConfig().hidden
     seed: int = 0
@@ -142,8 +113,8 @@ class TrainConfig:
             raise ConfigError("epochs, batch size and evals per epoch must be at least 1")
         if not self.lr > 0 or self.weight_decay < 0 or not 0 <= self.warmup < 1:
             raise ConfigError("the learning rate must be > 0, weight decay >= 0 and warmup in [0, 1)")
-        if not 0 <= self.ema_decay < 1 or not 0 <= self.label_smoothing < 1:
-            raise ConfigError("ema decay and label smoothing must be in [0, 1)")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError("ema decay must be in [0, 1)")
         if self.threads is not None and self.threads < 1:
             raise ConfigError("threads must be at least 1")
         if self.extra_weight < 1:
@@ -152,8 +123,6 @@ class TrainConfig:
             raise ConfigError("resuming needs a checkpoint file")
         if not 0 <= self.drawn_share <= 1 or self.drawn_variants < 1:
             raise ConfigError("the drawn share must be in [0, 1] and drawn variants at least 1")
-        if not 0 <= self.outlier_share <= 1 or self.outlier_weight < 0:
-            raise ConfigError("the outlier share must be in [0, 1] and the outlier weight >= 0")
 
     def recipe(self) -> dict:
         return {name: getattr(self, name) for name in RECIPE}
@@ -190,8 +159,6 @@ class Run:
     test_data: tuple[torch.Tensor, torch.Tensor]
     state: RunState
     visitors: VisitorDigits | None = None  # --extra-data: mixed into train_data, held-out share scored
-    # (M, 28, 28) uint8 and (M,) labels on the device: not one digit (-1), or a cut piece's digit
-    outliers: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def scored(self) -> torch.nn.Module:
@@ -257,9 +224,6 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
     train_x, train_y = load_mnist(config.data_dir, train=True, download=config.download)
     if config.drawn_share > 0:  # (N, 1 + variants, 28, 28): the scan, then the drawings
         train_x = torch.cat([train_x[:, None], _drawings(train_x, config, log)], dim=1)
-    outliers = None
-    if config.outlier_share > 0:
-        outliers = tuple(t.to(device) for t in _outliers(train_x, train_y, config, log))
     test_data = load_mnist(config.data_dir, train=False, download=config.download)
     visitors = load_visitors(config.extra_data) if config.extra_data else None
     if visitors is not None:
@@ -291,15 +255,12 @@ def start(config: TrainConfig, log: Callable[[str], None] | None = print) -> Run
         test_data=test_data,
         state=RunState(),
         visitors=visitors,
-        outliers=outliers,
     )
     if checkpoint is not None:
         _restore(run, checkpoint)
         _say(log, f"Resuming from {config.checkpoint} after epoch {run.state.epoch} of {config.epochs}.")
     augment = "off" if run.augment is None else f"x{config.augment_strength}"
     drawn = f", {100 * config.drawn_share:.0f}% drawn as on the pad" if config.drawn_share > 0 else ""
-    if outliers is not None:
-        drawn += f", {100 * config.outlier_share:.0f}% more as outliers (weight {config.outlier_weight})"
     _say(
         log,
         f"Training {network.config.sizes} ({network.num_parameters():,} parameters) on {device}: "
@@ -373,7 +334,6 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
         "augment": None if run.augment is None else run.augment.config.to_dict(),
         "pad": PadConfig().to_dict() if config.drawn_share > 0 else None,
         "pad_seed": PAD_SEED,
-        "outliers": None if run.outliers is None else {"count": len(run.outliers[1]), "from": OUTLIER_SOURCE},
     }
     network = run.scored.cpu()
     energy = _digit_energy(run, network)
@@ -404,25 +364,11 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
 
 
 def _step(run: Run, x: torch.Tensor, y: torch.Tensor) -> tuple[float, torch.Tensor]:
-    """One optimiser step on a batch (and its share of outliers); returns its loss and the
-    batch's logits."""
-    extra = round(run.config.outlier_share * len(y)) if run.outliers is not None else 0
-    if extra:  # drawn with the augmentation's generator, so a resumed run draws the same
-        bank, targets = run.outliers
-        pick = torch.randint(len(bank), (extra,), generator=run.augment_gen, device=run.device)
-        x = torch.cat([x, bank[pick].unsqueeze(1).float().div_(255)])
+    """One optimiser step on a batch; returns its loss and the batch's logits."""
     if run.augment is not None:
         x = run.augment(x, run.augment_gen)
-    logits = run.network(x)  # (B + extra, 10)
-    logits, outlier_logits = logits[: len(y)], logits[len(y) :]
-    loss = F.cross_entropy(logits, y, label_smoothing=run.config.label_smoothing)
-    if extra:  # not one digit: cross-entropy to the uniform distribution; a cut piece: its digit
-        log_probs, target = F.log_softmax(outlier_logits, dim=1), targets[pick]
-        piece = target >= 0
-        per_sample = torch.where(
-            piece, -log_probs.gather(1, target.clamp(min=0)[:, None])[:, 0], -log_probs.mean(1)
-        )
-        loss = loss + run.config.outlier_weight * per_sample.mean()
+    logits = run.network(x)  # (B, 10)
+    loss = F.cross_entropy(logits, y)
     run.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     run.optimizer.step()
@@ -438,7 +384,7 @@ CALIBRATION_DIGITS = 10_000  # training digits read to calibrate the segmentatio
 
 def _digit_energy(run: Run, network: MLP) -> list[float]:
     """Median energy of training digits read right, per digit, as reading segmentation should
-    expect of a whole digit with these weights (model/priors.py): on their pad drawings when
+    expect of a whole digit with these weights (model/numbers/priors.py): on their pad drawings when
     there are some, as drawings are what the app reads; else on the scans."""
     images, labels = run.train_data
     images = images[:CALIBRATION_DIGITS]
@@ -466,23 +412,6 @@ def _drawings(images: torch.Tensor, config: TrainConfig, log: Callable[[str], No
     if time.perf_counter() - tic > 5:
         _say(log, f"Drew them in {time.perf_counter() - tic:.0f} s.")
     return drawn
-
-
-def _outliers(
-    images: torch.Tensor, labels: torch.Tensor, config: TrainConfig, log: Callable[[str], None] | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(count, 28, 28) uint8 outliers and cut pieces made from the training digits, and their
-    labels (-1: not one digit); made once and then cached."""
-    source = images[:OUTLIER_SOURCE]
-    count = min(OUTLIERS, 2 * len(source))  # a small set (the tests') gets a few
-    return load_outliers(
-        source,
-        labels[:OUTLIER_SOURCE],
-        count,
-        PAD_SEED,
-        config.cache_dir,
-        on_build=lambda: _say(log, f"Making {count:,} outliers from the training digits (once; 20 s)..."),
-    )
 
 
 def _check(run: Run, epoch: float, train_loss: float, train_accuracy: float) -> dict:

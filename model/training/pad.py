@@ -17,8 +17,6 @@ picks a drawing or the scan of each digit every epoch (augment.pick_views).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,15 +24,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 from scipy import ndimage
 
 from ..drawing.mnist_style import normalize_digit
 from ..drawing.preprocess import preprocess
-from ..files import atomic_write
+from .cache import load_or_make
 from .strokes import VERSION as STROKES_VERSION
-from .strokes import Stroke, Strokes, fingerprint, load_strokes
+from .strokes import Stroke, Strokes, load_strokes
 from .workers import run_chunks, spans
 
 VERSION = "2"  # bump when drawing changes: old banks are then ignored
@@ -125,20 +121,17 @@ def load_drawn(
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
     settings = {"pad": config.to_dict(), "variants": variants, "seed": seed}
     settings["versions"] = [STROKES_VERSION, VERSION]
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    path = Path(cache_dir) / f"drawn-{fingerprint(array)}-{key}.safetensors" if cache_dir else None
-    if path is not None and path.is_file():
-        cached = _read(path, (len(array), variants, 28, 28))
-        if cached is not None:
-            return cached
-    if on_build is not None:
-        on_build()
-    strokes = load_strokes(array, cache_dir, workers)
-    bank = torch.from_numpy(render_bank(strokes, variants, seed, config, workers))
-    if path is not None:
-        metadata = {"settings": json.dumps(settings, sort_keys=True)}
-        atomic_write(path, lambda tmp: save_file({"drawn": bank}, str(tmp), metadata=metadata))
-    return bank
+    shape = (len(array), variants, 28, 28)
+
+    def make() -> dict[str, torch.Tensor]:
+        strokes = load_strokes(array, cache_dir, workers)
+        return {"drawn": torch.from_numpy(render_bank(strokes, variants, seed, config, workers))}
+
+    def valid(tensors: dict[str, torch.Tensor]) -> bool:
+        bank = tensors.get("drawn")
+        return bank is not None and tuple(bank.shape) == shape and bank.dtype == torch.uint8
+
+    return load_or_make(cache_dir, "drawn", array, settings, make, valid, on_build)["drawn"]
 
 
 def _move_ends(
@@ -219,12 +212,3 @@ def _dense(line: np.ndarray, spacing: float) -> np.ndarray:
     segment = np.repeat(np.arange(len(step)), n)
     fraction = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + 1) / np.repeat(n, n)
     return np.concatenate([line[:1], line[segment] + step[segment] * fraction[:, None]])
-
-
-def _read(path: Path, shape: tuple[int, ...]) -> torch.Tensor | None:
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            bank = f.get_tensor("drawn")
-    except (SafetensorError, OSError, KeyError, ValueError):
-        return None
-    return bank if tuple(bank.shape) == shape and bank.dtype == torch.uint8 else None

@@ -16,17 +16,14 @@ once and kept in a cache file keyed by the images' hash, written atomically.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
-from ..files import atomic_write
+from .cache import load_or_make
 from .workers import run_chunks, spans
 
 UPSCALE = 4  # skeletons are taken at 4x, where MNIST's 2-3 px strokes are 8-12 px wide
@@ -121,28 +118,25 @@ def load_strokes(
     """The strokes of every image, from `cache_dir` when it holds them, else traced (in `workers`
     processes) and saved there."""
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
-    path = Path(cache_dir) / f"strokes-v{VERSION}-{fingerprint(array)}.safetensors" if cache_dir else None
-    if path is not None and path.is_file():
-        cached = _read(path)
-        if cached is not None and len(cached) == len(array):
-            return cached
-    chunks = [(array[a:b],) for a, b in spans(len(array), CHUNK)]
-    strokes = Strokes.pack([s for part in run_chunks(trace_all, chunks, workers) for s in part])
-    if path is not None:
-        _write(strokes, path)
-    return strokes
+
+    def make() -> dict[str, torch.Tensor]:
+        chunks = [(array[a:b],) for a, b in spans(len(array), CHUNK)]
+        strokes = Strokes.pack([s for part in run_chunks(trace_all, chunks, workers) for s in part])
+        return {f.name: torch.from_numpy(getattr(strokes, f.name)) for f in fields(Strokes)}
+
+    def valid(tensors: dict[str, torch.Tensor]) -> bool:
+        return (
+            set(tensors) == {f.name for f in fields(Strokes)}
+            and len(tensors["digit_start"]) == len(array) + 1
+        )
+
+    tensors = load_or_make(cache_dir, f"strokes-v{VERSION}", array, None, make, valid)
+    return Strokes(**{name: t.numpy() for name, t in tensors.items()})
 
 
 def trace_all(digits: np.ndarray) -> list[list[Stroke]]:
     """`trace` of each digit (a module-level function, so that worker processes can run it)."""
     return [trace(d) for d in digits]
-
-
-def fingerprint(images: np.ndarray) -> str:
-    """Short hash of a uint8 image array: names the caches made from it."""
-    digest = hashlib.sha256(str(images.shape).encode())
-    digest.update(np.ascontiguousarray(images).tobytes())
-    return digest.hexdigest()[:16]
 
 
 def _neighbours(skeleton: np.ndarray, y: int, x: int) -> list[tuple[int, int]]:
@@ -260,24 +254,3 @@ def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
             keep[i + 1 + k] = True
             stack += [(i, i + 1 + k), (i + 1 + k, j)]
     return points[keep]
-
-
-def _write(strokes: Strokes, path: Path) -> None:
-    tensors = {
-        "points": torch.from_numpy(strokes.points),
-        "stroke_start": torch.from_numpy(strokes.stroke_start),
-        "closed": torch.from_numpy(strokes.closed),
-        "free_ends": torch.from_numpy(strokes.free_ends),
-        "digit_start": torch.from_numpy(strokes.digit_start),
-    }
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={"version": VERSION}))
-
-
-def _read(path: Path) -> Strokes | None:
-    """A cached Strokes, or None when the file is unreadable (it is then traced again)."""
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            arrays = {name: f.get_tensor(name).numpy() for name in f.keys()}  # noqa: SIM118
-        return Strokes(**arrays)
-    except (SafetensorError, OSError, TypeError, ValueError):
-        return None

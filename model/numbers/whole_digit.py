@@ -1,17 +1,17 @@
-"""Is a piece of ink one whole digit? A second, small MLP that says so, for segmentation.
+"""Is a piece of ink one whole digit? A second, small MLP that says so, for reading numbers.
 
     check = load_whole_digit()              # weights/whole_digit.safetensors, or None if absent
     log_p = whole_log_prob(check, x)        # x: (N, 1, 28, 28) in [0, 1] -> (N,) log P(one whole digit)
 
 The classifier was trained on whole, single digits, so it reads anything as some digit: two
 touching digits as an 8, an 8 with its right half cut away as a 6, often with confidence.
-Segmentation by recognition (model/segmentation.py) needs to know which candidate pieces are
+Segmentation by recognition (segmentation.py) needs to know which candidate pieces are
 digits at all, as LeCun, Bottou, Bengio and Haffner's check reader learnt with its "none of the
 above" class. Here that is a separate network, so the tutorial's classifier stays exactly as
 trained: the same MLP class with two outputs (0: not one digit, 1: one whole digit), trained by
-`python train.py --whole-digit` (model/training/whole_digit.py) on pad drawings of digits
-against touching pairs, slices of a neighbour and fragments (model/training/outliers.py), and on
-the pieces reading's own cuts make of touching pairs (model/training/cut_candidates.py).
+`python train.py --whole-digit` (training/whole_digit.py) on pad drawings of digits against
+touching pairs, slices of a neighbour and fragments (training/pairs.py), and on the pieces
+reading's own cuts make of touching pairs (training/cut_candidates.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from .network import MLP, MLPConfig
-from .weights import DEFAULT_WEIGHTS, WeightsError, load
+from ..network import MLP, MLPConfig
+from ..weights import DEFAULT_WEIGHTS, WeightsError, load
 
 DEFAULT_WHOLE_DIGIT = DEFAULT_WEIGHTS.parent / "whole_digit.safetensors"
 WHOLE_DIGIT_CONFIG = MLPConfig(hidden=(128, 64), n_classes=2)
@@ -31,8 +31,8 @@ WHOLE = 1  # the output that means "one whole digit"
 def load_whole_digit(
     path: str | Path | None = DEFAULT_WHOLE_DIGIT, device: str | torch.device = "cpu"
 ) -> MLP | None:
-    """The whole-digit check from `path`, or None when there is no such file (segmentation then
-    reads with the classifier alone); raises model.WeightsError for a file that is broken."""
+    """The whole-digit check from `path`, or None when there is no such file (reading numbers
+    then does with the classifier alone); raises model.WeightsError for a file that is broken."""
     if path is None or not Path(path).is_file():
         return None
     network = load(path, device)

@@ -1,4 +1,4 @@
-"""How the whole-number benchmark writes a number: MNIST test digits re-drawn side by side.
+"""The number writer: MNIST digits re-drawn side by side as one handwritten number.
 
     canvas, info = write_number(digit_images, rng, "white")              # digits that stand apart
     canvas, info = write_number(digit_images, rng, "white", "touching")  # one pair touches
@@ -15,7 +15,9 @@ baseline (+-8% of the height), a shared slant plus a little wobble, gaps from sl
     tick, dash, dot, underline
                a stray mark near the digits, never touching them
 
-`info` says what was drawn (the condition, the pair, the overlap or clearance, the mark).
+`info` says what was drawn (the condition, the pair, the overlap or clearance, the mark). MIX is
+the mix of conditions the number benchmark reads and `train.py --path-weights` learns from; the
+benchmark writes from the test digits, training from held-out training digits.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from harness.sketches import STYLES, Placement, centerline, coverage, paint, random_placement, render
+from .sketches import STYLES, Placement, centerline, coverage, paint, random_placement, render
 
 MARKS = ("tick", "dash", "dot", "underline")
 CONDITIONS = ("apart", "touching", "joined", "tucked", *MARKS)
 PAIRED = ("touching", "joined", "tucked")
+MIX = ("apart",) * 10 + ("touching",) * 3 + ("joined",) + ("tucked",) * 2 + MARKS  # in turn
 EDGE = 0.5  # coverage at a stroke's edge: where two strokes meet, they touch
 TRACE = 0.05  # coverage of the faintest fringe that still counts as ink when checking for contact
 # A tucked pair is drawn again (another pen, another pair) until the boxes overlap by 2% of the

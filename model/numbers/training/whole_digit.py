@@ -1,30 +1,15 @@
-"""Train the whole-digit check (model/whole_digit.py): one whole digit, or not?
+"""Train the whole-digit check (model/numbers/whole_digit.py): one whole digit, or not?
 
     python train.py --whole-digit --data-dir ../shared/data     # weights/whole_digit.safetensors
 
-One whole digit: pad drawings of the first 55,000 training digits (all four of each, pad.py, as
-the app's own normalisation makes them) and the digits cut cleanly from a touching pair
-(outliers.py's pieces, and cut_candidates.py's pieces that hold one digit's ink and little
-else). Not one digit: outliers.py's touching pairs, digits with a slice of their neighbour and
-fragments of one digit, and the pieces reading's own cuts make of 16,000 touching pairs that
-hold bits of both digits or under half of one (cut_candidates.py). The last 5,000 training
-digits stay out, as for the outliers, so bench.multidigit --validate can choose the settings
-that use the check. The two classes are weighted to count equally; 5,000 of the samples are
-held out to report accuracy.
-
-With one drawing of each digit instead of all four, held-out whole digits / the rest were 90.9% /
-91.2% right (all four: 95.0% / 92.6%); numbers from held-out training digits (bench.multidigit
---validate --per-length 300), digits apart / the mix / touching pairs, read the same within two
-numbers: 95.3% / 89.1% / 69.8% (all four: 95.3% / 89.1% / 68.9%).
-
-The cut pieces: on 600 numbers with a touching pair from held-out training digits (whole-digit
-weight 1, segmentation.NARROW_CUT_FROM on), 67.3% right with the check trained without them,
-72.2% with them (pieces under 75% of a digit counted as not one digit: 69.8%; under 50%, as
-now: 72.2%; a bigger check, 784-256-128-2 for 16 epochs: 71.3%; all from 8,000 pairs). From 16,000 pairs:
-73.2%, and bench.multidigit --validate --per-length 300 (digits apart / touching / the mix)
-read 95.5% / 74.2% / 90.2% against 95.5% / 72.0% / 89.8% from 8,000 (and 95.3% / 68.9% / 89.1%
-without the pieces). Held out, whole digits / the rest are then 92.1% / 91.2% right (without the
-pieces 95.0% / 92.6%: the pieces are harder to tell).
+One whole digit: pad drawings of the first HELD_OUT_FROM training digits (all four of each, as
+model/training/pad.py draws them for the classifier) and the digits cut cleanly from a touching
+pair (pairs.py's pieces, and cut_candidates.py's pieces that hold one digit's ink and little
+else). Not one digit: pairs.py's touching pairs, digits with a slice of their neighbour and
+fragments of one digit, and the pieces reading's own cuts make of touching pairs that hold bits
+of both digits or under half of one (cut_candidates.py). The two classes are weighted to count
+equally; 5,000 of the samples are held out to report accuracy. Why these samples and not others:
+docs/experiments-numbers.md.
 """
 
 from __future__ import annotations
@@ -38,14 +23,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..network import MLP
-from ..weights import save
+from ...network import MLP
+from ...training.data import load_mnist
+from ...training.loop import PAD_SEED, TrainConfig, _drawings
+from ...weights import save
 from ..whole_digit import DEFAULT_WHOLE_DIGIT, WHOLE, WHOLE_DIGIT_CONFIG
+from . import HELD_OUT_FROM
 from .cut_candidates import load_cut_candidates
-from .data import load_mnist
-from .loop import OUTLIER_SOURCE, TrainConfig, _drawings, _outliers
+from .pairs import load_pairs
 
 HELD_OUT = 5_000  # samples kept out of training, to report accuracy on
+PAIRS = 30_000  # touching pairs and straight cuts of them (pairs.py), made once and cached
 
 
 @dataclass(frozen=True)
@@ -54,7 +42,7 @@ class WholeDigitConfig:
 
     data_dir: str = "./data"
     download: bool = True
-    cache_dir: str | None = "data/cache"  # the drawings and outliers, shared with train.py's
+    cache_dir: str | None = "data/cache"  # the drawings, shared with train.py's, and the banks
     epochs: int = 8
     cut_pairs: int = 16_000  # touching pairs whose cut pieces are samples (cut_candidates.py)
     batch_size: int = 256
@@ -100,13 +88,12 @@ def samples(config: WholeDigitConfig, log: Callable[[str], None] | None = print)
     images, labels = load_mnist(config.data_dir, train=True, download=config.download)
     recipe = TrainConfig(data_dir=config.data_dir, cache_dir=config.cache_dir, threads=config.threads)
     drawn = _drawings(images, recipe, log)  # (N, variants, 28, 28)
-    # made as train.py makes them (from the scans and their drawings): the same cached bank
-    outliers, kinds = _outliers(torch.cat([images[:, None], drawn], 1), labels, recipe, log)
-    whole = drawn[:OUTLIER_SOURCE].flatten(0, 1)  # every drawing of each digit
+    bank, kinds = _pairs(torch.cat([images[:, None], drawn], 1), labels, config.cache_dir, log)
+    whole = drawn[:HELD_OUT_FROM].flatten(0, 1)  # every drawing of each digit
     pairs = min(config.cut_pairs, len(whole) // 8)  # a small set (the tests') gets a few
     cut, cut_labels = load_cut_candidates(
-        drawn[:OUTLIER_SOURCE],
-        labels[:OUTLIER_SOURCE],
+        drawn[:HELD_OUT_FROM],
+        labels[:HELD_OUT_FROM],
         pairs,
         config.seed,
         config.cache_dir,
@@ -114,9 +101,26 @@ def samples(config: WholeDigitConfig, log: Callable[[str], None] | None = print)
             log, f"Cutting {pairs:,} touching pairs as reading does (once; {pairs // 40} s)..."
         ),
     )
-    x = torch.cat([whole, outliers, cut]).float().div(255)[:, None]
+    x = torch.cat([whole, bank, cut]).float().div(255)[:, None]
     y = torch.cat([torch.full((len(whole),), WHOLE), (kinds >= 0).long() * WHOLE, cut_labels])
     return x, y
+
+
+def _pairs(
+    images: torch.Tensor, labels: torch.Tensor, cache_dir: str | None, log: Callable[[str], None] | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(count, 28, 28) uint8 touching pairs, slices, fragments and pieces made from the scans and
+    drawings of the first HELD_OUT_FROM training digits, and their labels (-1: not one digit)."""
+    source = images[:HELD_OUT_FROM]
+    count = min(PAIRS, 2 * len(source))  # a small set (the tests') gets a few
+    return load_pairs(
+        source,
+        labels[:HELD_OUT_FROM],
+        count,
+        PAD_SEED,
+        cache_dir,
+        on_build=lambda: _say(log, f"Making {count:,} touching pairs and cuts of them (once; 20 s)..."),
+    )
 
 
 @torch.no_grad()
@@ -132,12 +136,12 @@ def accuracy(network: MLP, x: torch.Tensor, y: torch.Tensor) -> dict:
 
 def _provenance(config: WholeDigitConfig, scores: dict) -> dict:
     return {
-        "what": "whole-digit check (model/whole_digit.py)",
+        "what": "whole-digit check (model/numbers/whole_digit.py)",
         "epochs": config.epochs,
         "batch_size": config.batch_size,
         "lr": config.lr,
         "seed": config.seed,
-        "digits": f"training digits 0-{OUTLIER_SOURCE - 1}",
+        "digits": f"training digits 0-{HELD_OUT_FROM - 1}",
         "cut_pairs": config.cut_pairs,
         "held_out": {k: round(v, 4) for k, v in scores.items()},
         "data": Path(config.data_dir).name,

@@ -1,33 +1,23 @@
-"""Ink that is not one digit, for outlier exposure: the classifier learns to be unsure of it.
+"""Touching pairs of training digits, and straight cuts of them: what is not one whole digit.
 
-    bank, targets = load_outliers(images, labels, count=30_000, seed=0, cache_dir="data/cache")
-    bank.shape, targets.shape        # (30000, 28, 28) uint8, made MNIST-style as segments are; (30000,)
+    bank, labels = load_pairs(images, labels, count=30_000, seed=0, cache_dir="data/cache")
+    bank.shape, labels.shape      # (30000, 28, 28) uint8, normalised as segments are; (30000,)
 
-Segmentation by recognition (model/segmentation.py) asks the classifier to read candidate pieces
-of a drawing: two touching digits whole, a digit with a slice of its neighbour, a piece of a
-digit. Trained on whole digits alone, it reads those confidently as some digit, so the search
-prefers not to cut. Outlier exposure (Hendrycks, Mazeika and Dietterich, ICLR 2019) adds such
-pieces to training with a uniform target (loop.py), so a good split scores higher than a bad one.
-
-Four kinds, made from training digits only (the benchmarks write numbers from the test digits),
-each enlarged to the size the app reads at, composed, and normalised by the app's own
-`normalize_digit` exactly as a candidate segment is:
-- pair      two digits side by side, touching or overlapping by 0-20% of the height (their strokes
-            meet row by row, as in bench/numbers.py's touching condition, written independently);
+The whole-digit check (model/numbers/whole_digit.py) learns from these what reading's candidate
+pieces look like when they are not one digit. Four kinds, made from training digits only (the
+benchmarks write numbers from the test digits), each enlarged to the size the app reads at,
+composed, and normalised by the app's own `normalize_digit` exactly as a candidate segment is:
+- pair      two digits side by side, touching or overlapping by 0-20% of the height;
 - slice     such a pair cut straight down through one of the two digits, 25-60% of it kept;
 - fragment  one digit cut straight down off-centre, 30-65% of its width kept (never a 1: a piece
             of a 1 is a 1);
-- piece     such a pair cut straight down where the two meet, one side kept: the digit with what
-            the cut leaves of its neighbour, or without what it takes. Labelled with its digit, the
-            others with NOT_ONE_DIGIT: a right cut should read as surely as a wrong one is doubted.
-Per item: an enlargement, a few array operations and a normalisation (about 0.6 ms), so the bank is
-made once and cached, keyed by the images and the settings, like the drawings (pad.py).
+- piece     such a pair cut straight down where the two meet, one side kept: labelled with its
+            digit (one whole digit, give or take), the others with NOT_ONE_DIGIT.
+About 0.6 ms an item, so the bank is made once and cached (model/training/cache.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -35,22 +25,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
-from ..drawing.mnist_style import normalize_digit
-from ..files import atomic_write
-from .strokes import fingerprint
+from ...drawing.mnist_style import normalize_digit
+from ...training.cache import load_or_make
 
 VERSION = "2"  # bump when making them changes: old banks are then ignored
 KINDS = ("pair", "slice", "fragment", "piece")
 SHARES = (0.35, 0.2, 0.15, 0.3)  # of the bank, by kind
-NOT_ONE_DIGIT = -1  # the label of an outlier: its target is the uniform distribution
+NOT_ONE_DIGIT = -1  # the label of a sample that is not one digit
 HEIGHT = 60.0  # working px per digit (MNIST's 20 px box, 3x): the app reads digits 40-150 px tall
 OVERLAP = (0.0, 0.2)  # of the height: strokes meet, then overlap up to this
 
 
-def load_outliers(
+def load_pairs(
     images: torch.Tensor | np.ndarray,
     labels: torch.Tensor | np.ndarray,
     count: int,
@@ -63,6 +50,7 @@ def load_outliers(
     a piece), from `cache_dir` or made and saved there."""
     settings = {"count": count, "seed": seed, "version": VERSION, "shares": SHARES, "overlap": OVERLAP}
     make = partial(make_bank, count=count, seed=seed)
+    # named "outliers" since they were made for outlier exposure: banks made then are reused
     return load_bank("outliers", images, labels, settings, make, cache_dir, on_build)
 
 
@@ -76,27 +64,25 @@ def load_bank(
     on_build: Callable[[], None] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A bank of (M, 28, 28) uint8 samples and (M,) labels that `make(images, labels)` makes,
-    read from `cache_dir` when made before from the same images with the same `settings`, else
-    made and saved there (`cache_dir` None: always made)."""
+    cached by the images and `settings` (a "count" among them: the bank has that many)."""
     array = np.ascontiguousarray(np.asarray(images, np.uint8))
     labels = np.asarray(labels, np.int64)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    path = Path(cache_dir) / f"{name}-{fingerprint(array)}-{key}.safetensors" if cache_dir else None
-    if path is not None and path.is_file():
-        cached = _read(path, settings.get("count"))
-        if cached is not None:
-            return cached
-    if on_build is not None:
-        on_build()
-    bank, targets = (torch.from_numpy(a) for a in make(array, labels))
-    if path is not None:
-        metadata = {"settings": json.dumps(settings, sort_keys=True)}
-        tensors = {"outliers": bank, "labels": targets}
-        atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
-    return bank, targets
+
+    def made() -> dict[str, torch.Tensor]:
+        bank, targets = (torch.from_numpy(a) for a in make(array, labels))
+        return {"outliers": bank, "labels": targets}
+
+    def valid(tensors: dict[str, torch.Tensor]) -> bool:
+        bank, targets = tensors.get("outliers"), tensors.get("labels")
+        if bank is None or targets is None or bank.shape[1:] != (28, 28) or bank.dtype != torch.uint8:
+            return False
+        return len(targets) == len(bank) and len(bank) == settings.get("count", len(bank))
+
+    found = load_or_make(cache_dir, name, array, settings, made, valid, on_build)
+    return found["outliers"], found["labels"]
 
 
-def make_outlier(
+def make_sample(
     array: np.ndarray, labels: np.ndarray, rng: np.random.Generator, kind: str
 ) -> tuple[np.ndarray | None, int]:
     """One sample of `kind` from random digits of `array`: (28, 28) float32 in [0, 1] (None if no
@@ -175,9 +161,9 @@ def make_bank(array: np.ndarray, labels: np.ndarray, count: int, seed: int) -> t
     for i in range(count):
         rng = np.random.default_rng([seed, i])
         kind = KINDS[int(np.searchsorted(bounds, rng.random(), side="right"))]
-        digit, label = make_outlier(array, labels, rng, kind)
+        digit, label = make_sample(array, labels, rng, kind)
         while digit is None:  # no ink left (never seen; an empty image is no sample)
-            digit, label = make_outlier(array, labels, rng, kind)
+            digit, label = make_sample(array, labels, rng, kind)
         out[i], targets[i] = np.round(digit * 255), label
     return out, targets
 
@@ -203,17 +189,3 @@ def _place(ink: np.ndarray, h: int, rng: np.random.Generator) -> np.ndarray:
     top = int(np.clip((h - ink.shape[0]) / 2 + HEIGHT * rng.uniform(-0.08, 0.08), 0, h - ink.shape[0]))
     out[top : top + ink.shape[0]] = ink
     return out
-
-
-def _read(path: Path, count: int | None) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """A cached bank, or None when it cannot be read or is not what is asked for."""
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            bank, targets = f.get_tensor("outliers"), f.get_tensor("labels")
-    except (SafetensorError, OSError, KeyError, ValueError):
-        return None
-    if bank.shape[1:] != (28, 28) or bank.dtype != torch.uint8 or len(targets) != len(bank):
-        return None
-    if count is not None and len(bank) != count:
-        return None
-    return bank, targets

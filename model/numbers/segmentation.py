@@ -1,25 +1,25 @@
 """Segmentation by recognition: the classifier helps choose how the ink splits into digits.
 
-    segments, probs = find_digits(image, classifier)   # left to right; probs (N, 10)
+    segments, probs = find_digits(image, classifier, reader)   # left to right; probs (N, 10)
 
 Heuristic over-segmentation (LeCun, Bottou, Bengio and Haffner 1998). The pieces of ink are
-grouped into digits by their geometry (drawing/blobs.py), long flat lines set aside
-(drawing/marks.py), and every group gets its alternatives:
+grouped into digits by their geometry (model/drawing/blobs.py), long flat lines set aside
+(marks.py), and every group gets its alternatives:
 - read whole, or without a small piece that may be a stray mark (a tick or a dot beside it);
 - dropped, when it is small next to the drawing's digits (a dash or a tick on its own);
-- cut into two or more digits along candidate paths (drawing/cuts.py: upright and slanted),
-  when it is wider than many digits are and its whole reading is unsure (model/priors.py):
+- cut into two or more digits along candidate paths (cuts.py: upright and slanted),
+  when it is wider than many digits are and its whole reading is unsure (priors.py):
   neighbours that touch, overlap or are joined by a stroke.
-Every candidate gets the MNIST-style normalisation (drawing/mnist_style.py). The classifier
-reads them in two batches (and the whole-digit check, model/whole_digit.py, with it, when the
-weights have one): every group whole first, then all the cut segments of the groups that need
-them. Per group, dynamic programming over the cut positions picks the path with the highest
-score: each step's features (model/priors.py: the digit's log-probability, energy, width, height,
-the whole-digit check, what cutting and dropping ink cost) times weights learned so that the
-right readings of numbers score highest (model/training/path_weights.py).
+Every candidate gets the MNIST-style normalisation (model/drawing/mnist_style.py). The
+classifier reads them in two batches (and the reader's whole-digit check, whole_digit.py, with
+it, when there is one): every group whole first, then all the cut segments of the groups that
+need them. Per group, dynamic programming over the cut positions picks the path with the highest
+score: each step's features (priors.py: the digit's log-probability, energy, width, height, the
+whole-digit check, what cutting and dropping ink cost) times weights learned so that the right
+readings of numbers score highest (training/path_weights.py, loaded from learned.py's file).
 
-    found = search(image, classifier)   # every group's search graph, its steps with features
-    best_path(found.groups[0], found.stops[0], weights)   # the candidates one group reads as
+    found = search(image, classifier, reader)   # every group's search graph, its steps with features
+    best_path(found.groups[0], found.stops[0], reader.vector)   # the candidates one group reads as
 """
 
 from __future__ import annotations
@@ -32,26 +32,26 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .classifier import Classifier
-from .drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
-from .drawing.cuts import cut_families, cut_out
-from .drawing.marks import is_small, minor_pieces, split_off_lines
-from .drawing.mnist_style import normalize_digit
-from .drawing.segment import SMALL_MARK
-from .priors import WEIGHT_VECTOR, candidate_features, digit_medians, is_sure, step_features
+from ..classifier import Classifier
+from ..drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
+from ..drawing.mnist_style import normalize_digit
+from .cuts import cut_families, cut_out
+from .marks import is_small, minor_pieces, split_off_lines
+from .priors import candidate_features, is_sure, step_features
+from .reader import NumberReader
 
+# A piece shorter than this share of the drawing's typical digit height is scaled as if it were
+# that tall, so a small mark next to big digits stays small instead of becoming a fake digit.
+SMALL_MARK = 0.6
 # A group the whole-digit check gives under this is doubted: it is searched for cuts even when
 # narrow (NARROW_CUT_FROM), and its cut pieces do without the cost of "cut, group not doubted"
-# (priors.FEATURES): with the check and the slanted cuts, single digits of numbers with digits
-# apart were otherwise cut in two a little more often (a 2 read as 61, an 8 as 35).
+# (priors.FEATURES): charging every group's cut pieces alike cut more single digits in two.
 DOUBTED = math.log(0.2)
-# Groups at least this wide (of the typical digit height) may be cut: 96% of touching pairs
-# are, and 35% of single digits (measured on 1,200 digits and 96 touching pairs).
+# Groups at least this wide (of the typical digit height) may be cut: 96% of touching pairs are,
+# and 35% of single digits.
 CUT_FROM = 0.75
 # Narrower groups are cut too when the whole-digit check doubts them (under DOUBTED): two 1s, or
-# a 1 touching a 4 or a 6, make a group no wider than many single digits. On 600 numbers with a
-# touching pair from held-out training digits, 1.3-2 points more read right (with each check
-# tried); digits apart the same.
+# a 1 touching a 4 or a 6, make a group no wider than many single digits.
 NARROW_CUT_FROM = 0.4
 MIN_WIDTH = 0.12  # a cut leaves at least this share of the typical height on either side
 MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typical height)
@@ -119,11 +119,12 @@ class _Group:
 
 
 def find_digits(
-    image: Image.Image | np.ndarray, classifier: Classifier, weights: np.ndarray = WEIGHT_VECTOR
+    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader
 ) -> tuple[list[Segment], np.ndarray]:
     """The digits of a drawing, left to right, and their probabilities ((N, 10) array, each digit
-    read over its one-pixel moves); `weights`: the steps' features' weights (priors.WEIGHTS)."""
-    found = search(image, classifier)
+    read over its one-pixel moves); `reader`: the whole-digit check and the path weights."""
+    found = search(image, classifier, reader)
+    weights = reader.vector
     chosen = [i for steps, stop in zip(found.groups, found.stops) for i in best_path(steps, stop, weights)]
     segments = [found.candidates[i] for i in chosen]
     if not segments:
@@ -133,7 +134,7 @@ def find_digits(
     return segments, classifier.predict_proba(x).numpy()
 
 
-def search(image: Image.Image | np.ndarray, classifier: Classifier) -> Search:
+def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader) -> Search:
     """The search graphs of a drawing's groups of ink, every step with its features."""
     ink, labels, blobs = digit_pieces(image)
     blobs, _lines = split_off_lines(blobs)
@@ -146,8 +147,9 @@ def search(image: Image.Image | np.ndarray, classifier: Classifier) -> Search:
     groups = [_read_whole(ink, labels, g, typical, several, candidates) for g in pieces]
     if not candidates:
         return Search([], np.zeros((0, 10), np.float32), [], [])
-    probs, energy, whole = _classify(classifier, candidates)
-    medians = digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
+    probs, energy, whole = _classify(classifier, reader, candidates)
+    learned = reader.learned
+    medians = learned.digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
     for group in groups:
         if group.whole is None:
@@ -158,13 +160,13 @@ def search(image: Image.Image | np.ndarray, classifier: Classifier) -> Search:
             p = probs[group.whole]
             digit = int(p.argmax())
             reads = float(p[digit]), float(energy[group.whole])
-            if not is_sure(digit, *reads, group.box, typical, medians, check):
+            if not is_sure(digit, *reads, group.box, typical, learned, medians, check):
                 _add_cuts(group, typical, candidates)
     if len(candidates) > first:  # one more batch: every cut segment of every group
-        more = _classify(classifier, candidates[first:])
+        more = _classify(classifier, reader, candidates[first:])
         probs, energy, whole = (np.concatenate(pair) for pair in zip((probs, energy, whole), more))
     readings = [
-        candidate_features(p, float(e), c.box, typical, medians, float(w))
+        candidate_features(p, float(e), c.box, typical, learned, medians, float(w))
         for p, e, w, c in zip(probs, energy, whole, candidates)
     ]
     steps = [[_step(edge, group, readings, whole) for edge in group.edges] for group in groups]
@@ -217,7 +219,7 @@ class CutPiece:
 
 
 def cut_pieces(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutPiece]]]:
-    """Per family of cut paths (drawing/cuts.py: upright, or along one slant), its right edge's
+    """Per family of cut paths (cuts.py: upright, or along one slant), its right edge's
     position (n + 1: its number of paths plus one) and every piece between two of its cuts that
     the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
     never the whole group. `pixels`: a group's ink, uint8 (H, W)."""
@@ -284,16 +286,16 @@ def _normalise(
     return len(out) - 1
 
 
-def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.ndarray, ...]:
+def _classify(
+    classifier: Classifier, reader: NumberReader, candidates: list[Segment]
+) -> tuple[np.ndarray, ...]:
     """Probabilities (N, 10), energies (N,) and the whole-digit check's log-probabilities (N,;
     zeros without the check) of candidates, in one batch."""
     x = torch.from_numpy(np.stack([c.image for c in candidates]))[:, None]  # (N, 1, 28, 28)
     # One pass each, not the five one-pixel moves the chosen digits get: the path weights and
-    # the energy medians were learned on one pass, and with five, close calls between cuts
-    # flipped (a 1 touching a 9 read 17) and the benchmark's numbers read no better
-    # (bench.multidigit: the mix 89.4% -> 89.0%, with the weights learned again for it).
+    # the energy medians were learned on one pass, and five read the numbers no better.
     logits = classifier.predict_logits(x, moves=False)
-    whole = classifier.whole_log_prob(x)
+    whole = reader.whole_log_prob(x)
     return (
         torch.softmax(logits, dim=1).numpy(),
         torch.logsumexp(logits, dim=1).numpy(),
@@ -301,7 +303,7 @@ def _classify(classifier: Classifier, candidates: list[Segment]) -> tuple[np.nda
     )
 
 
-def best_path(steps: Sequence[Step], stop: int, weights: np.ndarray = WEIGHT_VECTOR) -> list[int]:
+def best_path(steps: Sequence[Step], stop: int, weights: np.ndarray) -> list[int]:
     """The candidates along the best path through a group's search, from its left edge (0) to
     its right (`stop`): the highest sum of the steps' features times `weights` (Viterbi)."""
     score = [0.0] + [-math.inf] * stop

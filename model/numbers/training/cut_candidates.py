@@ -3,13 +3,12 @@
     bank, targets = load_cut_candidates(images, labels, pairs=16_000, seed=0, cache_dir="data/cache")
     bank.shape, targets.shape      # (N, 28, 28) uint8, normalised as segments are; (N,) 1/0
 
-The whole-digit check (model/whole_digit.py) tells the search (model/segmentation.py) which of
-its candidate pieces are one digit. Trained only on outliers.py's straight cuts, it let pieces
-pass that a straight cut never makes: a 4 with the hook of the 7 it touches read as a 9, a 5
-with the top of the 3 beside it read as an 8. Here touching pairs of training digits
-(outliers.pair_layers: any view, each digit's ink on its own layer) are cut exactly as the app
-cuts a group (segmentation.cut_pieces), and each piece is labelled by the share of each digit's
-ink it holds (its own pixels, weighted by ink):
+The whole-digit check (whole_digit.py) tells the search (segmentation.py) which of its candidate
+pieces are one digit. Straight cuts (pairs.py) alone let pieces pass that a straight cut never
+makes: a 4 with the hook of the 7 it touches read as a 9. Here touching pairs of training digits
+(pairs.pair_layers: any view, each digit's ink on its own layer) are cut exactly as the app cuts
+a group (segmentation.cut_pieces), and each piece is labelled by the share of each digit's ink it
+holds (its own pixels, weighted by ink):
 - one whole digit (1): at least WHOLE_SHARE of one digit's ink and, of the other's, at most
   STRAY of as much ink as the first holds;
 - not one digit (0): under PART_SHARE of each digit's ink, or more than MIXED of the other's;
@@ -17,7 +16,7 @@ ink it holds (its own pixels, weighted by ink):
 Per pair up to WHOLE_PER_PAIR whole pieces are kept and up to NOT_PER_PAIR of the others, at
 random.
 About 25 ms per pair (the cuts, and a normalisation per kept piece), so the bank is made once and
-cached, keyed by the images and the settings, like the outliers.
+cached (model/training/cache.py).
 """
 
 from __future__ import annotations
@@ -30,17 +29,15 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..drawing.mnist_style import normalize_digit
-from ..drawing.segment import SMALL_MARK
-from ..segmentation import CutPiece, cut_pieces
+from ...drawing.mnist_style import normalize_digit
+from ..segmentation import SMALL_MARK, CutPiece, cut_pieces
 from ..whole_digit import WHOLE
-from .outliers import any_view, enlarge, load_bank, pair_layers
+from .pairs import any_view, enlarge, load_bank, pair_layers
 
 VERSION = "1"  # bump when making them changes: old banks are then ignored
 WHOLE_SHARE = 0.9
 STRAY = 0.06
-PART_SHARE = 0.5  # 0.75 taught the check to doubt digits missing a little ink: 2.4 points
-# fewer touching pairs read right (model/training/whole_digit.py's docstring)
+PART_SHARE = 0.5  # higher taught the check to doubt digits missing a little ink
 MIXED = 0.15
 WHOLE_PER_PAIR = 3  # many cuts leave the same digit with a pixel more or less: a few will do
 NOT_PER_PAIR = 4
@@ -88,7 +85,7 @@ def pair_pieces(
     first: np.ndarray, second: np.ndarray, rng: np.random.Generator
 ) -> list[tuple[np.ndarray, int]]:
     """The labelled pieces ((28, 28) float32 MNIST-style, and 1: one whole digit, or 0) that the
-    search cuts from two digits (float ink, as outliers.enlarge makes them) drawn touching."""
+    search cuts from two digits (float ink, as pairs.enlarge makes them) drawn touching."""
     (left, right), _ = pair_layers(first, second, rng)
     typical = (first.shape[0] + second.shape[0]) / 2
     pixels = np.round(np.maximum(left, right) * 255).astype(np.uint8)

@@ -5,34 +5,26 @@
     small = is_small(box, typical)           # too small to be a digit of this drawing on its own
 
 Geometry only: whether a small mark is a stray or the stroke that completes a digit (the bar
-of a 4, the top of a 5) is for the classifier to say (model/segmentation.py).
+of a 4, the top of a 5) is for the classifier to say (segmentation.py).
 """
 
 from __future__ import annotations
 
-from .blobs import Blob
+from ..drawing.blobs import Blob
 
 # A line is flat and longer than a digit is tall: no digit, and no stroke of one, is both
-# (a 7's bar or a 5's flag is about a digit wide; the widest digits are 1.2x their height at the
-# 95th percentile, measured on 1,500 MNIST training digits drawn as the benchmark draws them).
+# (a 7's bar or a 5's flag is about a digit wide; the widest digits are 1.2x their height).
 LINE_FLAT = 0.25  # height / width at most
 LINE_LONG = 1.3  # width / typical digit height at least
 # A shorter flat line is an underline too when two or more pieces stand wholly over it (each
-# ends above the line's middle): under a number of two digits, a line is often narrower than a
-# digit is tall, and read as a stroke it turned a 7 into a 2 and a 4 into a 2 (79 read 29, 47
-# read 27). A digit's own flat strokes fail that test: a 4's bar has the 4's stem reaching below
-# it, a 1's foot has only the 1 over it. Chosen on numbers from held-out training digits
-# (bench.multidigit --validate --per-length 300): underlines 92.0% -> 96.0% read exactly, the
-# mix 91.0% -> 91.2%, nothing else moved (LINE_LONG itself lowered to 0.9 or 0.6, without the
-# "wholly over" test, read the same numbers alike; the test is kept for the digits' own strokes).
+# ends above the line's middle): under a two-digit number a line is often narrower than a digit
+# is tall. A digit's own flat strokes fail that test (a 4's stem reaches below its bar).
 UNDERLINE_SHORT = 0.6  # width / typical digit height at least
 # Pieces and digits shorter than this share of the drawing's typical digit height are small:
-# the digits of one number differ by +-15% in height in the benchmark, a stray tick is a third.
+# the digits of one number differ by +-15% in height, a stray tick is a third.
 SMALL = 0.5
 # A piece with more of its group's ink than this is a stroke of the digit, however small its
 # box: a 7's bar or a 5's top holds 15-30% of the digit's ink, a stray tick or dot 4-12%.
-# (Measured on numbers from training digits: with no such limit, one single digit in 600 lost a
-# piece it needed; with it, none, and 0.6% fewer numbers with stray marks were read right.)
 SPARE = 0.15
 
 

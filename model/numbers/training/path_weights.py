@@ -1,15 +1,12 @@
-"""Learn how reading scores the paths of its search (model/priors.py: WEIGHTS).
+"""Learn how reading scores the paths of its search, and write it where reading loads it.
 
-    python train.py --path-weights --data-dir ../shared/data    # prints WEIGHTS for priors.py
+    python train.py --path-weights --data-dir ../shared/data    # writes weights/path_weights.json
 
-    weights = fit([(truth, search(image, classifier)), ...], start=HAND_WEIGHTS)
+    weights = fit([(truth, search(image, classifier, reader)), ...], start=HAND_WEIGHTS)
 
-Reading a number searches each group of ink for the best way to read it (model/segmentation.py):
+Reading a number searches each group of ink for the best way to read it (segmentation.py):
 whole, without a stray piece, dropped, or cut into digits. Every step of a path has features
-(priors.FEATURES: the classifier's log-probability, the whole-digit check's, the energy, width
-and height priors, what cutting and dropping cost) and the path scores their weighted sum.
-Those weights were set by hand, one or two at a time, by grid searches that only ever traded
-numbers with digits apart for numbers with touching digits. Here they are learned together, as
+(priors.FEATURES) and the path scores their weighted sum. The weights are learned together, as
 LeCun, Bottou, Bengio and Haffner (1998) trained their graph transformer networks
 discriminatively: the scores of a number's paths, through a softmax over all of them, make a
 probability for each reading, and the weights maximise the log-probability of the right one (a
@@ -18,61 +15,104 @@ its one optimum). The right reading's probability sums every path whose digits s
 forward pass that also counts the digits read so far); the normaliser sums every path. A pull
 towards the hand-set weights (`strength`) keeps rare features from running off.
 
-The numbers are written by the benchmark's own writer (bench/numbers.py, passed in by train.py)
-from the last 5,000 training digits, which neither network learned from: digits apart, the
-benchmark's mix of conditions, and more touching pairs. The benchmark's test digits are never
-used; bench.multidigit --validate, which reads other numbers of the same held-out digits, and
-then the benchmark itself judge the result.
+The numbers are written by the number writer (model/synth/numbers.py) from the training digits
+from HELD_OUT_FROM on, which neither network learned from: digits apart, the benchmark's mix of
+conditions, and more touching pairs. The benchmark's test digits are never used;
+bench.multidigit --validate, which reads other numbers of the same held-out digits, and then the
+benchmark itself judge the result. Each digit's width, which the path score weighs, is measured
+first, on other numbers written from the same digits with the digits apart (measure_widths).
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from ..classifier import load_classifier
-from ..priors import FEATURES, HAND_WEIGHTS, weight_vector
+from ...classifier import load_classifier
+from ...drawing.blobs import crop_group, digit_pieces, group_into_digits, typical_height
+from ...synth.numbers import MIX, write_in_any_style
+from ...training.data import DataError, load_mnist
+from ...weights import DEFAULT_WEIGHTS
+from ..learned import DEFAULT_PATH_WEIGHTS, PathWeights, save_path_weights
+from ..marks import split_off_lines
+from ..priors import FEATURES, weight_vector
+from ..reader import NumberReader, load_reader
 from ..segmentation import Search, search
-from ..weights import DEFAULT_WEIGHTS
-from .data import DataError, load_mnist
-from .loop import OUTLIER_SOURCE
+from ..whole_digit import DEFAULT_WHOLE_DIGIT
+from . import HELD_OUT_FROM
 
 NEVER = -1e9  # log of "impossible", finite so that sums stay defined
+MIN_WIDTHS = 20  # a digit measured fewer times than this keeps the width it had
 
-# Writes a number: its digits' images (28x28 uint8), a generator, a condition (bench/numbers.py's)
+# Writes a number: its digits' images (28x28 uint8), a generator, a condition (synth/numbers.py's)
 Writer = Callable[[Sequence[np.ndarray], np.random.Generator, str], Image.Image]
+
+# Where learning starts, and what it is held near: weights once chosen by hand and by grid
+# searches, one or two at a time (docs/experiments-numbers.md).
+HAND_WEIGHTS = {
+    "log p": 1.0,
+    "whole check": 1.0,
+    "energy short": 0.4,
+    "width": 0.5,
+    "height short": 20.0,
+    "small": math.log(0.02),
+    "cut, group not doubted": math.log(0.4),
+    "cut after": math.log(0.6),
+    "piece dropped": math.log(0.6),
+    "group dropped": math.log(0.5),
+}
 
 
 @dataclass(frozen=True)
 class PathWeightsConfig:
     """What to learn the path weights from: numbers of 2 to 6 digits, `per_length` of each length
     in `mix`'s conditions (in turn) and `touching_per_length` more with a touching pair, and
-    `single` drawings of one digit (what the pad sees most: they must not be cut in two)."""
+    `single` drawings of one digit (what the pad sees most: they must not be cut in two); read
+    with the classifier `weights` and the check `whole_digit`, the digits' widths measured on
+    `width_numbers` more numbers (the rest of `start`, the file read, is only a fallback);
+    written to `out`."""
 
     data_dir: str = "./data"
     download: bool = True
-    weights: str = str(DEFAULT_WEIGHTS)  # the classifier (with its whole-digit check beside it)
-    mix: tuple[str, ...] = ("apart",)
+    weights: str = str(DEFAULT_WEIGHTS)  # the classifier
+    whole_digit: str = str(DEFAULT_WHOLE_DIGIT)
+    start: str = str(DEFAULT_PATH_WEIGHTS)  # the learned data read with (its digits' widths)
+    out: str = str(DEFAULT_PATH_WEIGHTS)
+    mix: tuple[str, ...] = MIX
     per_length: int = 400
     touching_per_length: int = 120
     single: int = 3000
+    width_numbers: int = 600
     strength: float = 1.0  # the pull towards HAND_WEIGHTS (per number, times the squared distance)
     iterations: int = 60  # L-BFGS steps
     seed: int = 0
-    first_digit: int = OUTLIER_SOURCE  # numbers are written from training digits from this one on
+    first_digit: int = HELD_OUT_FROM  # numbers are written from training digits from this one on
 
 
 def learn_path_weights(
-    config: PathWeightsConfig, write: Writer, log: Callable[[str], None] | None = print
-) -> dict[str, float]:
-    """Write the numbers, search them as reading does, and fit the weights (fit)."""
+    config: PathWeightsConfig, write: Writer = write_in_any_style, log: Callable[[str], None] | None = print
+) -> PathWeights:
+    """Measure the digits' widths, write the numbers, search them as reading does, fit the weights
+    (fit), and save them with the widths and energy medians they were learned with to
+    `config.out`; what was saved."""
+    lines: list[str] = []  # what it says goes into the file's provenance too
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if log:
+            log(line)
+
     classifier = load_classifier(config.weights, device="cpu")
+    reader = load_reader("cpu", config.whole_digit, config.start)
     images, labels = load_mnist(config.data_dir, train=True, download=config.download)
     images, labels = images.numpy()[config.first_digit :], labels.numpy()[config.first_digit :]
     if len(images) == 0:
@@ -81,23 +121,100 @@ def learn_path_weights(
             f"which the networks never learned from, and {config.data_dir} has fewer: use MNIST's "
             "full training set (60,000 digits)."
         )
+    start = reader.learned
+    width_rng = np.random.default_rng([config.seed, 1])
+    widths, measured = measure_widths(
+        images, labels, config.width_numbers, width_rng, write, start.digit_width
+    )
+    say(f"measured the widths of {measured} digits written as numbers")
+    reader = NumberReader(reader.check, dataclasses.replace(start, digit_width=widths))
+    started = time.time()
+    examples = write_and_search(
+        config, write, images, labels, lambda image: search(image, classifier, reader)
+    )
+    say(f"searched {len(examples)} numbers in {time.time() - started:.0f} s")
+    weights = fit(examples, HAND_WEIGHTS, config.strength, config.iterations, say)
+    provenance = {
+        "written_by": "python train.py --path-weights (model/numbers/training/path_weights.py)",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "classifier": Path(config.weights).name,
+        "whole_digit": Path(config.whole_digit).name if reader.check is not None else None,
+        "data": f"{Path(config.data_dir).name}, training digits from {config.first_digit:,} on",
+        "numbers": {"per_length": config.per_length, "touching_per_length": config.touching_per_length},
+        "single": config.single,
+        "mix": sorted(set(config.mix)),
+        "strength": config.strength,
+        "iterations": config.iterations,
+        "seed": config.seed,
+        "log": lines,
+        "digit_width": f"measured on {config.width_numbers} numbers written apart (a digit measured "
+        f"under {MIN_WIDTHS} times keeps the width {Path(config.start).name} gave it)",
+        "digit_energy": "the medians these weights were learned with",
+    }
+    learned = PathWeights(weights, widths, start.digit_medians(classifier.digit_energy), provenance)
+    save_path_weights(learned, config.out)
+    if log:
+        log(f"Saved the path weights to {config.out}.")
+    return learned
+
+
+def write_and_search(
+    config: PathWeightsConfig,
+    write: Writer,
+    images: np.ndarray,
+    labels: np.ndarray,
+    searched: Callable[[Image.Image], Search],
+) -> list[tuple[str, Search]]:
+    """The numbers to learn from, written from `images` as `config` plans, each with the truth and
+    its search: numbers of 2 to 6 digits in the mix, more with a touching pair, single digits."""
     rng = np.random.default_rng(config.seed)
     plan = [
         (config.per_length, config.mix, range(2, 7)),
         (config.touching_per_length, ("touching",), range(2, 7)),
         (config.single, ("apart",), (1,)),
     ]
-    examples, started = [], time.time()
+    examples = []
     for per_length, conditions, lengths in plan:
         for length in lengths:
             for i in range(per_length):
                 chosen = rng.choice(len(images), length, replace=False)
                 truth = "".join(str(labels[j]) for j in chosen)
                 drawing = write([images[j] for j in chosen], rng, conditions[i % len(conditions)])
-                examples.append((truth, search(drawing, classifier)))
-    if log:
-        log(f"searched {len(examples)} numbers in {time.time() - started:.0f} s")
-    return fit(examples, HAND_WEIGHTS, config.strength, config.iterations, log)
+                examples.append((truth, searched(drawing)))
+    return examples
+
+
+def measure_widths(
+    images: np.ndarray,
+    labels: np.ndarray,
+    count: int,
+    rng: np.random.Generator,
+    write: Writer,
+    previous: Sequence[tuple[float, float]],
+) -> tuple[tuple[tuple[float, float], ...], int]:
+    """Each digit's width as a share of its number's typical digit height, as reading measures
+    them: the median and the sigma of its logarithm (from the quartiles), on `count` numbers of 2
+    to 6 digits written apart whose ink falls into as many groups as they have digits. A digit
+    measured under MIN_WIDTHS times keeps its `previous` width. Also: how many digits were measured."""
+    shares: list[list[float]] = [[] for _ in range(10)]
+    for i in range(count):
+        chosen = rng.choice(len(images), 2 + i % 5, replace=False)
+        ink, pieces, blobs = digit_pieces(write([images[j] for j in chosen], rng, "apart"))
+        groups = group_into_digits(split_off_lines(blobs)[0]) if blobs else []
+        if len(groups) != len(chosen):
+            continue  # a digit in two groups, or two in one: no width to trust
+        typical = typical_height(groups)
+        for j, group in zip(chosen, groups):
+            left, _, right, _ = crop_group(ink, pieces, group)[1]
+            shares[int(labels[j])].append((right - left) / typical)
+    widths = []
+    for digit, found in enumerate(shares):
+        if len(found) < MIN_WIDTHS:
+            widths.append(tuple(previous[digit]))
+            continue
+        q1, median, q3 = np.percentile(np.log(found), [25, 50, 75])
+        widths.append((round(float(np.exp(median)), 2), round(float((q3 - q1) / 1.349), 2)))
+    return tuple(widths), sum(len(found) for found in shares)
 
 
 def fit(
@@ -136,11 +253,6 @@ def fit(
         )
     learned = {name: round(float(w), 3) for name, w in zip(FEATURES, weights.detach())}
     return {name: w for name, w in learned.items() if w != 0.0}
-
-
-def format_weights(weights: dict[str, float]) -> str:
-    """`weights` as the Python literal priors.WEIGHTS holds."""
-    return "WEIGHTS = {\n" + "".join(f"    {json.dumps(name)}: {w},\n" for name, w in weights.items()) + "}"
 
 
 def reachable(truth: str, found: Search) -> bool:

@@ -31,12 +31,10 @@ import itertools
 import numpy as np
 from scipy import ndimage
 
-from .blobs import CONNECT_LEVEL
+from ..drawing.blobs import CONNECT_LEVEL
 
 # More candidates give the classifier more to choose from, and cost a normalisation (about
-# 0.3 ms) per segment. Measured on 90 numbers with touching neighbours (MNIST training digits):
-# with these, one of the cut combinations reads the number right in 72% of them; with 4 starts,
-# 5 paths and 2 drop-falls, 64%.
+# 0.3 ms) per segment: these counts are where more stopped paying (docs/experiments-numbers.md).
 STARTS = 6
 PROFILE_STARTS = 2  # of which from the ink profile's valleys
 MOST_PATHS = 8
@@ -44,12 +42,8 @@ SEAMS = 3
 DROPS = ((True, True), (True, False), (False, True), (False, False))  # (downward, lean left)
 STUB = 0.1  # a piece under this share of a cut segment's ink is what the cut left of a neighbour
 SIDESTEP = 0.2  # a seam's cost for each column it moves sideways, against one pixel of ink crossed
-# Slants to cut along besides upright, in columns per row (0.3: 17 degrees). Measured on 1,500
-# numbers from held-out training digits (bench.multidigit --validate --per-length 300), with the
-# whole-digit check, touching pairs / the mix / candidates read per number at the 90th and 99th
-# percentile: upright only and no check 49.8% / 85.5%; +-0.3 69.8% / 89.1% / 58 / 97; +-0.2 and
-# +-0.4 70.2% / 89.3% / 91 / 148 (with 6 paths per slant instead of 8: 65.8% / 88.9% / 66 / 110).
-# Each candidate costs about 1 ms (cut out and normalised), so two slants it is.
+# Slants to cut along besides upright, in columns per row (0.3: 17 degrees): four slants read
+# a few more touching pairs for about 60% more candidates (about 1 ms each), so two it is.
 SHEARS = (-0.3, 0.3)
 
 

@@ -5,8 +5,9 @@
 
 An MNIST digit is turned into its centre line (skeletonised at 4x), then redrawn with a round
 brush at a random position, size, rotation and brush width on a canvas in one of the styles a
-drawing app or a scan produces. Used by the benchmarks (the sketch-style evaluation set) and by
-the tests (hand-made strokes). Nothing here is used to train the model.
+drawing app or a scan produces. Used by the benchmarks (the sketch-style evaluation set), by the
+tests (hand-made strokes), and by training: the number writer (numbers.py) draws with it, and
+`train.py --path-weights` learns from its numbers and single digits.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def draw_digit(digit: int, place: Placement, style: str = "white") -> Image.Imag
 
 def centerline(digit: np.ndarray) -> np.ndarray:
     """(K, 2) points (x, y) along the strokes of a 28x28 digit, in 28-pixel units."""
-    from skimage.morphology import skeletonize  # bench/test dependency only
+    from skimage.morphology import skeletonize  # a dev dependency, like all of training
 
     big = np.asarray(Image.fromarray(digit.astype(np.float32)).resize((112, 112), Image.Resampling.BILINEAR))
     mask = big > 0.45 * big.max()

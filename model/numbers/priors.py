@@ -1,0 +1,166 @@
+"""How plausible a reading of a piece of ink is, beyond the classifier's probability.
+
+    medians = learned.digit_medians(classifier.digit_energy)       # what a whole digit scores
+    reading = candidate_features(probs[i], energy[i], box, typical, learned, medians, whole[i])
+    features = step_features(reading, cut=True, doubted=False)     # one step of a search
+    score = features @ learned.vector                              # its log-probability, about
+    sure = is_sure(digit, p, energy, box, typical, learned, medians, whole)  # no need to look for cuts
+
+The classifier was trained on single, whole, centred digits: shown half a 0, two touching
+digits or a tick, it still answers, often with confidence. Several things tell such pieces from
+digits:
+- energy, the log-sum-exp of the logits, which the softmax discards: a digit read right scores
+  near its kind's median, a piece of one or two run together far less;
+- width: each digit has its own (a 1 is narrow, a 0 wide), so a "6" as wide as a 6 and a 5
+  side by side, or a "7" as narrow as half a 0, is unlikely;
+- height: the digits of a number are about equally tall, a piece cut from one is shorter;
+- the whole-digit check (whole_digit.py), a network trained to tell one whole digit from
+  touching pairs and pieces.
+Each step of reading's search (segmentation.py) gets these as FEATURES, with what cutting and
+dropping ink cost, and scores their weighted sum. The weights, the digits' widths and the energy
+medians are learned data (learned.py: weights/path_weights.json, written by
+`train.py --path-weights`). How the thresholds below were chosen: docs/experiments-numbers.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .marks import SMALL
+
+if TYPE_CHECKING:
+    from .learned import PathWeights
+
+# A group is sure to be one digit, and gets no cuts, when its energy is at most SURE_ENERGY below
+# its digit's median, its probability at least SURE_P, and its width within SURE_WIDTH sigmas:
+# then a sixth as many digits of numbers with digits apart are searched for cuts, read alike.
+SURE_ENERGY = 6.0
+SURE_P = 0.9
+SURE_WIDTH = 2.0
+SURE_WHOLE = math.log(0.5)  # a group the whole-digit check doubts (below this) is never sure
+HEIGHT_FROM = 0.9  # a digit shorter than this share of the typical height loses "height short"
+
+# A step of a group's search (segmentation.py: a candidate read as a digit, or a small group
+# dropped) scores the weighted sum of these; the best path through the group has the highest
+# total, a log-probability up to a constant.
+READ = (
+    "log p",  # log-probability of the digit the classifier reads
+    "whole check",  # log-probability the whole-digit check gives it (0 without a check)
+    "energy short",  # minus its energy short of its digit's median (0 at or above it)
+    "width",  # -z**2 / 2 of its width, of the log-normal width of that digit
+    "height short",  # minus its height short of HEIGHT_FROM (of the typical height)
+    "small",  # 1 when under marks.SMALL of the typical height: a mark more than a digit
+)
+CUT_READ = ("log p", "whole check", "energy short", "width")  # read again as "cut: ..." features
+FEATURES = (
+    *READ,
+    "cut",  # 1 for a piece a cut made
+    "cut, group not doubted",  # ... of a group the whole-digit check does not doubt
+    "cut after",  # 1 when a cut path, not the group's edge, is its right edge: one per cut
+    "piece dropped",  # 1 for a group read without one of its small pieces (a stray mark)
+    "group dropped",  # 1 for a small group read as no digit at all
+    "cut: log p",  # CUT_READ again, for cut pieces only: they are read differently
+    "cut: whole check",
+    "cut: energy short",
+    "cut: group's check",  # the check's log-probability of the whole group the piece was cut from
+    "cut: width",
+    *(f"cut: reads {d}" for d in range(10)),  # the digit a cut piece reads as
+)
+INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def candidate_features(
+    probs: np.ndarray,
+    energy: float,
+    box: tuple[int, int, int, int],
+    typical: float,
+    learned: PathWeights,
+    medians: Sequence[float],
+    whole: float = 0.0,
+) -> tuple[int, dict[str, float]]:
+    """The digit a candidate reads as, and the READ features of that reading by name: its
+    log-probability, the whole-digit check's log-probability `whole` (0: no check), its energy
+    short of the digit's median, its width's log-normal -z**2/2, its height short of HEIGHT_FROM,
+    and whether it is small. `box`: (left, top, right, bottom) in the drawing."""
+    digit = int(np.argmax(probs))
+    left, top, right, bottom = box
+    height = (bottom - top) / typical
+    return digit, {
+        "log p": math.log(max(float(probs[digit]), 1e-12)),
+        "whole check": whole,
+        "energy short": -max(0.0, medians[digit] - energy),
+        "width": -(width_z(learned, digit, right - left, typical) ** 2) / 2,
+        "height short": -max(0.0, HEIGHT_FROM - height),
+        "small": float(height < SMALL),
+    }
+
+
+def step_features(
+    reading: tuple[int, dict[str, float]] | None,
+    *,
+    cut: bool = False,
+    cut_after: bool = False,
+    doubted: bool = False,
+    group_whole: float = 0.0,
+    piece_dropped: bool = False,
+) -> np.ndarray:
+    """FEATURES of one step of a group's search: a candidate `reading` (candidate_features), or
+    None for a small group dropped as no digit. `cut`: the candidate is a piece a cut made, of a
+    group the check gives `group_whole` and may have `doubted`; `cut_after`: a cut path is its
+    right edge (not the group's); `piece_dropped`: read without one of its small pieces."""
+    named: dict[str, float] = {}
+    if reading is None:
+        named["group dropped"] = 1.0
+    else:
+        digit, read = reading
+        named.update(read)
+        named["piece dropped"] = float(piece_dropped)
+        if cut:
+            named.update({"cut": 1.0, "cut, group not doubted": float(not doubted)})
+            named["cut after"] = float(cut_after)
+            named.update({f"cut: {name}": read[name] for name in CUT_READ})
+            named["cut: group's check"] = group_whole
+            named[f"cut: reads {digit}"] = 1.0
+    features = np.zeros(len(FEATURES))
+    for name, value in named.items():
+        features[INDEX[name]] = value
+    return features
+
+
+def is_sure(
+    digit: int,
+    p: float,
+    energy: float,
+    box: tuple[int, int, int, int],
+    typical: float,
+    learned: PathWeights,
+    medians: Sequence[float],
+    whole: float = 0.0,
+) -> bool:
+    """True when a group reads as one digit clearly, is not too wide for it, and the whole-digit
+    check (its log-probability `whole`; 0: no check) does not doubt it."""
+    return (
+        p >= SURE_P
+        and whole >= SURE_WHOLE
+        and energy >= medians[digit] - SURE_ENERGY
+        and width_z(learned, digit, box[2] - box[0], typical) <= SURE_WIDTH
+    )
+
+
+def width_z(learned: PathWeights, digit: int, width: float, typical: float) -> float:
+    """How many sigmas a width (in pixels, of the typical digit height `typical`) is from the
+    digit's median width, on a log scale."""
+    median, sigma = learned.digit_width[digit]
+    return math.log(max(width, 1) / typical / median) / sigma
+
+
+def weight_vector(weights: dict[str, float]) -> np.ndarray:
+    """`weights` (feature name: weight; a feature left out weighs 0) as a vector over FEATURES."""
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"Unknown features: {sorted(unknown)}")
+    return np.array([weights.get(name, 0.0) for name in FEATURES])

@@ -1,0 +1,57 @@
+"""What reading a number needs besides the classifier: the whole-digit check and the learned data.
+
+    reader = load_reader(device="cpu")                  # weights/whole_digit.safetensors + path_weights.json
+    reader = load_reader(whole_digit=None)              # without the check
+    reader = default_reader(classifier.device)          # the shipped ones, loaded once per device
+
+The classifier (model/classifier.py) reads one digit; the number reader owns the rest, so that a
+classifier trained anew (the app's "Watch it learn") can be read with the same reader.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..network import MLP
+from .learned import DEFAULT_PATH_WEIGHTS, PathWeights, load_path_weights
+from .priors import weight_vector
+from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
+
+
+@dataclass(frozen=True)
+class NumberReader:
+    """The whole-digit check (None: read without it) and the path score's learned data."""
+
+    check: MLP | None
+    learned: PathWeights
+
+    @functools.cached_property
+    def vector(self) -> np.ndarray:
+        """The path weights as a vector over priors.FEATURES."""
+        return weight_vector(self.learned.weights)
+
+    def whole_log_prob(self, x: torch.Tensor) -> torch.Tensor | None:
+        """(N, 1, 28, 28) floats in [0, 1] -> (N,) log-probability that each image is one whole
+        digit (not two run together, nor a piece of one); None without the check."""
+        return None if self.check is None else whole_log_prob(self.check, x)
+
+
+def load_reader(
+    device: str | torch.device = "cpu",
+    whole_digit: str | Path | None = DEFAULT_WHOLE_DIGIT,
+    path_weights: str | Path = DEFAULT_PATH_WEIGHTS,
+) -> NumberReader:
+    """The number reader from its files: the check from `whole_digit` when that file exists
+    (None: without it), on `device`, and the learned data from `path_weights`."""
+    return NumberReader(load_whole_digit(whole_digit, device), load_path_weights(path_weights))
+
+
+@functools.cache
+def default_reader(device: str | torch.device = "cpu") -> NumberReader:
+    """The shipped number reader on `device`, loaded once."""
+    return load_reader(device)
