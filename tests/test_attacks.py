@@ -1,0 +1,185 @@
+"""A hostile visitor's requests (issue 24), sent over HTTP to `python app.py`: refused cleanly.
+
+python -m pytest tests/test_attacks.py
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import sqlite3
+import time
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from harness.pad_client import PadClient, png_data_url
+from harness.server import ROOT, AppServer
+from harness.sketches import Placement, draw_digit
+from model import ImageError, load_classifier, read_drawing
+from ui.pad import CANVAS
+from ui.uploads import REFUSED
+
+pytestmark = pytest.mark.slow
+CHECKOUT_PNG = ROOT / "examples" / "drawn-2026.png"  # a real image that was never uploaded
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("attacks")
+    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as app:
+        app.http = httpx.Client(base_url=app.url.rstrip("/"), timeout=60)
+        app.config = app.http.get("/config").json()
+        yield app
+        app.http.close()
+
+
+def dependency(server, api_name: str) -> dict:
+    return next(d for d in server.config["dependencies"] if d.get("api_name") == api_name)
+
+
+def call(server, api_name: str, data: list) -> dict:
+    """Fire an event through Gradio's queue as a raw client does (no gradio_client, no "meta"
+    marking a file as uploaded); the completed message."""
+    event = dependency(server, api_name)
+    session = secrets.token_hex(8)
+    body = {"data": data, "event_data": None, "fn_index": event["id"], "trigger_id": event["targets"][0][0]}
+    joined = server.http.post("/gradio_api/queue/join", json={**body, "session_hash": session})
+    assert joined.status_code == 200, joined.text
+    with server.http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return message
+    raise AssertionError("the event never completed")
+
+
+def read_image(server, value: object) -> dict:
+    """/read_image's JSON answer ({"number", "digits", "message"}) for a raw value."""
+    message = call(server, "read_image", [value])
+    assert message["success"], message
+    return message["output"]["data"][1]
+
+
+def upload(server, data: bytes, name: str = "drawing.png") -> str:
+    response = server.http.post("/gradio_api/upload", files={"files": (name, data)})
+    assert response.status_code == 200, response.text
+    return response.json()[0]
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def outside_paths(server) -> list[str]:
+    """Paths a client may name that this server never received: a real image in the checkout,
+    secrets, the corrections database, a missing file, and the upload folder climbed out of."""
+    uploaded = upload(server, png(Image.new("L", (8, 8), 255)))
+    return [
+        str(CHECKOUT_PNG),
+        "examples/drawn-2026.png",
+        "/etc/passwd",
+        "/proc/self/environ",
+        str(server.log_path.parent / "db.sqlite3"),
+        "/no/such/file.png",
+        uploaded + "/../../../../" + str(CHECKOUT_PNG),
+    ]
+
+
+def test_read_image_opens_no_file_that_was_not_uploaded(server):
+    for path in outside_paths(server):
+        answer = read_image(server, {"path": path})
+        assert answer["number"] == "" and answer["digits"] == [], path
+        # the same words whether the path exists, is an image or not: no existence oracle
+        assert answer["message"] == f"Sorry, I can't read that image: {REFUSED}.", path
+        # marked as a file, Gradio's own check refuses it before the app sees it
+        marked = call(server, "read_image", [{"path": path, "meta": {"_type": "gradio.FileData"}}])
+        assert not marked["success"] or REFUSED in marked["output"]["data"][1]["message"], path
+
+
+def test_correct_opens_no_file_that_was_not_uploaded(server):
+    for path in outside_paths(server):
+        for value in ({"path": path}, {"path": path, "meta": {"_type": "gradio.FileData"}}, path):
+            # Gradio refuses some shapes itself (its file check, or its schema); the app the rest
+            message = call(server, "correct", [value, 0, 4, True])
+            if message["success"]:
+                reply = message["output"]["data"][0]
+                assert reply["stored"] is False and REFUSED in reply["message"], path
+    assert rows_in(server) == 0
+
+
+def rows_in(server) -> int:
+    db = server.log_path.parent / "db.sqlite3"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT COUNT(*) FROM corrections").fetchone()[0]
+
+
+def test_a_real_upload_and_the_example_photos_still_read(server):
+    seven = draw_digit(7, Placement((400, 400), (200, 200), 300, 0, 24), "white")
+    path = upload(server, png(seven))
+    assert read_image(server, {"path": path})["number"] == "7"
+    assert read_image(server, {"path": path, "meta": {"_type": "gradio.FileData"}})["number"] == "7"
+    # an example photo, clicked: Gradio hands the page its cached copy, which the page sends back
+    example = call(server, "load_example", [0])["output"]["data"][0]
+    value = example.get("value", example) if isinstance(example, dict) else example
+    answer = read_image(server, value)
+    assert answer["number"] != "" and answer["message"] == ""
+
+
+def dotted_grid(side: int) -> Image.Image:
+    """The issue's drawing: 5x5-pixel dots every 12 px, a 1-bit image of a few hundred bytes."""
+    pixels = np.ones((side, side), bool)
+    for y in range(0, side - 5, 12):
+        for x in range(0, side - 5, 12):
+            pixels[y : y + 5, x : x + 5] = False
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize("side", [250, 500, 750])
+def test_a_dotted_grid_is_refused_with_a_reason(side):
+    with pytest.raises(ImageError, match="too many separate marks"):
+        read_drawing(dotted_grid(side), load_classifier())
+
+
+def test_dotted_grids_do_not_stall_the_pad_or_the_upload_tab(server):
+    pad = PadClient(server.url, timeout=120)
+    started = time.monotonic()
+    for side in (500, 750, 2000):
+        reply = pad.read(png_data_url(dotted_grid(side)))
+        assert reply["number"] == "", side
+        assert reply["reading"]["digits"] == []
+        if side < 2000:  # at 2000 px the dots shrink to grey dust: nothing to read at all
+            assert "too many separate marks" in reply["reading"]["message"]
+        answer = read_image(server, {"path": upload(server, png(dotted_grid(side)))})
+        assert answer["number"] == "", side
+    # before: 14 s + 85 s + over 120 s; a generous bound, far from the machine's noise
+    assert time.monotonic() - started < 60
+    three = draw_digit(3, Placement(CANVAS, (320, 160), 200, 0, 12), "white")
+    assert pad.read(three)["number"] == "3"
+    pad.close()
+
+
+def test_bodies_over_the_limit_are_refused_at_the_door(server):
+    tracebacks = server.log().count("Traceback")
+    big = b'{"data": "' + b"A" * (5 * 2**20) + b'"}'
+    response = server.http.post("/gradio_api/component_server", content=big)
+    assert response.status_code == 413
+    # no Content-Length (chunked): counted as it streams
+    response = server.http.post(
+        "/gradio_api/component_server", content=iter([big[i : i + 65536] for i in range(0, len(big), 65536)])
+    )
+    assert response.status_code == 413
+    files = [("files", (f"{i}.png", b"x" * 1000)) for i in range(5)]
+    response = server.http.post("/gradio_api/upload", files=files)
+    assert response.status_code == 413 and "files per upload" in response.text
+    assert server.http.get("/gradio_api/deep_link", params={"session_hash": "x"}).status_code == 404
+    assert server.http.get("/monitoring/summary").status_code != 200
+    assert server.log().count("Traceback") == tracebacks
