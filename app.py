@@ -60,10 +60,10 @@ from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.inside import inside_html
 from ui.learn import Learning
-from ui.limits import door_middleware
+from ui.limits import checked_examples, door
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
 from ui.render import HINT, pad_reply, reading_html
-from ui.uploads import uploaded_file
+from ui.uploads import start_sweeping, uploaded_file
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -238,7 +238,11 @@ def build() -> gr.Blocks:
                         )
                         photos = sorted(EXAMPLES.glob("photo-*.jpg"))
                         if photos:  # .change reads it
-                            gr.Examples([[str(p)] for p in photos], inputs=[photo], label="Example photos")
+                            checked_examples(
+                                gr.Examples(
+                                    [[str(p)] for p in photos], inputs=[photo], label="Example photos"
+                                )
+                            )
                     with gr.Column(scale=2, min_width=280):
                         result = gr.HTML(reading_html(None), elem_id="photo-result")
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
@@ -280,6 +284,7 @@ demo = build()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    start_sweeping(every_s=300, older_than_s=600)  # whatever Gradio leaves in its upload folder
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -289,6 +294,6 @@ if __name__ == "__main__":
         ],
         footer_links=["api"],
         run_history=False,
-        app_kwargs={"middleware": door_middleware()},  # body, upload and stall limits (ui/limits.py)
+        app_kwargs=door(),  # body, upload and stall limits, clean 4xx (ui/limits.py)
         enable_monitoring=os.environ.get("DIGIT_MONITORING") == "1",  # Gradio's traffic page: public when on
     )

@@ -21,7 +21,7 @@ from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
 from model import ImageError, load_classifier, read_drawing
 from ui.pad import CANVAS
-from ui.uploads import REFUSED
+from ui.uploads import REFUSED, sweep
 
 pytestmark = pytest.mark.slow
 CHECKOUT_PNG = ROOT / "examples" / "drawn-2026.png"  # a real image that was never uploaded
@@ -183,3 +183,27 @@ def test_bodies_over_the_limit_are_refused_at_the_door(server):
     assert server.http.get("/gradio_api/deep_link", params={"session_hash": "x"}).status_code == 404
     assert server.http.get("/monitoring/summary").status_code != 200
     assert server.log().count("Traceback") == tracebacks
+
+
+def test_names_of_things_that_do_not_exist_get_a_clean_refusal(server):
+    tracebacks = server.log().count("Traceback")
+    body = {"session_hash": "x", "component_id": 99999, "fn_name": "read_pad", "data": {}}
+    response = server.http.post("/gradio_api/component_server", json=body)
+    assert response.status_code == 400 and "does not have" in response.text
+    for index in (9999, -1, "0"):
+        message = call(server, "load_example", [index])
+        assert message["success"] is False and "no such example" in message["output"]["error"]
+    assert server.log().count("Traceback") == tracebacks
+
+
+def test_the_sweep_empties_the_upload_folder_of_old_files(tmp_path):
+    old, new = tmp_path / "a1" / "old.png", tmp_path / "b2" / "new.png"
+    for path in (old, new):
+        path.parent.mkdir()
+        path.write_bytes(b"x")
+    now = time.time()
+    assert sweep(tmp_path, older_than_s=600, now=now + 300) == 0
+    assert sweep(tmp_path, older_than_s=600, now=now + 900) == 2
+    assert not old.exists() and not new.exists() and tmp_path.exists()
+    assert sweep(tmp_path, older_than_s=600, now=time.time() + 900) == 0
+    assert list(tmp_path.iterdir()) == []  # the emptied folders go too, once old

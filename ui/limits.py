@@ -1,6 +1,7 @@
 """Limits at the door: request bodies are refused before they fill memory or the disk.
 
-    app_kwargs = {"middleware": door_middleware()}      # demo.launch(app_kwargs=...)
+    demo.launch(app_kwargs=door())                      # the middleware and the error answers
+    checked_examples(gr.Examples(...))                  # an example index that exists, or a clean no
 
 An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
 - a body longer than its route allows is refused with 413, from its Content-Length before a
@@ -10,24 +11,30 @@ An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
   `client_upload_bytes` in `client_window_s` (Gradio took 40 files of 9.5 MB in one request);
 - a body that stalls (no bytes for `body_idle_s`) is answered 408 and its socket freed;
 - the reading gate (ui/admission.py) is told how to see that a request's client has gone;
+- a KeyError or IndexError out of a Gradio route (an unknown component_id sent to
+  /component_server) is answered 400 with one log line, not a 500 and a traceback;
 - Gradio's deep links, which this app does not use, answer 404: each call wrote a state.json of
   every component (174 KB) into the upload folder, never swept.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
+import gradio as gr
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui.admission import CLIENT_GONE
 
+log = logging.getLogger(__name__)
 UPLOAD_PATH = "/gradio_api/upload"
 CLOSED_PREFIXES = ("/gradio_api/deep_link",)  # routes no page of this app calls, that write files
 
@@ -198,8 +205,30 @@ async def _answer(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def door_middleware(
-    limits: DoorLimits = DoorLimits(), client_of: Callable[[Request], str] = peer_address
-) -> list[Middleware]:
-    """The middleware list for `launch(app_kwargs={"middleware": ...})`."""
-    return [Middleware(DoorMiddleware, limits=limits, client_of=client_of)]
+def door(limits: DoorLimits = DoorLimits(), client_of: Callable[[Request], str] = peer_address) -> dict:
+    """The FastAPI arguments for `launch(app_kwargs=...)`: the middleware, and the answers to a
+    route's KeyError and IndexError (what a request naming things that do not exist causes)."""
+    return {
+        "middleware": [Middleware(DoorMiddleware, limits=limits, client_of=client_of)],
+        "exception_handlers": {KeyError: _bad_request, IndexError: _bad_request},
+    }
+
+
+async def _bad_request(request: Request, error: Exception) -> PlainTextResponse:
+    log.warning("refused %s %s: %s %s", request.method, request.url.path, type(error).__name__, error)
+    return PlainTextResponse("Bad request: it names something this app does not have.", status_code=400)
+
+
+def checked_examples(examples: gr.Examples) -> gr.Examples:
+    """`examples`, whose clicks must name an example that exists: another index is refused with
+    a message, and no traceback (Gradio indexes its list with whatever the client sends)."""
+    dataset = examples.dataset
+    preprocess = dataset.preprocess
+
+    def checked(payload: object) -> object:
+        if payload is not None and not (isinstance(payload, int) and 0 <= payload < len(dataset.samples)):
+            raise gr.Error("There is no such example.", print_exception=False)
+        return preprocess(payload)
+
+    dataset.preprocess = checked
+    return examples
