@@ -15,11 +15,13 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
+from starlette.requests import Request
 
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
 from model import ImageError, load_classifier, read_drawing
+from ui.limits import ByteBudget, client_address
 from ui.pad import CANVAS
 from ui.uploads import REFUSED, sweep
 
@@ -207,3 +209,23 @@ def test_the_sweep_empties_the_upload_folder_of_old_files(tmp_path):
     assert not old.exists() and not new.exists() and tmp_path.exists()
     assert sweep(tmp_path, older_than_s=600, now=time.time() + 900) == 0
     assert list(tmp_path.iterdir()) == []  # the emptied folders go too, once old
+
+
+def test_each_client_has_its_own_upload_allowance(monkeypatch):
+    clock = [0.0]
+    budget = ByteBudget(limit=100, window_s=600, clock=lambda: clock[0])
+    assert budget.spend("a", 60) and budget.spend("b", 60)
+    assert not budget.spend("a", 60)  # a's allowance is spent, b's is not
+    assert budget.spend("b", 40)
+    clock[0] = 601
+    assert budget.spend("a", 100)  # a new window
+
+    def request(forwarded: str) -> Request:
+        headers = [(b"x-forwarded-for", forwarded.encode())]
+        return Request({"type": "http", "headers": headers, "client": ("10.0.0.1", 5000)})
+
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.delenv("DIGIT_BEHIND_PROXY", raising=False)
+    assert client_address(request("1.2.3.4")) == "10.0.0.1"  # not behind a proxy: the header is ignored
+    monkeypatch.setenv("SPACE_ID", "someone/draw-a-digit")
+    assert client_address(request("6.6.6.6, 1.2.3.4")) == "1.2.3.4"  # what the proxy appended

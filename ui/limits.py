@@ -20,6 +20,7 @@ An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -84,9 +85,16 @@ class _Refused(Exception):
         self.status, self.text = status, text
 
 
-def peer_address(request: Request) -> str:
-    """The socket's peer: the client directly, or the proxy in front of a Space (then pass a
-    function that reads the proxy's X-Forwarded-For instead)."""
+def client_address(request: Request) -> str:
+    """Who a request is from: the socket's peer, or behind a proxy (on a Hugging Face Space, or
+    with DIGIT_BEHIND_PROXY=1) the address the proxy appended last to X-Forwarded-For; anything
+    further left is the client's own words. Without this, every visitor of a Space would share
+    the proxy's allowance."""
+    behind = os.environ.get("DIGIT_BEHIND_PROXY", "").strip().lower()
+    if behind in ("1", "true", "yes", "on") or (not behind and os.environ.get("SPACE_ID")):
+        forwarded = [a.strip() for a in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
     return request.client.host if request.client else "unknown"
 
 
@@ -97,7 +105,7 @@ class DoorMiddleware:
         self,
         app: ASGIApp,
         limits: DoorLimits = DoorLimits(),
-        client_of: Callable[[Request], str] = peer_address,
+        client_of: Callable[[Request], str] = client_address,
     ) -> None:
         self.app, self.limits, self.client_of = app, limits, client_of
         self.uploads = ByteBudget(limits.client_upload_bytes, limits.client_window_s)
@@ -205,7 +213,7 @@ async def _answer(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def door(limits: DoorLimits = DoorLimits(), client_of: Callable[[Request], str] = peer_address) -> dict:
+def door(limits: DoorLimits = DoorLimits(), client_of: Callable[[Request], str] = client_address) -> dict:
     """The FastAPI arguments for `launch(app_kwargs=...)`: the middleware, and the answers to a
     route's KeyError and IndexError (what a request naming things that do not exist causes)."""
     return {
