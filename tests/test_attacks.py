@@ -9,8 +9,10 @@ import io
 import json
 import secrets
 import sqlite3
+import threading
 import time
 
+import anyio
 import httpx
 import numpy as np
 import pytest
@@ -20,7 +22,8 @@ from starlette.requests import Request
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
-from model import ImageError, load_classifier, read_drawing
+from model import ImageError, load_classifier, open_image, read_drawing
+from ui.admission import CLIENT_GONE, Gone, ReadingGate
 from ui.limits import ByteBudget, client_address
 from ui.pad import CANVAS
 from ui.uploads import REFUSED, sweep
@@ -229,3 +232,60 @@ def test_each_client_has_its_own_upload_allowance(monkeypatch):
     assert client_address(request("1.2.3.4")) == "10.0.0.1"  # not behind a proxy: the header is ignored
     monkeypatch.setenv("SPACE_ID", "someone/draw-a-digit")
     assert client_address(request("6.6.6.6, 1.2.3.4")) == "1.2.3.4"  # what the proxy appended
+
+
+def test_a_reading_whose_client_has_gone_is_not_made():
+    ran = []
+
+    async def scenario() -> list:
+        gate = ReadingGate(running=1, waiting=8)
+        release = threading.Event()
+
+        def read(name: str) -> str:  # a reading: it holds its place until released
+            ran.append(name)
+            release.wait(10)
+            return name
+
+        async def visitor(name: str, gone: bool) -> str:
+            async def hung_up() -> bool:
+                return gone
+
+            CLIENT_GONE.set(hung_up)
+            try:
+                return await gate.run(read, name)
+            except Gone:
+                return "dropped"
+
+        async with anyio.create_task_group() as tasks:
+            answers = {}
+
+            async def keep(name: str, gone: bool) -> None:
+                answers[name] = await visitor(name, gone)
+
+            tasks.start_soon(keep, "first", False)
+            await anyio.sleep(0.2)  # the first holds the only place; the others wait
+            tasks.start_soon(keep, "left", True)
+            tasks.start_soon(keep, "stayed", False)
+            await anyio.sleep(0.2)
+            release.set()
+        return answers
+
+    answers = anyio.run(scenario)
+    assert answers == {"first": "first", "left": "dropped", "stayed": "stayed"}
+    assert ran == ["first", "stayed"]
+
+
+def test_big_photos_shrink_while_decoding_and_only_common_formats_are_decoded():
+    photo = io.BytesIO()
+    Image.new("RGB", (4000, 3000), "white").save(photo, "JPEG")  # a 12 MP phone photo
+    assert open_image(photo.getvalue(), max_pixels=4_000_000).size == (2000, 1500)
+    with pytest.raises(ImageError, match="too large"):  # a 40 MP PNG cannot shrink: refused unread
+        open_image(png(Image.new("1", (8000, 5000), 1)), max_pixels=4_000_000)
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    for data in (eps, png(Image.new("L", (9, 9))).replace(b"PNG", b"XYZ")):
+        with pytest.raises(ImageError, match="not an image"):
+            open_image(data)
+    for fmt in ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (20, 20), "white").save(buffer, fmt)
+        assert open_image(buffer.getvalue()).size == (20, 20)

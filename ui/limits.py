@@ -43,10 +43,11 @@ CLOSED_PREFIXES = ("/gradio_api/deep_link",)  # routes no page of this app calls
 @dataclass(frozen=True)
 class DoorLimits:
     """What a request may carry. The pad's biggest payload is a 1 MB PNG as a data URL (1.4 MB
-    of text, ui/pad.py); an upload is one photo of at most `upload_file_bytes` (launch's
+    of text, ui/pad.py), which the pad itself refuses with a message up to this limit (its
+    bad-input tests send 3 MB); an upload is one photo of at most `upload_file_bytes` (launch's
     max_file_size), plus the form's own bytes."""
 
-    body_bytes: int = 2 * 2**20
+    body_bytes: int = 4 * 2**20
     upload_files: int = 2
     upload_file_bytes: int = 10 * 2**20
     client_upload_bytes: int = 100 * 2**20
