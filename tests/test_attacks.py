@@ -24,7 +24,7 @@ from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
 from model import ImageError, load_classifier, open_image, read_drawing
 from ui.admission import CLIENT_GONE, Gone, ReadingGate
-from ui.limits import ByteBudget, client_address
+from ui.limits import ByteBudget, DoorLimits, DoorMiddleware, client_address
 from ui.pad import CANVAS
 from ui.uploads import REFUSED, sweep
 
@@ -289,3 +289,41 @@ def test_big_photos_shrink_while_decoding_and_only_common_formats_are_decoded():
         buffer = io.BytesIO()
         Image.new("RGB", (20, 20), "white").save(buffer, fmt)
         assert open_image(buffer.getvalue()).size == (20, 20)
+
+
+def test_a_stalled_body_is_cut_off_but_a_stream_that_waits_for_its_client_is_not():
+    """The door's clock runs only while a body is arriving: an event stream, which waits for its
+    client to leave for minutes, is left alone."""
+
+    def exchange(chunks: list[bytes | None]) -> tuple[list, list]:
+        seen, sent = [], []
+
+        async def route(scope, receive, send) -> None:
+            while True:
+                message = await receive()
+                seen.append(message["type"])
+                if message["type"] == "http.disconnect" or not message.get("more_body"):
+                    break
+            if seen[-1] == "http.request":  # the body is in: stream until the client goes
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                seen.append((await receive())["type"])
+
+        async def receive():
+            chunk = chunks.pop(0) if chunks else None
+            if chunk is None:
+                await anyio.sleep(0.5)  # nothing more for a while: the client is slow, or listening
+                return {"type": "http.disconnect"}
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        async def send(message) -> None:
+            sent.append(message.get("status"))
+
+        door = DoorMiddleware(route, DoorLimits(body_idle_s=0.1))
+        scope = {"type": "http", "path": "/gradio_api/queue/data", "headers": [], "client": ("1.2.3.4", 1)}
+        anyio.run(door, scope, receive, send)
+        return seen, sent
+
+    seen, sent = exchange([b"{}"])  # a whole body, then half a second until the client leaves
+    assert seen == ["http.request", "http.disconnect"] and sent[0] == 200
+    seen, sent = exchange([b"{", None])  # half a body, then nothing
+    assert sent[0] == 408

@@ -128,16 +128,19 @@ class DoorMiddleware:
             return
         count = _PartCounter(request.headers.get("content-type", "")) if upload else None
         client = self.client_of(request) if upload else ""
-        received, refused, started = 0, None, False
+        received, refused, started, body_done = 0, None, False, False
 
         async def limited_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, refused, body_done
+            if body_done:  # a route waiting for the client to leave (an event stream): no clock
+                return await receive()
             with anyio.move_on_after(self.limits.body_idle_s) as waited:
                 message = await receive()
             if waited.cancelled_caught:
                 refused = _Refused(408, "The request body was too slow to arrive.")
                 raise refused
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 chunk = message.get("body", b"")
                 received += len(chunk)
                 if received > limit:
