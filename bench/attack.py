@@ -8,7 +8,9 @@ Each request goes to the app on loopback while a normal visitor's pad posts a dr
 request: what came back; the server's CPU-seconds and peak memory meanwhile (all its processes,
 from /proc via psutil); corrections rows written and files left in the server's own upload
 folder (GRADIO_TEMP_DIR); the visitor's p99 (fast: at most 300 ms); tracebacks in the log.
-More requests (the queue and corrections floods) come from bench/attack_crowd.py when it exists:
+The server is told it runs behind a proxy (DIGIT_BEHIND_PROXY=1), and each request names its
+client in X-Forwarded-For, as Hugging Face's proxy does: the attacker one address, the visitor
+another. More requests (the queue and corrections floods) come from bench/attack_crowd.py when it exists:
 `attacks() -> [(name, fn(base_url) -> str)]`.
 """
 
@@ -40,6 +42,8 @@ from harness.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 FAST_MS = 300  # the visitor's p99 target while an attack runs
+ATTACKER = {"x-forwarded-for": "203.0.113.9"}  # documentation addresses (RFC 5737)
+VISITOR = {"x-forwarded-for": "198.51.100.7"}
 Attack = Callable[[str], str]
 
 
@@ -49,7 +53,7 @@ Attack = Callable[[str], str]
 def queue_call(url: str, api_name: str, data: list, timeout: float = 120) -> dict:
     """Fire an event through Gradio's queue as a raw client (no "meta" on files); the
     completed message, or {"msg": "timeout"}."""
-    with httpx.Client(base_url=url.rstrip("/"), timeout=timeout) as http:
+    with httpx.Client(base_url=url.rstrip("/"), timeout=timeout, headers=ATTACKER) as http:
         config = http.get("/config").json()
         event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
         session = secrets.token_hex(8)
@@ -119,7 +123,9 @@ def png(image: Image.Image, fmt: str = "PNG") -> bytes:
 def pad_reading(image: Image.Image) -> Attack:
     def attack(url: str) -> str:
         started = time.monotonic()
-        reply = PadClient(url, timeout=200).read(png_data_url(image))
+        pad = PadClient(url, timeout=200)
+        pad.http.headers.update(ATTACKER)
+        reply = pad.read(png_data_url(image))
         message = reply["reading"]["message"] or f'read "{reply["number"][:12]}"'
         return f"{message[:80]} ({time.monotonic() - started:.1f} s)"
 
@@ -127,7 +133,7 @@ def pad_reading(image: Image.Image) -> Attack:
 
 
 def upload(url: str, data: bytes, name: str) -> httpx.Response:
-    return httpx.post(f"{url}gradio_api/upload", files={"files": (name, data)}, timeout=120)
+    return httpx.post(f"{url}gradio_api/upload", files={"files": (name, data)}, timeout=120, headers=ATTACKER)
 
 
 def uploaded_reading(data: bytes, name: str, at_once: int = 1) -> Attack:
@@ -157,6 +163,7 @@ def abandoned_readings(image: Image.Image, count: int) -> Attack:
 
     def attack(url: str) -> str:
         pad = PadClient(url, timeout=0.3)
+        pad.http.headers.update(ATTACKER)
         timed_out = 0
         for _ in range(count):
             try:
@@ -175,7 +182,9 @@ def big_body(megabytes: int, chunked: bool = False) -> Attack:
         body = b'{"data": "' + b"A" * (megabytes * 2**20) + b'"}'
         content = iter([body[i : i + 2**16] for i in range(0, len(body), 2**16)]) if chunked else body
         try:
-            response = httpx.post(f"{url}gradio_api/component_server", content=content, timeout=60)
+            response = httpx.post(
+                f"{url}gradio_api/component_server", content=content, timeout=60, headers=ATTACKER
+            )
         except httpx.HTTPError as e:
             return f"{type(e).__name__} (connection closed)"
         return f"HTTP {response.status_code} {response.text[:60]}"
@@ -187,7 +196,7 @@ def many_files(count: int, megabytes: float) -> Attack:
     def attack(url: str) -> str:
         files = [("files", (f"{i}.png", b"\0" * int(megabytes * 2**20))) for i in range(count)]
         try:
-            response = httpx.post(f"{url}gradio_api/upload", files=files, timeout=120)
+            response = httpx.post(f"{url}gradio_api/upload", files=files, timeout=120, headers=ATTACKER)
         except httpx.HTTPError as e:
             return f"{type(e).__name__} (connection closed)"
         return f"HTTP {response.status_code} {response.text[:60]}"
@@ -209,7 +218,9 @@ def upload_flood(count: int, megabytes: float) -> Attack:
 def deep_links(count: int) -> Attack:
     def attack(url: str) -> str:
         codes = {
-            httpx.get(f"{url}gradio_api/deep_link", params={"session_hash": f"s{i}"}).status_code
+            httpx.get(
+                f"{url}gradio_api/deep_link", params={"session_hash": f"s{i}"}, headers=ATTACKER
+            ).status_code
             for i in range(count)
         }
         return "HTTP " + ", ".join(map(str, sorted(codes)))
@@ -218,12 +229,14 @@ def deep_links(count: int) -> Attack:
 
 
 def get(path: str) -> Attack:
-    return lambda url: f"HTTP {(r := httpx.get(url + path, timeout=30)).status_code} {r.text[:60]!r}"
+    return lambda url: (
+        f"HTTP {(r := httpx.get(url + path, timeout=30, headers=ATTACKER)).status_code} {r.text[:60]!r}"
+    )
 
 
 def unknown_component(url: str) -> str:
     body = {"session_hash": "x", "component_id": 99999, "fn_name": "read_pad", "data": {}}
-    response = httpx.post(f"{url}gradio_api/component_server", json=body, timeout=30)
+    response = httpx.post(f"{url}gradio_api/component_server", json=body, timeout=30, headers=ATTACKER)
     return f"HTTP {response.status_code} {response.text[:60]}"
 
 
@@ -358,6 +371,7 @@ class Visitor:
     def __init__(self, url: str) -> None:
         self.data_url = as_the_pad_sends(draw_digit(4, Placement(CANVAS, (320, 160), 220, 0, 12), "white"))
         self.pad = PadClient(url, timeout=120)
+        self.pad.http.headers.update(VISITOR)
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -401,7 +415,7 @@ def run(only: str | None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         uploads, db = folder / "gradio", folder / "corrections.sqlite3"
-        env = {"DIGIT_FEEDBACK_DB": str(db), "GRADIO_TEMP_DIR": str(uploads)}
+        env = {"DIGIT_FEEDBACK_DB": str(db), "GRADIO_TEMP_DIR": str(uploads), "DIGIT_BEHIND_PROXY": "1"}
         with AppServer(folder / "app.log", env=env) as server:
             monitor, visitor = Monitor(server.process.pid), Visitor(server.url)
             time.sleep(3)  # the visitor's first readings warm the server up

@@ -23,7 +23,7 @@ from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
 from model import ImageError, load_classifier, open_image, read_drawing
-from ui.admission import CLIENT_GONE, Gone, ReadingGate
+from ui.admission import CALLER, Busy, Caller, Gone, ReadingGate
 from ui.limits import ByteBudget, DoorLimits, DoorMiddleware, client_address
 from ui.pad import CANVAS
 from ui.uploads import REFUSED, sweep
@@ -250,7 +250,7 @@ def test_a_reading_whose_client_has_gone_is_not_made():
             async def hung_up() -> bool:
                 return gone
 
-            CLIENT_GONE.set(hung_up)
+            CALLER.set(Caller(f"203.0.113.{len(name)}", hung_up))
             try:
                 return await gate.run(read, name)
             except Gone:
@@ -327,3 +327,32 @@ def test_a_stalled_body_is_cut_off_but_a_stream_that_waits_for_its_client_is_not
     assert seen == ["http.request", "http.disconnect"] and sent[0] == 200
     seen, sent = exchange([b"{", None])  # half a body, then nothing
     assert sent[0] == 408
+
+
+def test_one_client_holds_at_most_two_places_in_the_gate():
+    async def scenario() -> dict:
+        gate = ReadingGate(running=4, waiting=8, per_client=2)
+        release = threading.Event()
+        answers: dict[str, str] = {}
+
+        async def still_here() -> bool:
+            return False
+
+        async def visitor(name: str, address: str | None) -> None:
+            CALLER.set(Caller(address, still_here))
+            try:
+                answers[name] = await gate.run(lambda: release.wait(10) and name)
+            except Busy:
+                answers[name] = "busy"
+
+        async with anyio.create_task_group() as tasks:
+            for name in ("a1", "a2", "a3"):  # one client sending three costly drawings at once
+                tasks.start_soon(visitor, name, "203.0.113.9")
+            await anyio.sleep(0.2)
+            tasks.start_soon(visitor, "b1", "198.51.100.7")  # someone else
+            tasks.start_soon(visitor, "local", None)  # this machine: not bounded per client
+            await anyio.sleep(0.2)
+            release.set()
+        return answers
+
+    assert anyio.run(scenario) == {"a1": "a1", "a2": "a2", "a3": "busy", "b1": "b1", "local": "local"}

@@ -10,7 +10,8 @@ An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
 - an upload carries at most `upload_files` files, and each client uploads at most
   `client_upload_bytes` in `client_window_s` (Gradio took 40 files of 9.5 MB in one request);
 - a body that stalls (no bytes for `body_idle_s`) is answered 408 and its socket freed;
-- the reading gate (ui/admission.py) is told how to see that a request's client has gone;
+- the reading gate (ui/admission.py) is told who each request is from, and how to see that
+  they have gone;
 - a KeyError or IndexError out of a Gradio route (an unknown component_id sent to
   /component_server) is answered 400 with one log line, not a 500 and a traceback;
 - Gradio's deep links, which this app does not use, answer 404: each call wrote a state.json of
@@ -19,6 +20,7 @@ An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import threading
@@ -33,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ui.admission import CLIENT_GONE
+from ui.admission import CALLER, Caller
 
 log = logging.getLogger(__name__)
 UPLOAD_PATH = "/gradio_api/upload"
@@ -99,6 +101,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _limited(address: str) -> str | None:
+    """The address to count a client's limits by; None for this machine itself (tests and
+    benchmarks, or a proxy on it that the app was not told about: then no per-client limit,
+    rather than one allowance shared by every visitor)."""
+    try:
+        return None if ipaddress.ip_address(address).is_loopback else address
+    except ValueError:
+        return address
+
+
 class DoorMiddleware:
     """The ASGI middleware; see the module docstring."""
 
@@ -127,7 +139,7 @@ class DoorMiddleware:
             await _answer(send, 413, f"The request is too large (the limit is {limit:,} bytes).")
             return
         count = _PartCounter(request.headers.get("content-type", "")) if upload else None
-        client = self.client_of(request) if upload else ""
+        client = _limited(self.client_of(request))
         received, refused, started, body_done = 0, None, False, False
 
         async def limited_receive() -> Message:
@@ -147,7 +159,7 @@ class DoorMiddleware:
                     refused = _Refused(413, f"The request is too large (the limit is {limit:,} bytes).")
                 elif count is not None and count.feed(chunk) > self.limits.upload_files:
                     refused = _Refused(413, f"At most {self.limits.upload_files} files per upload.")
-                elif upload and not self.uploads.spend(client, len(chunk)):
+                elif upload and client is not None and not self.uploads.spend(client, len(chunk)):
                     refused = _Refused(
                         429, "You have uploaded a lot in a short time: please wait a few minutes."
                     )
@@ -169,7 +181,7 @@ class DoorMiddleware:
             # this check with their context: once the request is answered it says "don't know".
             return not answered and await _hung_up(receive)
 
-        CLIENT_GONE.set(client_gone)
+        CALLER.set(Caller(client, client_gone))
         try:
             await self.app(scope, limited_receive, guarded_send)
         except Exception:
