@@ -56,8 +56,9 @@ NARROW_CUT_FROM = 0.4
 MIN_WIDTH = 0.12  # a cut leaves at least this share of the typical height on either side
 MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typical height)
 # At most this many candidates per drawing (about 0.5 ms each to cut out and normalise): the
-# groups after it are read whole, uncut. Numbers read here make tens; looping lines drawn
-# across a 4 MP canvas made 4,360 (2.4 s of CPU) before this bound (issue 24, H1).
+# groups after it are read whole, uncut. Numbers of 2-6 digits as bench.multidigit writes them
+# make at most 112 (200 numbers, every condition; median 7); looping lines drawn across a 4 MP
+# canvas made 4,360 (2.4 s of CPU) before this bound (issue 24, H1).
 MAX_CANDIDATES = 1500
 PRUNE = 0.65  # cut segments shorter than this (of the typical height) are never read: they
 # could not win against the height prior; dropping them halved the candidates, costing nothing
