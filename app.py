@@ -60,8 +60,10 @@ from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.inside import inside_html
 from ui.learn import Learning
+from ui.limits import checked_examples, door
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
 from ui.render import HINT, pad_reply, reading_html
+from ui.uploads import start_sweeping, uploaded_file
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -96,12 +98,12 @@ atexit.register(corrections.close)  # what was queued is committed, the WAL fold
 learning = Learning(classifier, DATA, training_device="cuda" if host.ZERO_GPU else pick_device().type)
 
 
-def read_file(source: str | None) -> tuple[str, dict]:
-    """Reading of an image file as (result panel HTML, JSON). Never raises."""
+def read_file(source: object) -> tuple[str, dict]:
+    """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
     if source is None:
         return _answer(None, HINT)
     try:
-        reading = read_drawing(open_image(source), classifier)
+        reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), classifier)
     except ImageError as e:
         return _answer(None, f"Sorry, I can't read that image: {e}.")
     except Exception:  # a visitor never sees a traceback; the log keeps it
@@ -156,7 +158,11 @@ async def correct(
     """Teach it: digit `digit` (0 = leftmost) of the drawing in `image` is `label` (0-9). Stored
     only when `consent` is true; the server reads the image itself. Returns {"stored", "message", ...}."""
     return await corrections.correct(
-        lambda: open_image(image or ""), digit, label, consent, request.session_hash
+        lambda: open_image(uploaded_file(image), max_pixels=MAX_PIXELS),
+        digit,
+        label,
+        consent,
+        request.session_hash,
     )
 
 
@@ -232,7 +238,11 @@ def build() -> gr.Blocks:
                         )
                         photos = sorted(EXAMPLES.glob("photo-*.jpg"))
                         if photos:  # .change reads it
-                            gr.Examples([[str(p)] for p in photos], inputs=[photo], label="Example photos")
+                            checked_examples(
+                                gr.Examples(
+                                    [[str(p)] for p in photos], inputs=[photo], label="Example photos"
+                                )
+                            )
                     with gr.Column(scale=2, min_width=280):
                         result = gr.HTML(reading_html(None), elem_id="photo-result")
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
@@ -274,6 +284,7 @@ demo = build()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    start_sweeping(every_s=300, older_than_s=600)  # whatever Gradio leaves in its upload folder
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -283,4 +294,6 @@ if __name__ == "__main__":
         ],
         footer_links=["api"],
         run_history=False,
+        app_kwargs=door(),  # body, upload and stall limits, clean 4xx (ui/limits.py)
+        enable_monitoring=os.environ.get("DIGIT_MONITORING") == "1",  # Gradio's traffic page: public when on
     )

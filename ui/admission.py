@@ -1,18 +1,25 @@
 """A bound on the pad's readings, which do not pass through Gradio's queue.
 
-    gate = ReadingGate(running=4, waiting=256)
-    answer = await gate.run(read, payload)      # raises Busy when `running + waiting` are in
+    gate = ReadingGate(running=4, waiting=256, per_client=2)
+    answer = await gate.run(read, payload)      # raises Busy when `running + waiting` are in,
+                                                # or this client already has `per_client` in
 
 The pad calls its server function with one plain POST (no queue, no event stream: that is what
 makes it fast), so the queue's limits and its "busy" shedding do not apply. This does the same
 job: a few readings run at once in worker threads (the work is CPU-bound, and more threads only
 contend for the same cores), a bounded number wait, and anyone beyond is told to come back at
-once instead of piling up in memory.
+once instead of piling up in memory. One client holds at most `per_client` places (the pad keeps
+one reading in flight; a client sending many costly drawings at once held everyone else up), and
+a call whose client has hung up while it waited is dropped when its turn comes (issue 24, H1:
+four abandoned requests held a normal reading up for 61 s). Who the client is, and whether it
+is still there, the door middleware says for each request (ui/limits.py, `CALLER`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio
@@ -20,26 +27,59 @@ import anyio
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who an HTTP request is from, and a check, without waiting, of whether they have gone."""
+
+    address: str | None  # None: not limited per client (this machine itself, ui/limits.py)
+    gone: Callable[[], Awaitable[bool]]
+
+
+# Set for each HTTP request by the door middleware (ui/limits.py). None (not known, e.g. in a
+# queued event's worker): no per-client bound, and the call runs.
+CALLER: ContextVar[Caller | None] = ContextVar("caller", default=None)
+
+
 class Busy(Exception):
     """Too many readings are running or waiting; try again shortly."""
 
 
-class ReadingGate:
-    """At most `running` calls at once in threads, `waiting` more queued, the rest refused."""
+class Gone(Busy):
+    """The client left while its call waited: nobody would read the answer, so none is made."""
 
-    def __init__(self, running: int, waiting: int) -> None:
+
+class ReadingGate:
+    """At most `running` calls at once in threads, `waiting` more queued, `per_client` of them
+    from one client, the rest refused."""
+
+    def __init__(self, running: int, waiting: int, per_client: int = 2) -> None:
         self.running = max(1, running)
         self.capacity = self.running + max(0, waiting)
+        self.per_client = max(1, per_client)
         self.admitted = 0  # touched only on the event loop's thread: no lock needed
+        self._by_client: dict[str, int] = {}  # places held, per client address; no empty entries
         self._limiter: anyio.CapacityLimiter | None = None
+        self._threads: anyio.CapacityLimiter | None = None
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        if self.admitted >= self.capacity:
+        caller = CALLER.get()
+        client = caller.address if caller is not None else None
+        if self.admitted >= self.capacity or self._by_client.get(client, 0) >= self.per_client:
             raise Busy
         if self._limiter is None:  # made inside the running event loop, as anyio wants
             self._limiter = anyio.CapacityLimiter(self.running)
+            self._threads = anyio.CapacityLimiter(self.running)  # never waited on: ours, not anyio's 40
         self.admitted += 1
+        if client is not None:
+            self._by_client[client] = self._by_client.get(client, 0) + 1
         try:
-            return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+            async with self._limiter:
+                if caller is not None and await caller.gone():
+                    raise Gone
+                return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
         finally:
             self.admitted -= 1
+            if client is not None:
+                self._by_client[client] -= 1
+                if not self._by_client[client]:
+                    del self._by_client[client]

@@ -10,18 +10,24 @@ Connected components come from scipy.ndimage.label, on the ink at working size (
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from .image_io import ImageError
 from .ink import find_ink
 
 # Ink at least this strong (of 255, after contrast stretching) connects pieces: fainter pixels are
 # antialiased fringes, or the blur between two strokes that nearly touch once the image is shrunk
 # (measured: 128 instead of 64 took 4-digit numbers read exactly from 90% to 92%).
 CONNECT_LEVEL = 128
+# A drawing with more pieces of ink than this (after specks are dropped) is not digits: a number
+# of a dozen digits has a few dozen. Refusing it bounds everything after, which compares pieces
+# pairwise (a dotted grid of 1,764 dots took 14 s of grouping; issue 24, H1).
+MAX_PIECES = 300
 
 
 @dataclass(frozen=True)
@@ -55,10 +61,15 @@ class Blob:
 
 def digit_pieces(image: Image.Image | np.ndarray) -> tuple[Image.Image, np.ndarray, list[Blob]]:
     """The ink of a drawing (ink.py), its label map, and the pieces worth reading: specks
-    dropped, and none at all for a blank image or a lone stray dot."""
+    dropped, and none at all for a blank image or a lone stray dot. Raises ImageError for a
+    drawing of more than MAX_PIECES pieces (a pattern, a page of text: not digits)."""
     ink = find_ink(image)
     blobs, labels = find_blobs(ink)
     blobs = drop_specks(blobs)
+    if len(blobs) > MAX_PIECES:
+        raise ImageError(
+            f"it has too many separate marks ({len(blobs):,}) to be digits; the limit is {MAX_PIECES}"
+        )
     if not blobs or is_stray_dot(blobs, ink):
         return ink, labels, []
     return ink, labels, blobs
@@ -128,6 +139,9 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
     Digits written side by side overlap little, and both are full height.
     """
     parent = list(range(len(blobs)))
+    # Pieces are found by position, never by equality (list.index compared dataclasses field by
+    # field: 63.7 million __eq__ calls for a dotted grid, issue 24).
+    at = {id(b): i for i, b in enumerate(blobs)}
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -135,8 +149,11 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
             i = parent[i]
         return i
 
+    def group_of(g: list[Blob]) -> int:
+        return root(at[id(g[0])])
+
     def join(a: list[Blob], b: list[Blob]) -> None:
-        parent[root(blobs.index(b[0]))] = root(blobs.index(a[0]))
+        parent[group_of(b)] = group_of(a)
 
     def groups() -> list[list[Blob]]:
         found: dict[int, list[Blob]] = {}
@@ -144,26 +161,29 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
             found.setdefault(root(i), []).append(blob)
         return sorted(found.values(), key=lambda g: _box(g)[0])
 
-    # 1. pieces sharing their horizontal extent
-    for i, a in enumerate(blobs):
-        for b in blobs[i + 1 :]:
-            share = _overlap(_box([a]), _box([b])) / max(1, min(a.width, b.width))
+    # 1. pieces sharing their horizontal extent: swept left to right, so only pieces whose
+    # extents overlap at all are compared
+    by_left = sorted(blobs, key=lambda b: b.left)
+    for i, a in enumerate(by_left):
+        for b in _starting_before(by_left, i + 1, a.right):
+            share = _overlap(a.box, b.box) / max(1, min(a.width, b.width))
             short = min(a.height, b.height) < 0.6 * max(a.height, b.height)
             if share >= 0.8 or (share >= 0.4 and short):
                 join([a], [b])
-    if len(groups()) == 1:
-        return groups()
     pieces = groups()
+    if len(pieces) == 1:
+        return pieces
     typical = typical_height(pieces)
+    boxes = [_box(g) for g in pieces]
     # 2. fragments join their nearest neighbour
-    for g in pieces:
-        if group_height(g) >= 0.5 * typical:
+    for g, box in zip(pieces, boxes):
+        if box[3] - box[1] >= 0.5 * typical:
             continue
-        others = [o for o in pieces if root(blobs.index(o[0])) != root(blobs.index(g[0]))]
+        others = [(o, b) for o, b in zip(pieces, boxes) if group_of(o) != group_of(g)]
         if not others:
             continue
-        nearest = max(others, key=lambda o: _overlap(_box(g), _box(o)))
-        if _overlap(_box(g), _box(nearest)) > -0.15 * typical:  # overlapping, or a small gap apart
+        nearest, near_box = max(others, key=lambda ob: _overlap(box, ob[1]))
+        if _overlap(box, near_box) > -0.15 * typical:  # overlapping, or a small gap apart
             join(nearest, g)
     # 3. staggered strokes that together are no wider than a digit
     for g, o in itertools.pairwise(groups()):
@@ -173,6 +193,14 @@ def group_into_digits(blobs: list[Blob]) -> list[list[Blob]]:
         if touching and staggered and orr - gl <= 0.8 * typical:
             join(g, o)
     return sorted(groups(), key=lambda g: _box(g)[0] + _box(g)[2])
+
+
+def _starting_before(by_left: list[Blob], start: int, right: int) -> Iterator[Blob]:
+    """The pieces of `by_left` (sorted by their left edge) from index `start` that begin left of `right`."""
+    for i in range(start, len(by_left)):
+        if by_left[i].left >= right:
+            return
+        yield by_left[i]
 
 
 def group_height(group: list[Blob]) -> int:

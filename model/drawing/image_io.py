@@ -4,9 +4,11 @@
     png = decode_data_url(text)            # "data:image/png;base64,..." -> the file's bytes
 
 Everything a visitor or a program can upload passes here before any pixel is decoded: the size
-is checked from the header (decompression bombs are refused without being inflated), animated
-images give their first frame, phone photos are turned upright (EXIF), and a damaged,
-truncated or non-image file raises `ImageError` with a message fit to show a visitor.
+is checked from the header (decompression bombs are refused without being inflated), a large
+JPEG is shrunk while it is decoded, only common image formats are decoded at all (never EPS,
+which would run Ghostscript), animated images give their first frame, phone photos are turned
+upright (EXIF), and a damaged, truncated or non-image file raises `ImageError` with a message
+fit to show a visitor.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_PIXELS = 40_000_000
 MAX_FILE_BYTES = 20 * 2**20  # the app's own upload limit is lower; this guards direct callers
 ORIENTATION = 0x0112  # the EXIF tag saying which way up a photo was taken
+# The only decoders a visitor's file may reach (a phone's multi-picture JPEG comes through JPEG's, as
+# "MPO"). Pillow would otherwise try every plugin it has, EPS (Ghostscript) and a dozen rarely
+# audited ones among them.
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
+_DRAFTS = ("JPEG", "MPO")  # decoders that can shrink by 2, 4 or 8 while decoding
 
 
 class ImageError(ValueError):
@@ -53,7 +60,9 @@ def decode_data_url(text: object, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 def open_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode an image file (path or bytes) safely; raises ImageError on anything unreadable
-    or larger than `max_pixels`."""
+    or larger than `max_pixels`. A JPEG of up to MAX_PIXELS is shrunk by 2, 4 or 8 while decoding,
+    to `max_pixels` at most (a 12 MP phone photo: 3 MP, a quarter of the memory); reading works
+    on a far smaller copy anyway (ink.py)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) > MAX_FILE_BYTES:
             raise ImageError(f"the file is too big ({len(source) / 2**20:.0f} MB)")
@@ -69,7 +78,10 @@ def open_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
         with warnings.catch_warnings():
             # Pillow warns, then errs, on huge images; both mean "refuse" here
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(stream)
+            image = Image.open(stream, formats=FORMATS)
+            if image.format in _DRAFTS:
+                check_size(*image.size)
+                _shrink_while_decoding(image, max_pixels)
             check_size(*image.size, max_pixels=max_pixels)
             image.seek(0)  # animated GIF/PNG/WebP: the first frame
             image.load()
@@ -87,3 +99,13 @@ def open_image(source: str | Path | bytes, max_pixels: int = MAX_PIXELS) -> Imag
         if not isinstance(source, (bytes, bytearray, memoryview)):
             stream.close()
     return image
+
+
+def _shrink_while_decoding(image: Image.Image, max_pixels: int) -> None:
+    """Ask a JPEG decoder for the least scale-down (1, 2, 4 or 8) that fits `max_pixels`."""
+    width, height = image.size
+    for factor in (1, 2, 4, 8):
+        if -(-width // factor) * -(-height // factor) <= max_pixels:
+            break
+    if factor > 1:
+        image.draft(image.mode, (-(-width // factor), -(-height // factor)))

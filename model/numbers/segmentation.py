@@ -55,6 +55,11 @@ CUT_FROM = 0.75
 NARROW_CUT_FROM = 0.4
 MIN_WIDTH = 0.12  # a cut leaves at least this share of the typical height on either side
 MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typical height)
+# At most this many candidates per drawing (about 0.5 ms each to cut out and normalise): the
+# groups after it are read whole, uncut. Numbers of 2-6 digits as bench.multidigit writes them
+# make at most 112 (200 numbers, every condition; median 7); looping lines drawn across a 4 MP
+# canvas made 4,360 (2.4 s of CPU) before this bound (issue 24, H1).
+MAX_CANDIDATES = 1500
 PRUNE = 0.65  # cut segments shorter than this (of the typical height) are never read: they
 # could not win against the height prior; dropping them halved the candidates, costing nothing
 
@@ -160,7 +165,9 @@ def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: Numb
             p = probs[group.whole]
             digit = int(p.argmax())
             reads = float(p[digit]), float(energy[group.whole])
-            if not is_sure(digit, *reads, group.box, typical, learned, medians, check):
+            if len(candidates) < MAX_CANDIDATES and not is_sure(
+                digit, *reads, group.box, typical, learned, medians, check
+            ):
                 _add_cuts(group, typical, candidates)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more = _classify(classifier, reader, candidates[first:])
@@ -218,14 +225,18 @@ class CutPiece:
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the group's crop
 
 
-def cut_pieces(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutPiece]]]:
+def cut_pieces(
+    pixels: np.ndarray, typical: float, limit: int = MAX_CANDIDATES
+) -> list[tuple[int, list[CutPiece]]]:
     """Per family of cut paths (cuts.py: upright, or along one slant), its right edge's
     position (n + 1: its number of paths plus one) and every piece between two of its cuts that
     the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
-    never the whole group. `pixels`: a group's ink, uint8 (H, W)."""
+    never the whole group; `limit` pieces at most. `pixels`: a group's ink, uint8 (H, W)."""
     families = cut_families(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
     found = []
     for paths in families:
+        if limit <= 0:
+            break
         bounds = [None, *paths, None]
         centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
         last = len(paths) + 1
@@ -234,9 +245,12 @@ def cut_pieces(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutPi
             for j in range(i + 1, last + 1):
                 if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
                     continue
+                if len(pieces) >= limit:
+                    break
                 piece = cut_out(pixels, bounds[i], bounds[j])
                 if piece is not None and piece[1][3] - piece[1][1] >= PRUNE * typical:
                     pieces.append(CutPiece(i, j, *piece))
+        limit -= len(pieces)
         found.append((last, pieces))
     return found
 
@@ -246,7 +260,7 @@ def _add_cuts(group: _Group, typical: int, out: list) -> None:
     as an edge of its search. Each family gets its own cut positions, numbered after the previous
     family's, so every edge still runs from a lower position to a higher one; families share the
     group's edges. A piece two families cut alike is normalised and read once."""
-    families = cut_pieces(np.asarray(group.crop), typical)
+    families = cut_pieces(np.asarray(group.crop), typical, MAX_CANDIDATES - len(out))
     if not families:
         return
     stop = sum(last - 1 for last, _ in families) + 1
