@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw
 from bench.common import ROOT, markdown_table, summary, write
 from harness.pad_client import PadClient, as_the_pad_sends, png_data_url
 from harness.server import AppServer
-from harness.sketches import Placement, draw_digit
+from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
 FAST_MS = 300  # the visitor's p99 target while an attack runs

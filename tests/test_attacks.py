@@ -21,8 +21,8 @@ from starlette.requests import Request
 
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
-from harness.sketches import Placement, draw_digit
 from model import ImageError, load_classifier, open_image, read_drawing
+from model.synth.sketches import Placement, draw_digit
 from ui.admission import CALLER, Busy, Caller, Gone, ReadingGate
 from ui.limits import ByteBudget, DoorLimits, DoorMiddleware, client_address
 from ui.pad import CANVAS

@@ -18,7 +18,7 @@ class Evaluation:
     labels: torch.Tensor  # (N,) true class
     confidences: torch.Tensor  # (N,) probability of the predicted class
     loss: float = float("nan")  # mean cross-entropy
-    energies: torch.Tensor | None = None  # (N,) log-sum-exp of the logits (model/priors.py)
+    energies: torch.Tensor | None = None  # (N,) log-sum-exp of the logits (model/numbers/priors.py)
 
     @property
     def accuracy(self) -> float:
@@ -31,7 +31,7 @@ class Evaluation:
 
     def digit_energy(self, n_classes: int = 10) -> list[float]:
         """Median energy of the images read right, per class: what reading segmentation takes
-        for "a whole digit" (model/priors.py); NaN for a class with none read right."""
+        for "a whole digit" (model/numbers/priors.py); NaN for a class with none read right."""
         right = self.predictions == self.labels
         medians = []
         for k in range(n_classes):
