@@ -13,18 +13,22 @@ does. Each drawing is read
    ui/render.py's UNSURE) or no answer;
 2. whole, preprocessed as one digit, for scores of the drawing as a whole.
 Against them, sketch-style digits (MNIST test digits re-drawn, the tune split from the first
-half of the test set, the test split from the second), read the same way. Candidate scores for
+half of the test set, the test split from the second), and numbers of 2-4 of those digits
+standing apart (bench/numbers.py: a score that doubts every number is of no use), read the same
+way. Candidate scores for
 "is this a digit" (higher: more digit-like), each for the whole drawing and for the worst piece
 of the reading (what a number of several digits needs):
 - max softmax probability (Hendrycks & Gimpel 2017);
-- energy, the log-sum-exp of the logits (Liu et al. 2020; model/priors.py uses it already);
+- energy (Liu et al. 2020) as the number reader has it (model/priors.py): the log-sum-exp of the
+  logits, minus the paper's energy, so that higher is more digit-like;
 - energy less the median energy of the digit it reads (model/priors.py: a 1 scores lower than an 8);
 - the whole-digit check's probability (model/whole_digit.py), and energy plus its log;
 - the last hidden layer: minus the Mahalanobis distance to the nearest class mean (tied
   covariance; Lee et al. 2018) and the cosine to the nearest class mean, both fitted here on the
   MNIST training digits.
-Each score's AUROC and false-positive rate at 95% of digits kept, per split; the threshold that
-keeps 95% of the tune digits is then applied to the test split, per kind.
+Each score's AUROC and false-positive rate (non-digits passed as digits) at 95% and 99% of the
+digits kept, per split; the threshold that keeps 95% of the tune digits is then applied to the
+test split, per kind, and to its numbers.
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ import torch
 from PIL import Image
 
 from bench.common import DEFAULT_DATA, interval, markdown_table, write
+from bench.numbers import write_number
 from harness.pad_client import as_the_pad_sends
-from harness.sketches import brush_coverage, paint, polyline_points, sketch_set
+from harness.sketches import STYLES, brush_coverage, paint, polyline_points, sketch_set
 from model import load_classifier, open_image, preprocess, read_drawing
 from model.classifier import Classifier
 from model.priors import digit_medians
@@ -183,9 +188,11 @@ def keep_threshold(digits: np.ndarray, tpr: float = TPR) -> float:
 
 
 def run_split(
-    split: str, per_kind: int, n_digits: int, clf: Classifier, scorer: Scorer, test_images, test_labels
+    split: str, sizes: tuple[int, int, int], clf: Classifier, scorer: Scorer, test_images, test_labels
 ) -> dict:
-    """Read a split's non-digits and digits; per kind and item what the app answers, and the scores."""
+    """Read a split's non-digits, digits and numbers ((per kind, digits, numbers) of them): per
+    kind and item what the app answers, and each score's separation."""
+    per_kind, n_digits, n_numbers = sizes
     tic = time.perf_counter()
     rows: list[tuple[str, str, Observed]] = []
     for d in drawings(split, per_kind):
@@ -197,6 +204,14 @@ def run_split(
     for canvas, label, _ in sketch_set(test_images[part], test_labels[part], n_digits, seed):
         digits.append(observe(canvas, clf))
         truths.append(label)
+    numbers, values = [], []
+    rng = np.random.default_rng(seed + 1)
+    for _ in range(n_numbers):  # 2-4 digits standing apart, as bench.multidigit writes them
+        idx = rng.integers(half, size=int(rng.integers(2, 5))) + (0 if split == "tune" else half)
+        style = STYLES[int(rng.integers(len(STYLES)))]
+        canvas, _ = write_number([test_images[j] for j in idx], rng, style)
+        numbers.append(observe(canvas, clf))
+        values.append("".join(str(test_labels[j]) for j in idx))
     seconds = time.perf_counter() - tic
 
     answers = {}
@@ -206,28 +221,35 @@ def run_split(
         name = group if isinstance(group, str) else f"{group[0]}: {group[1]}"
         answers[name] = tally(these)
     answers["all non-digits"] = tally([o for _, _, o in rows])
-    right = sum(o.answer == "number" and o.number == str(t) for o, t in zip(digits, truths))
-    answers["digits"] = tally(digits) | {"confident_right": right / len(digits)}
+    for name, seen, truth in (("digits", digits, truths), ("numbers", numbers, values)):
+        right = sum(o.answer == "number" and o.number == str(t) for o, t in zip(seen, truth))
+        answers[name] = tally(seen) | {"confident_right": right / max(len(seen), 1)}
 
-    others, mine = drawing_scores([o for _, _, o in rows], scorer), drawing_scores(digits, scorer)
+    others = drawing_scores([o for _, _, o in rows], scorer)
+    mine, theirs = drawing_scores(digits, scorer), drawing_scores(numbers, scorer)
     kinds = np.array([k for k, _, _ in rows])
     scores = {}
     for name in mine:
         pos, neg = mine[name], others[name]
         if np.isnan(pos).all():  # no whole-digit check with these weights
             continue
-        t = keep_threshold(pos)
+        t95, t99 = keep_threshold(pos, 0.95), keep_threshold(pos, 0.99)
         scores[name] = {
             "auroc": auroc(pos, neg),
-            "fpr_at_95tpr": float((neg >= t).mean()),
-            "threshold_95tpr": t,
+            "fpr_at_95tpr": float((neg >= t95).mean()),
+            "fpr_at_99tpr": float((neg >= t99).mean()),
+            "numbers_kept_at_95tpr": float((theirs[name] >= t95).mean()) if n_numbers else None,
+            "threshold_95tpr": t95,
+            "threshold_99tpr": t99,
             "digits": pos.tolist(),
             "nondigits": neg.tolist(),
+            "numbers": theirs[name].tolist(),
             "kinds": kinds.tolist(),
         }
     return {
         "n_nondigits": len(rows),
         "n_digits": len(digits),
+        "n_numbers": len(numbers),
         "seconds": seconds,
         "answers": answers,
         "scores": scores,
@@ -254,7 +276,7 @@ def tally(observed: list[Observed]) -> dict:
 def answers_table(split: str, answers: dict) -> str:
     rows = []
     for name, a in answers.items():
-        if name == "digits":
+        if name in ("digits", "numbers"):
             continue
         top = ", ".join(f'"{num}" ×{c}' for num, c in a["top_numbers"][:3])
         bold = "**" if ":" not in name else ""
@@ -269,17 +291,18 @@ def answers_table(split: str, answers: dict) -> str:
                 top or "-",
             ]
         )
-    d = answers["digits"]
-    rows.append(
-        [
-            "*sketch-style digits*",
-            d["n"],
-            f"{100 * d['not_sure_or_none']:.1f}%",
-            f"{100 * d['unsure']:.1f}%",
-            f"{100 * d['none']:.1f}%",
-            f"confident and right {100 * d['confident_right']:.1f}%",
-        ]
-    )
+    for name, label in (("digits", "*sketch-style digits*"), ("numbers", "*numbers of 2-4 digits, apart*")):
+        d = answers[name]
+        rows.append(
+            [
+                label,
+                d["n"],
+                f"{100 * d['not_sure_or_none']:.1f}%",
+                f"{100 * d['unsure']:.1f}%",
+                f"{100 * d['none']:.1f}%",
+                f"confident and right {100 * d['confident_right']:.1f}%",
+            ]
+        )
     header = [
         f"{split} split",
         "n",
@@ -295,13 +318,19 @@ def scores_table(results: dict) -> str:
     names = list(next(iter(results.values()))["scores"])
     header = ["score (higher: a digit)"]
     for split in results:
-        header += [f"AUROC, {split}", f"FPR at 95% TPR, {split}"]
+        header += [f"AUROC, {split}", "FPR at 95% TPR", "FPR at 99% TPR", "numbers kept at 95%"]
     rows = []
     for name in names:
         row = [name]
         for split in results:
             s = results[split]["scores"][name]
-            row += [f"{s['auroc']:.3f}", f"{100 * s['fpr_at_95tpr']:.1f}%"]
+            kept = s["numbers_kept_at_95tpr"]
+            row += [
+                f"{s['auroc']:.3f}",
+                f"{100 * s['fpr_at_95tpr']:.1f}%",
+                f"{100 * s['fpr_at_99tpr']:.1f}%",
+                "-" if kept is None else f"{100 * kept:.0f}%",
+            ]
         rows.append(row)
     return markdown_table(header, rows)
 
@@ -309,23 +338,23 @@ def scores_table(results: dict) -> str:
 def transfer_table(results: dict) -> str:
     """Thresholds keeping 95% of the tune digits, applied to the test split."""
     tune, test = results["tune"]["scores"], results["test"]["scores"]
-    header = [
-        "score, threshold from tune",
-        "test digits kept",
-        *[f"test {k} caught" for k in KINDS],
-        "all caught",
-    ]
+    header = ["score, threshold from tune", "test digits kept", "test numbers kept"]
+    header += [f"test {k} caught" for k in KINDS] + ["all caught"]
     rows = []
     for name in tune:
         t = tune[name]["threshold_95tpr"]
         pos, neg = np.asarray(test[name]["digits"]), np.asarray(test[name]["nondigits"])
+        numbers = np.asarray(test[name]["numbers"])
         kinds = np.asarray(test[name]["kinds"])
         caught = [f"{100 * (neg[kinds == k] < t).mean():.0f}%" for k in KINDS]
-        rows.append([name, f"{100 * (pos >= t).mean():.1f}%", *caught, f"{100 * (neg < t).mean():.0f}%"])
+        kept = f"{100 * (numbers >= t).mean():.0f}%" if len(numbers) else "-"
+        rows.append(
+            [name, f"{100 * (pos >= t).mean():.1f}%", kept, *caught, f"{100 * (neg < t).mean():.0f}%"]
+        )
     return markdown_table(header, rows)
 
 
-def contact_sheet(path: str, per_item: int = 1, cell: int = 96) -> None:
+def contact_sheet(path: str, per_item: int = 1, cell: int = 80) -> None:
     """A few drawings of every item of each split, as the app gets them, on one PNG."""
     lines = []
     for split in SPLITS:
@@ -337,7 +366,7 @@ def contact_sheet(path: str, per_item: int = 1, cell: int = 96) -> None:
             seen[d.item] += 1
             image = as_the_app_gets(render(d)).convert("RGBA")
             flat = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("L")
-            flat = _crop_to_ink(flat)
+            flat = _crop_to_ink(flat, d)
             flat.thumbnail((cell, cell))
             tile = Image.new("L", (cell, cell), 200)
             tile.paste(flat, ((cell - flat.width) // 2, (cell - flat.height) // 2))
@@ -355,15 +384,12 @@ def contact_sheet(path: str, per_item: int = 1, cell: int = 96) -> None:
     print(f"wrote {path}")
 
 
-def _crop_to_ink(gray: Image.Image, margin: int = 6) -> Image.Image:
-    """The square around the drawing's ink (whatever the canvas style's background)."""
-    a = np.asarray(gray, np.float32)
-    ink = np.abs(a - np.median(a)) > 60
-    if not ink.any():
-        return gray
-    ys, xs = np.nonzero(ink)
-    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
-    half = max(xs.max() - xs.min(), ys.max() - ys.min()) / 2 + margin
+def _crop_to_ink(gray: Image.Image, d: Drawing, margin: float = 6) -> Image.Image:
+    """The square around the drawing's strokes, in the image as the app got it (shrunk)."""
+    factor = d.canvas[0] / gray.width
+    points = np.vstack(d.strokes)
+    lo, hi = points.min(0) - d.brush / 2 - margin, points.max(0) + d.brush / 2 + margin
+    (cx, cy), half = (lo + hi) / 2 / factor, (hi - lo).max() / 2 / factor
     return gray.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
 
 
@@ -372,21 +398,20 @@ def main() -> None:
     p.add_argument("--split", choices=[*SPLITS, "both"], default="both")
     p.add_argument("--per-kind", type=int, default=150, help="non-digit drawings of each kind, per split")
     p.add_argument("--digits", type=int, default=600, help="sketch-style digits, per split")
+    p.add_argument("--numbers", type=int, default=150, help="numbers of 2-4 digits, per split")
     p.add_argument("--data-dir", default=str(DEFAULT_DATA))
     p.add_argument("--samples", default=None, help="write a contact sheet of both splits here and stop")
     args = p.parse_args()
     if args.samples:
-        contact_sheet(args.samples, per_item=2)
+        contact_sheet(args.samples)
         return
     clf = load_classifier(device="cpu")
     train_images, train_labels = load_mnist(args.data_dir, train=True)
     test_images, test_labels = load_mnist(args.data_dir, train=False)
     scorer = Scorer(clf, train_images, train_labels)
     splits = SPLITS if args.split == "both" else (args.split,)
-    results = {
-        s: run_split(s, args.per_kind, args.digits, clf, scorer, test_images.numpy(), test_labels.numpy())
-        for s in splits
-    }
+    sizes = (args.per_kind, args.digits, args.numbers)
+    results = {s: run_split(s, sizes, clf, scorer, test_images.numpy(), test_labels.numpy()) for s in splits}
     table = "\n\n".join(answers_table(s, r["answers"]) for s, r in results.items())
     table += "\n\nCandidate scores, digits against non-digits (a drawing read as no digit scores lowest):\n\n"
     table += scores_table(results)
@@ -394,7 +419,7 @@ def main() -> None:
         table += "\n\nEach score's threshold that keeps 95% of the tune digits, on the test split:\n\n"
         table += transfer_table(results)
     command = "python -m bench.nondigits" + (f" --split {args.split}" if args.split != "both" else "")
-    command += f" --per-kind {args.per_kind} --digits {args.digits}"
+    command += f" --per-kind {args.per_kind} --digits {args.digits} --numbers {args.numbers}"
     write("nondigits", {"splits": results, "tpr": TPR}, table, command)
 
 
