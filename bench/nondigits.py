@@ -54,7 +54,6 @@ from model.training.data import load_mnist
 from ui.pad import MAX_PIXELS, pad_png
 from ui.render import UNSURE
 
-TPR = 0.95  # share of digits a threshold keeps
 SCORES = (
     "max softmax",
     "energy",
@@ -182,7 +181,7 @@ def auroc(digits: np.ndarray, others: np.ndarray) -> float:
     return float(u / (len(digits) * len(others)))
 
 
-def keep_threshold(digits: np.ndarray, tpr: float = TPR) -> float:
+def keep_threshold(digits: np.ndarray, tpr: float) -> float:
     """The score at or above which `tpr` of these digits lie."""
     return float(np.quantile(digits, 1 - tpr, method="lower"))
 
@@ -335,23 +334,48 @@ def scores_table(results: dict) -> str:
     return markdown_table(header, rows)
 
 
-def transfer_table(results: dict) -> str:
-    """Thresholds keeping 95% of the tune digits, applied to the test split."""
+def transfer(results: dict) -> dict:
+    """Per score: the threshold that keeps 95% of the tune digits, and what it does on the test
+    split (digits and numbers kept, non-digits caught per kind)."""
     tune, test = results["tune"]["scores"], results["test"]["scores"]
-    header = ["score, threshold from tune", "test digits kept", "test numbers kept"]
-    header += [f"test {k} caught" for k in KINDS] + ["all caught"]
-    rows = []
+    out = {}
     for name in tune:
         t = tune[name]["threshold_95tpr"]
         pos, neg = np.asarray(test[name]["digits"]), np.asarray(test[name]["nondigits"])
-        numbers = np.asarray(test[name]["numbers"])
-        kinds = np.asarray(test[name]["kinds"])
-        caught = [f"{100 * (neg[kinds == k] < t).mean():.0f}%" for k in KINDS]
-        kept = f"{100 * (numbers >= t).mean():.0f}%" if len(numbers) else "-"
-        rows.append(
-            [name, f"{100 * (pos >= t).mean():.1f}%", kept, *caught, f"{100 * (neg < t).mean():.0f}%"]
-        )
+        numbers, kinds = np.asarray(test[name]["numbers"]), np.asarray(test[name]["kinds"])
+        out[name] = {
+            "threshold": t,
+            "digits_kept": float((pos >= t).mean()),
+            "numbers_kept": float((numbers >= t).mean()) if len(numbers) else None,
+            "caught": {k: float((neg[kinds == k] < t).mean()) for k in KINDS},
+            "all_caught": float((neg < t).mean()),
+        }
+    return out
+
+
+def transfer_table(moved: dict) -> str:
+    header = ["score, threshold from tune", "test digits kept", "test numbers kept"]
+    header += [f"test {k} caught" for k in KINDS] + ["all caught"]
+    rows = []
+    for name, m in moved.items():
+        kept = "-" if m["numbers_kept"] is None else f"{100 * m['numbers_kept']:.0f}%"
+        caught = [f"{100 * m['caught'][k]:.0f}%" for k in KINDS]
+        rows.append([name, f"{100 * m['digits_kept']:.1f}%", kept, *caught, f"{100 * m['all_caught']:.0f}%"])
     return markdown_table(header, rows)
+
+
+def slim(results: dict) -> dict:
+    """The results without each drawing's scores (the JSON keeps what the tables show)."""
+    per_drawing = ("digits", "nondigits", "numbers", "kinds")
+    return {
+        split: r
+        | {
+            "scores": {
+                n: {k: v for k, v in s.items() if k not in per_drawing} for n, s in r["scores"].items()
+            }
+        }
+        for split, r in results.items()
+    }
 
 
 def contact_sheet(path: str, per_item: int = 1, cell: int = 80) -> None:
@@ -415,12 +439,13 @@ def main() -> None:
     table = "\n\n".join(answers_table(s, r["answers"]) for s, r in results.items())
     table += "\n\nCandidate scores, digits against non-digits (a drawing read as no digit scores lowest):\n\n"
     table += scores_table(results)
-    if "tune" in results and "test" in results:
+    moved = transfer(results) if "tune" in results and "test" in results else None
+    if moved is not None:
         table += "\n\nEach score's threshold that keeps 95% of the tune digits, on the test split:\n\n"
-        table += transfer_table(results)
+        table += transfer_table(moved)
     command = "python -m bench.nondigits" + (f" --split {args.split}" if args.split != "both" else "")
     command += f" --per-kind {args.per_kind} --digits {args.digits} --numbers {args.numbers}"
-    write("nondigits", {"splits": results, "tpr": TPR}, table, command)
+    write("nondigits", {"splits": slim(results), "tune_to_test": moved}, table, command)
 
 
 if __name__ == "__main__":
