@@ -34,6 +34,11 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
+# Gradio recomputes a pandas summary of its last 10,000 events after every event, for its
+# monitoring page: 10-33 ms each here, which capped how fast a flood of queued events drains
+# (issue 24, H2). Kept to the last 1,000, summed once every 1,000 events.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 # On a ZeroGPU Space, `spaces` must patch torch before anything touches CUDA (ui/host.py);
 # elsewhere it is usually absent, and nothing changes.
@@ -63,9 +68,11 @@ from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.inside import inside_html
-from ui.learn import Learning
+from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
+from ui.line import FULL
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
 from ui.pages import OpenPages, PageStreams
+from ui.queue_room import QueueRoom
 from ui.render import HINT, pad_reply, reading_html
 
 HERE = Path(__file__).resolve().parent
@@ -304,5 +311,10 @@ if __name__ == "__main__":
         footer_links=["api"],
         run_history=False,
         state_session_capacity=SESSIONS_KEPT,  # every session hash sent makes one, forged or not
-        app_kwargs={"middleware": [Middleware(PageStreams, pages=pages)]},  # ui/pages.py
+        app_kwargs={
+            "middleware": [
+                Middleware(PageStreams, pages=pages),  # ui/pages.py
+                Middleware(QueueRoom, blocks=demo, group=LEARN_GROUP, most=TRAIN_JOINS, message=FULL),
+            ]
+        },
     )

@@ -63,6 +63,10 @@ NETWORKS_KEPT = 64  # visitors' networks in memory at most: 0.84 MB each
 IDLE_S = 3600  # a network unused this long is dropped
 WAITING = 3  # trainings waiting behind the one that runs; more are told to come back
 TRAIN_SLOTS = 1 + WAITING + 4  # Gradio workers for Train: the line, and room to refuse at once
+LEARN_GROUP = "learn"  # Train's concurrency group in Gradio's queue
+TRAIN_JOINS = (
+    16  # Train presses waiting there to be answered; more are refused at the door (ui/queue_room.py)
+)
 KEY_CHARS = 64  # a network's key is 22 characters: anything longer is not one
 HINT_BOTH = "Draw a digit: your network and ours both read it."
 FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
@@ -154,7 +158,7 @@ class Learning:
             None,
             [status, accuracy, loss, patterns],
             concurrency_limit=TRAIN_SLOTS,  # not Gradio's queue: the line (ui/line.py) holds them
-            concurrency_id="learn",
+            concurrency_id=LEARN_GROUP,
             show_progress="full",
             show_progress_on=[status],  # the queue position shows there
             api_visibility="private",
