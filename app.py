@@ -11,9 +11,11 @@ Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KI
 header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
 DIGIT_FEEDBACK_DB (where visitors' corrections are kept, only with their consent; default
 data/corrections.sqlite3 beside this file), DIGIT_FEEDBACK_MAX_MB (its size cap: 256),
-DIGIT_BOOTH_SHARE (rows one visitor counts on the booth screen a day: 100), DIGIT_DATA (where the
-"Watch it learn" tab finds MNIST, or downloads it: ./data), DIGIT_BEHIND_PROXY and
-DIGIT_PROXY_HOPS (believe X-Forwarded-For from that many proxies: on, 1, on a Space; ui/clients.py).
+DIGIT_BOOTH_SHARE (rows one visitor counts on the booth screen a day: 100),
+DIGIT_CORRECTIONS_PER_MINUTE and DIGIT_CORRECTIONS_ALL_PER_MINUTE (per address and overall: 30,
+120), DIGIT_DATA (where the "Watch it learn" tab finds MNIST, or downloads it: ./data),
+DIGIT_BEHIND_PROXY and DIGIT_PROXY_HOPS (believe X-Forwarded-For from that many proxies: on,
+1, on a Space; ui/clients.py).
 
 On a Hugging Face ZeroGPU Space (`spaces` installed, SPACES_ZERO_GPU=true), `spaces` is imported
 first, as it must be; the readings stay on the CPU and only a visitor's training borrows the GPU.
@@ -109,7 +111,14 @@ gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
 clients = Clients.from_env()  # who a request is from, for every per-client limit (ui/clients.py)
 pages = OpenPages()  # which sessions have a page open (ui/pages.py)
 corrections = Corrections.open(  # off (and says so) if unusable
-    FEEDBACK_DB, classifier, WEIGHTS, gate, max_bytes=FEEDBACK_MAX_MB * 2**20, booth_share=BOOTH_SHARE
+    FEEDBACK_DB,
+    classifier,
+    WEIGHTS,
+    gate,
+    max_bytes=FEEDBACK_MAX_MB * 2**20,
+    booth_share=BOOTH_SHARE,
+    per_client=int(os.environ.get("DIGIT_CORRECTIONS_PER_MINUTE") or 30),  # per address, and per session
+    overall=int(os.environ.get("DIGIT_CORRECTIONS_ALL_PER_MINUTE") or 120),  # from everyone together
 )
 atexit.register(corrections.close)  # what was queued is committed, the WAL folded in
 learning = Learning(

@@ -63,7 +63,7 @@ FULL = "Corrections are full on this server: thank you! No more are being kept f
 ACK_TIMEOUT_S = 30
 BOOTH_CACHE_S = 2.0  # a crowd of idle kiosks asks for the booth screen often: count at most this often
 PER_CLIENT, BURST = 30, 12  # corrections a minute, and at once, per address and per session
-OVERALL, OVERALL_BURST = 120, 30  # corrections a minute from everyone together
+OVERALL = 120  # corrections a minute from everyone together (a quarter of it at once)
 BOOTH_SHARE = 100  # rows one session or address counts on today's booth screen
 CLIENTS_KEPT = 50_000  # sessions whose address the booth remembers (its oldest are forgotten)
 log = logging.getLogger("draw-a-digit")
@@ -80,14 +80,16 @@ class Corrections:
         gate: ReadingGate,
         off_reason: str | None = None,
         booth_share: int | None = BOOTH_SHARE,
+        per_client: int = PER_CLIENT,
+        overall: int = OVERALL,
     ) -> None:
         self.store = store
         self.classifier = classifier
         self.weights = weights
         self.gate = gate
-        self.per_client = RateLimit(per_minute=PER_CLIENT, burst=BURST)
-        self.per_session = RateLimit(per_minute=PER_CLIENT, burst=BURST)
-        self.overall = RateLimit(per_minute=OVERALL, burst=OVERALL_BURST)
+        self.per_client = RateLimit(per_minute=per_client, burst=min(BURST, per_client))
+        self.per_session = RateLimit(per_minute=per_client, burst=min(BURST, per_client))
+        self.overall = RateLimit(per_minute=overall, burst=max(1, overall // 4))
         self.booth_share = booth_share
         self._off_reason = off_reason if store is None else None
         self._booth: tuple[float, dict] | None = None
@@ -103,6 +105,8 @@ class Corrections:
         gate: ReadingGate,
         max_bytes: int | None = DEFAULT_MAX_BYTES,
         booth_share: int | None = BOOTH_SHARE,
+        per_client: int = PER_CLIENT,
+        overall: int = OVERALL,
     ) -> Corrections:
         """Open the database at `path`; when it cannot be used, corrections are off (and the log
         says why) but the app starts and reads as ever."""
@@ -112,7 +116,8 @@ class Corrections:
             store, reason = None, str(e)
             log.warning("Corrections are off: %s", reason)
         digest = weights_digest(weights_path)
-        return cls(store, classifier, digest, gate, off_reason=reason, booth_share=booth_share)
+        limits = {"booth_share": booth_share, "per_client": per_client, "overall": overall}
+        return cls(store, classifier, digest, gate, off_reason=reason, **limits)
 
     @property
     def off_reason(self) -> str | None:
