@@ -139,19 +139,21 @@ def test_one_training_per_client_the_next_client_waits_its_turn(app):
 
 
 def test_a_full_line_turns_more_away_with_a_message(app):
-    done: list[list[dict]] = []
-    pages = [
-        threading.Thread(target=lambda i=i: done.append(train(app.url, f"line-{i}", f"10.3.0.{i}")))
-        for i in range(4)
+    runs: list[list[dict]] = [[] for _ in range(4)]
+    pages = [  # four clients: one training, three waiting
+        threading.Thread(target=train, args=(app.url, f"line-{i}", f"10.3.0.{i}", runs[i])) for i in range(4)
     ]
     for page in pages:
         page.start()
-        time.sleep(0.3)
+    deadline = time.monotonic() + 60
+    while not all(any(m["msg"] == "process_generating" for m in run) for run in runs):
+        assert time.monotonic() < deadline, "the four pages did not all get a place"
+        time.sleep(0.05)
     late = train(app.url, "late", "10.3.0.99")
     for page in pages:
-        page.join(90)
+        page.join(120)
     assert FULL in status(late[-1])
-    assert all("Your network reads" in status(run[-1]) for run in done), [status(r[-1]) for r in done]
+    assert all("Your network reads" in status(run[-1]) for run in runs), [status(r[-1]) for r in runs]
 
 
 # ---- M3: another visitor's network --------------------------------------------------------------
