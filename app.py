@@ -10,8 +10,12 @@ Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KI
 (seconds: a booth tablet's pad clears itself after that long without drawing, with a short
 header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
 DIGIT_FEEDBACK_DB (where visitors' corrections are kept, only with their consent; default
-data/corrections.sqlite3 beside this file), DIGIT_DATA (where the "Watch it learn" tab finds
-MNIST, or downloads it: ./data).
+data/corrections.sqlite3 beside this file), DIGIT_FEEDBACK_MAX_MB (its size cap: 256),
+DIGIT_BOOTH_SHARE (rows one visitor counts on the booth screen a day: 100),
+DIGIT_CORRECTIONS_PER_MINUTE and DIGIT_CORRECTIONS_ALL_PER_MINUTE (per address and overall: 30,
+120), DIGIT_DATA (where the "Watch it learn" tab finds MNIST, or downloads it: ./data),
+DIGIT_BEHIND_PROXY and DIGIT_PROXY_HOPS (believe X-Forwarded-For from that many proxies: on,
+1, on a Space; ui/clients.py).
 
 On a Hugging Face ZeroGPU Space (`spaces` installed, SPACES_ZERO_GPU=true), `spaces` is imported
 first, as it must be; the readings stay on the CPU and only a visitor's training borrows the GPU.
@@ -32,6 +36,11 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
+# Gradio recomputes a pandas summary of its last 10,000 events after every event, for its
+# monitoring page: 10-33 ms each here, which capped how fast a flood of queued events drains
+# (issue 24, H2). Kept to the last 1,000, summed once every 1,000 events.
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 # On a ZeroGPU Space, `spaces` must patch torch before anything touches CUDA (ui/host.py);
 # elsewhere it is usually absent, and nothing changes.
@@ -41,6 +50,7 @@ with contextlib.suppress(ImportError):
 import gradio as gr
 import numpy as np
 import torch
+from starlette.middleware import Middleware
 
 from model import (
     ImageError,
@@ -56,12 +66,16 @@ from model.feedback import DEFAULT_DB
 from model.weights import DEFAULT_WEIGHTS
 from ui import host
 from ui.admission import Busy, ReadingGate
+from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.inside import inside_html
-from ui.learn import Learning
+from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
+from ui.line import FULL
 from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
+from ui.pages import OpenPages, PageStreams
+from ui.queue_room import QueueRoom
 from ui.render import HINT, pad_reply, reading_html
 from ui.uploads import start_sweeping, uploaded_file
 
@@ -73,6 +87,9 @@ KIOSK_IDLE = float(os.environ.get("DIGIT_KIOSK_IDLE", 0) or 0)  # > 0: a booth t
 FEEDBACK_DB = os.environ.get("DIGIT_FEEDBACK_DB") or str(HERE / DEFAULT_DB)
 WEIGHTS = os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS
 DATA = Path(os.environ.get("DIGIT_DATA") or HERE / "data")  # MNIST for the "Watch it learn" tab
+FEEDBACK_MAX_MB = int(os.environ.get("DIGIT_FEEDBACK_MAX_MB") or 256)  # then "corrections are full"
+BOOTH_SHARE = int(os.environ.get("DIGIT_BOOTH_SHARE") or 100)  # rows one visitor counts on the booth
+SESSIONS_KEPT = 1000  # Gradio's per-session state (about 50 KB each): the oldest go first
 MAX_UPLOAD = "10mb"
 BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
@@ -93,9 +110,26 @@ def load_model():
 torch.set_num_threads(1)
 classifier = load_model()
 gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
-corrections = Corrections.open(FEEDBACK_DB, classifier, WEIGHTS, gate)  # off (and says so) if unusable
+clients = Clients.from_env()  # who a request is from, for every per-client limit (ui/clients.py)
+pages = OpenPages()  # which sessions have a page open (ui/pages.py)
+corrections = Corrections.open(  # off (and says so) if unusable
+    FEEDBACK_DB,
+    classifier,
+    WEIGHTS,
+    gate,
+    max_bytes=FEEDBACK_MAX_MB * 2**20,
+    booth_share=BOOTH_SHARE,
+    per_client=int(os.environ.get("DIGIT_CORRECTIONS_PER_MINUTE") or 30),  # per address, and per session
+    overall=int(os.environ.get("DIGIT_CORRECTIONS_ALL_PER_MINUTE") or 120),  # from everyone together
+)
 atexit.register(corrections.close)  # what was queued is committed, the WAL folded in
-learning = Learning(classifier, DATA, training_device="cuda" if host.ZERO_GPU else pick_device().type)
+learning = Learning(
+    classifier,
+    DATA,
+    training_device="cuda" if host.ZERO_GPU else pick_device().type,
+    clients=clients,
+    pages=pages,
+)
 
 
 def read_file(source: object) -> tuple[str, dict]:
@@ -124,7 +158,8 @@ async def read_pad(payload: object) -> dict:
 
 async def read_learn_pad(payload: object, session: str | None) -> dict:
     """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
-    return await _admit(_answer_pad, payload, lambda image: learning.answer(image, session))
+    key = payload.get("key") if isinstance(payload, dict) else None  # the page's network (ui/learn.py)
+    return await _admit(_answer_pad, payload, lambda image: learning.answer(image, session, key))
 
 
 async def _admit(fn, *args) -> dict:
@@ -144,6 +179,7 @@ async def correct_pad(payload: object, request: gr.Request) -> dict:
         fields.get("label"),
         fields.get("consent"),
         await session_of(request),
+        clients.address(request),
     )
 
 
@@ -163,6 +199,7 @@ async def correct(
         label,
         consent,
         request.session_hash,
+        clients.address(request),
     )
 
 
@@ -294,6 +331,13 @@ if __name__ == "__main__":
         ],
         footer_links=["api"],
         run_history=False,
-        app_kwargs=door(),  # body, upload and stall limits, clean 4xx (ui/limits.py)
         enable_monitoring=os.environ.get("DIGIT_MONITORING") == "1",  # Gradio's traffic page: public when on
+        state_session_capacity=SESSIONS_KEPT,  # every session hash sent makes one, forged or not
+        app_kwargs=door(  # body, upload and stall limits, clean 4xx (ui/limits.py)
+            client_of=clients.address,
+            more=[
+                Middleware(PageStreams, pages=pages),  # ui/pages.py
+                Middleware(QueueRoom, blocks=demo, group=LEARN_GROUP, most=TRAIN_JOINS, message=FULL),
+            ],
+        ),
     )

@@ -23,9 +23,9 @@ import httpx
 class QueueClient:
     """Trigger the app's queued events by the elem_id of the component that fires them."""
 
-    def __init__(self, url: str, timeout: float = 120) -> None:
+    def __init__(self, url: str, timeout: float = 120, headers: dict[str, str] | None = None) -> None:
         self.url = url.rstrip("/")
-        self.http = httpx.Client(timeout=timeout)
+        self.http = httpx.Client(timeout=timeout, headers=headers)  # headers: e.g. X-Forwarded-For
         self.config = self.http.get(f"{self.url}/config").json()
 
     def event(self, elem_id: str, event: str = "click") -> tuple[int, int]:

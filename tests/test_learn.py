@@ -26,7 +26,7 @@ import pytest
 import torch
 
 from harness.browser import PHONE, Pad
-from harness.pad_client import PadClient
+from harness.pad_client import PadClient, png_data_url
 from harness.queue_client import QueueClient
 from harness.server import AppServer
 from harness.zerogpu import SPACES_VERSION, DeviceApi
@@ -156,16 +156,20 @@ def repeated(tiny_mnist: Path, folder: Path, times: int) -> Path:
 def learn_server(tiny_mnist, tmp_path_factory):
     """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates."""
     data = repeated(tiny_mnist, tmp_path_factory.mktemp("data"), 100)
-    env = {"DIGIT_DATA": str(data), "GRADIO_HEARTBEAT_INTERVAL": "1"}  # a closed page is noticed in 1 s
+    # a closed page is noticed in 1 s; X-Forwarded-For is believed, so a test can be two clients
+    env = {"DIGIT_DATA": str(data), "GRADIO_HEARTBEAT_INTERVAL": "1", "DIGIT_BEHIND_PROXY": "1"}
     server = AppServer(tmp_path_factory.mktemp("learn") / "app.log", env=env)
     yield server
     server.stop()
 
 
-def train(url: str, session: str | None = None, leave_after: int | None = None) -> list[dict]:
-    """Press Train in a session; every queue message until the run ends, or until `leave_after`
-    updates have arrived (then the stream is closed, as when a visitor closes the page)."""
-    client, messages = QueueClient(url), []
+def train(
+    url: str, session: str | None = None, leave_after: int | None = None, address: str | None = None
+) -> list[dict]:
+    """Press Train in a session (from `address`); every queue message until the run ends, or until
+    `leave_after` updates have arrived (then the stream is closed, as when a visitor closes the page)."""
+    client = QueueClient(url, headers={"X-Forwarded-For": address} if address else None)
+    messages = []
     for message in client.press("learn-train", session=session):
         messages.append(message)
         updates = [m for m in messages if m["msg"] == "process_generating"]
@@ -179,6 +183,16 @@ def status_of(message: dict) -> str:
     """The tab's status line in an update (the first output; later updates are diffs of it)."""
     data = message["output"]["data"][0]
     return data if isinstance(data, str) else str(data)
+
+
+def key_of(messages: list[dict]) -> str:
+    """The key the finished run gave its page (ui/learn.py): the pad sends it with each reading."""
+    return status_of(messages[-1]).split('data-key="')[1].split('"')[0]
+
+
+def read_with(pad: PadClient, key: str) -> dict:
+    """What the "Watch it learn" pad of the page holding `key` is answered (ui/learn.js)."""
+    return pad.send({"image": png_data_url(SEVEN), "key": key}).json()
 
 
 @pytest.mark.slow
@@ -195,7 +209,7 @@ def test_the_tab_trains_streams_its_progress_and_the_visitor_draws_on_their_netw
     assert messages[-1]["msg"] == "process_completed" and messages[-1]["success"]
     assert "Your network reads" in status_of(messages[-1])
 
-    after = pad.read(SEVEN)
+    after = read_with(pad, key_of(messages))
     assert 'data-testid="yours-number"' in after["html"]  # their own network reads now, beside ours
     assert 'data-testid="ours-number">7' in after["html"]
     other = PadClient(learn_server.url, elem_id="learn-pad").read(SEVEN)
@@ -210,38 +224,43 @@ def test_a_visitors_network_goes_when_their_page_closes(learn_server):
     with page.stream("GET", f"{learn_server.url}gradio_api/heartbeat/{session}") as heartbeat:
         alive = heartbeat.iter_lines()  # kept: dropping the iterator closes the connection
         assert next(alive) == "data: ALIVE"
-        assert train(learn_server.url, session)[-1]["success"]
+        messages = train(learn_server.url, session)
+        assert messages[-1]["success"]
+        key = key_of(messages)
         pad = PadClient(learn_server.url, elem_id="learn-pad", session=session)
-        assert 'data-testid="yours-number"' in pad.read(SEVEN)["html"]
+        assert 'data-testid="yours-number"' in read_with(pad, key)["html"]
     page.close()  # the tab is closed
     deadline = time.monotonic() + 15
-    while "Not trained yet" not in pad.read(SEVEN)["html"] and time.monotonic() < deadline:
+    while "yours-number" in read_with(pad, key)["html"] and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert "Not trained yet" in pad.read(SEVEN)["html"], learn_server.log()[-1500:]  # dropped by demo.unload
+    assert "yours-hint" in read_with(pad, key)["html"], learn_server.log()[-1500:]  # dropped by demo.unload
 
 
 @pytest.mark.slow
 def test_two_trainings_at_once_run_one_after_the_other_and_the_second_sees_its_place(learn_server):
     runs: dict[str, list[dict]] = {}
-    threads = [
-        threading.Thread(target=lambda s=s: runs.update({s: train(learn_server.url, s)})) for s in "ab"
+    threads = [  # two clients (one training each: ui/line.py)
+        threading.Thread(
+            target=lambda i=i, s=s: runs.update({s: train(learn_server.url, s, address=f"10.9.0.{i}")})
+        )
+        for i, s in enumerate("ab")
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
 
-    def when(messages: list[dict], kind: str) -> float:
-        return next(m["t"] for m in messages if m["msg"] == kind)
+    def when(messages: list[dict], text: str) -> float:
+        return next(m["t"] for m in messages if m["msg"] == "process_generating" and text in status_of(m))
 
-    first, second = sorted(runs.values(), key=lambda ms: when(ms, "process_starts"))
+    starting = "Starting: loading"
+    first, second = sorted(runs.values(), key=lambda ms: when(ms, starting))
     # the two event streams reach this client on two threads: allow for a few ms of skew between
     # them (a run here takes about 200 ms, so overlapping runs would still show)
-    assert when(second, "process_starts") >= when(first, "process_completed") - 0.02
-    # while it waited, the second was told its place, and what it saw last was "next in line"
-    # (Gradio shows "1/1"); Gradio may send that as early as the join, before the first starts
-    waiting = [m for m in second if m["msg"] == "estimation" and m["t"] < when(second, "process_starts")]
-    assert waiting and waiting[-1]["rank"] == 0, [(m["msg"], m.get("rank")) for m in second]
+    completed = next(m["t"] for m in first if m["msg"] == "process_completed")
+    assert when(second, starting) >= completed - 0.02
+    # while it waited, the second was told its place: next in line
+    assert when(second, "Waiting for your turn: 1 training ahead") < when(second, starting)
     assert all(ms[-1]["msg"] == "process_completed" and ms[-1]["success"] for ms in (first, second))
 
 

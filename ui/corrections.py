@@ -1,7 +1,7 @@
 """The app's side of visitors' corrections: check, re-read, store, answer in plain words.
 
     corrections = Corrections.open(db_path, classifier, weights_path, gate)   # off if it can't be used
-    reply = await corrections.correct(open_drawing, digit=0, label=7, consent=True, session=h)
+    reply = await corrections.correct(open_drawing, 0, 7, True, session=h, address=clients.address(r))
     corrections.booth()     # {"html": booth screen, "on": bool}
 
 The reading a visitor corrects is the server's own: the request carries the drawing itself (the
@@ -11,8 +11,15 @@ is believed, and nothing about a drawing is kept in memory waiting for a correct
 never come. Re-reading costs one reading (a few milliseconds) per correction.
 
 Order of checks, cheapest first: consent (without it nothing is done at all), feedback on, the
-label, the digit's index, the visitor's rate limit, then the drawing. Every refusal is a reply
-with a message, never an exception.
+label, the digit's index, the rate limits, then the drawing. Every refusal is a reply with a
+message, never an exception.
+
+Limits (a session hash is the client's own choice, so it is never the only key):
+  - per client address (ui/clients.py): PER_CLIENT a minute, BURST at once, whatever sessions;
+  - per session: the same, so one page of many behind one address is held to it too;
+  - all visitors together: OVERALL a minute;
+  - the database: at most `max_bytes` (model/feedback/store.py), then "corrections are full";
+  - the booth screen: each session, and each address, counts at most `booth_share` rows a day.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,9 +36,11 @@ from PIL import Image
 
 from model import Classifier, ImageError, Reading, read_drawing
 from model.feedback import (
+    DEFAULT_MAX_BYTES,
     Correction,
     FeedbackBusy,
     FeedbackError,
+    FeedbackFull,
     FeedbackOff,
     FeedbackStore,
     LabelError,
@@ -49,8 +59,13 @@ NO_CONSENT = "Nothing was kept: consent was not given (it must be true to keep a
 KEPT = "Thanks! Kept: it will learn from this."
 TOO_MANY = "That is a lot of corrections at once: please wait a moment and try again."
 BUSY = "Lots of people are teaching it right now: please try again in a moment."
+FULL = "Corrections are full on this server: thank you! No more are being kept for now."
 ACK_TIMEOUT_S = 30
 BOOTH_CACHE_S = 2.0  # a crowd of idle kiosks asks for the booth screen often: count at most this often
+PER_CLIENT, BURST = 30, 12  # corrections a minute, and at once, per address and per session
+OVERALL = 120  # corrections a minute from everyone together (a quarter of it at once)
+BOOTH_SHARE = 100  # rows one session or address counts on today's booth screen
+CLIENTS_KEPT = 50_000  # sessions whose address the booth remembers (its oldest are forgotten)
 log = logging.getLogger("draw-a-digit")
 
 
@@ -63,29 +78,46 @@ class Corrections:
         classifier: Classifier,
         weights: str,
         gate: ReadingGate,
-        limit: RateLimit | None = None,
         off_reason: str | None = None,
+        booth_share: int | None = BOOTH_SHARE,
+        per_client: int = PER_CLIENT,
+        overall: int = OVERALL,
     ) -> None:
         self.store = store
         self.classifier = classifier
         self.weights = weights
         self.gate = gate
-        self.limit = limit or RateLimit(per_minute=30, burst=12)
+        self.per_client = RateLimit(per_minute=per_client, burst=min(BURST, per_client))
+        self.per_session = RateLimit(per_minute=per_client, burst=min(BURST, per_client))
+        self.overall = RateLimit(per_minute=overall, burst=max(1, overall // 4))
+        self.booth_share = booth_share
         self._off_reason = off_reason if store is None else None
         self._booth: tuple[float, dict] | None = None
+        # stored (anonymous) session -> anonymous address, for the booth's per-address share
+        self._clients: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     def open(
-        cls, path: str | Path, classifier: Classifier, weights_path: str | Path, gate: ReadingGate
+        cls,
+        path: str | Path,
+        classifier: Classifier,
+        weights_path: str | Path,
+        gate: ReadingGate,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+        booth_share: int | None = BOOTH_SHARE,
+        per_client: int = PER_CLIENT,
+        overall: int = OVERALL,
     ) -> Corrections:
         """Open the database at `path`; when it cannot be used, corrections are off (and the log
         says why) but the app starts and reads as ever."""
         try:
-            store, reason = FeedbackStore.open(path), None
+            store, reason = FeedbackStore.open(path, max_bytes=max_bytes), None
         except FeedbackOff as e:
             store, reason = None, str(e)
             log.warning("Corrections are off: %s", reason)
-        return cls(store, classifier, weights_digest(weights_path), gate, off_reason=reason)
+        digest = weights_digest(weights_path)
+        limits = {"booth_share": booth_share, "per_client": per_client, "overall": overall}
+        return cls(store, classifier, digest, gate, off_reason=reason, **limits)
 
     @property
     def off_reason(self) -> str | None:
@@ -99,6 +131,7 @@ class Corrections:
         label: object,
         consent: object,
         session: str | None,
+        address: str,
     ) -> dict:
         """Store digit `digit` of the drawing `drawing()` opens, as `label`; the reply says what
         happened: {"stored": bool, "message": str, "off": bool, and when stored "id", "label",
@@ -112,8 +145,9 @@ class Corrections:
             index = _index(digit)
         except LabelError as e:
             return _reply(False, f"Not kept: {e}.")
-        if not self.limit.allow(session or ""):
-            return _reply(False, TOO_MANY)
+        refused = self._limited(session or "", address)
+        if refused:
+            return _reply(False, refused)
         try:
             image, reading = await self.gate.run(self._read, drawing)
         except Busy:
@@ -128,11 +162,15 @@ class Corrections:
             row_id = await asyncio.wait_for(asyncio.wrap_future(self.store.submit(row)), ACK_TIMEOUT_S)
         except FeedbackOff:
             return _reply(False, OFF_TEXT, off=True)
+        except FeedbackFull as e:
+            log.warning("Corrections are full: %s", e)
+            return _reply(False, FULL)
         except (FeedbackBusy, asyncio.TimeoutError):
             return _reply(False, BUSY)
         except FeedbackError as e:
             return _reply(False, f"Not kept: {e}.")
         self._booth = None  # the score changed
+        self._remember(row.session, anonymous(address))
         return {**_reply(True, KEPT), "id": row_id, "label": row.label, "answer": row.answer}
 
     def booth(self) -> dict:
@@ -144,7 +182,7 @@ class Corrections:
         tally = None
         if self.store is not None:
             try:
-                tally = self.store.tally(start_of_today())
+                tally = self.store.tally(start_of_today(), self.booth_share, self._clients.get)
             except Exception:  # a damaged file: the screen shows the hint, the log says why
                 log.exception("could not count today's corrections")
         screen = {"html": booth_html(tally, on=on), "on": on}
@@ -155,6 +193,21 @@ class Corrections:
         """Commit what is queued and close the database (at exit)."""
         if self.store is not None:
             self.store.close()
+
+    def _limited(self, session: str, address: str) -> str | None:
+        """The message when a limit says no, else None. The address first: a client that sends a
+        new session hash each time is stopped before each new hash costs a bucket."""
+        if not self.per_client.allow(address) or not self.per_session.allow(session):
+            return TOO_MANY
+        if not self.overall.allow(""):
+            return BUSY
+        return None
+
+    def _remember(self, session: str, client: str) -> None:
+        self._clients[session] = client
+        self._clients.move_to_end(session)
+        while len(self._clients) > CLIENTS_KEPT:
+            self._clients.popitem(last=False)
 
     def _read(self, drawing: Callable[[], Image.Image]) -> tuple[Image.Image, Reading]:
         image = drawing()

@@ -1,16 +1,21 @@
 """The "Watch it learn" tab: a visitor trains a fresh network, live, then draws on it beside ours.
 
-    learning = Learning(classifier, data_dir="./data", training_device="cpu")
+    learning = Learning(classifier, data_dir="./data", training_device="cpu", clients=clients, pages=pages)
     with gr.Tab("Watch it learn"):
         learning.build(read_pad, examples)      # read_pad(payload, session) -> learning.answer(...)
     demo.unload(learning.forget)                # the visitor's network goes with their page
 
 Train runs model/training/live.py (train.py's loop, nothing written) as a Gradio generator: one
-run at a time per server (the queue shows the others their place), a snapshot after every
-test-set check, so the curves and the first-layer patterns move while it learns, and a visitor
-who leaves stops their run at the next check (Gradio closes the generator when the page's event
-stream drops). On a CPU the run has a thread of its own at a lower priority (ui/background.py).
-The trained network stays on the CPU in a bounded per-session store (ui/sessions.py). On ZeroGPU
+run at a time per server, a few more waiting in a short line with one place per client (ui/line.py,
+their place shown in the status), a snapshot after every test-set check, so the curves and the
+first-layer patterns move while it learns. A run whose page is gone (ui/pages.py: no event stream
+or heartbeat open for its session) is dropped before it starts and stops at the next check.
+On a CPU the run has a thread of its own at a lower priority (ui/background.py).
+The trained network stays on the CPU in a bounded store (ui/sessions.py) under a key the server
+issues when the run ends, sent only to the page that trained it (the status line's data-key);
+that page's pad sends it back with every reading (ui/learn.js). A forged session hash therefore
+reads with, replaces or evicts no one's network: the key is needed, and it must belong to the
+session that asks. On ZeroGPU
 only the training itself borrows the GPU (host.gpu); MNIST is fetched before that, in the app's
 own process. Nothing of model.training (torchvision) is imported until Train is pressed.
 """
@@ -20,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -36,8 +43,11 @@ from model import MLP, Classifier, Reading, read_drawing
 from model.reading import reread
 from ui import host
 from ui.background import in_background
+from ui.clients import Clients
 from ui.inside import patterns_png
+from ui.line import Place, Refused, TrainingLine
 from ui.pad import drawing_pad
+from ui.pages import OpenPages
 from ui.render import HINT, is_sure, pad_reply, reading_html
 from ui.sessions import SessionStore
 
@@ -51,9 +61,20 @@ TIME_CAP_S = 30 if host.ZERO_GPU else 60
 GPU_DURATION_S = 45
 NETWORKS_KEPT = 64  # visitors' networks in memory at most: 0.84 MB each
 IDLE_S = 3600  # a network unused this long is dropped
+WAITING = 3  # trainings waiting behind the one that runs; more are told to come back
+TRAIN_SLOTS = 1 + WAITING + 4  # Gradio workers for Train: the line, and room to refuse at once
+LEARN_GROUP = "learn"  # Train's concurrency group in Gradio's queue
+TRAIN_JOINS = (
+    16  # Train presses waiting there to be answered; more are refused at the door (ui/queue_room.py)
+)
+KEY_CHARS = 64  # a network's key is 22 characters: anything longer is not one
 HINT_BOTH = "Draw a digit: your network and ours both read it."
 FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
 STARTING = "Starting: loading the training code and MNIST, building a fresh network…"
+STALE = (
+    "This network is no longer on the server, or was not trained on this page: press "
+    "<b>Train</b> to start a new training."
+)
 TRAINING, TEST = "training batches", "test digits"  # the curves' two lines
 log = logging.getLogger("draw-a-digit")
 
@@ -79,11 +100,22 @@ class Trained:
 class Learning:
     """The tab's server side: the Train event, the side-by-side readings, the visitors' networks."""
 
-    def __init__(self, shipped: Classifier, data_dir: str | Path, training_device: str) -> None:
+    def __init__(
+        self,
+        shipped: Classifier,
+        data_dir: str | Path,
+        training_device: str,
+        clients: Clients | None = None,
+        pages: OpenPages | None = None,
+    ) -> None:
         self.shipped = shipped
         self.data_dir = Path(data_dir)
         self.training_device = training_device
-        self.networks: SessionStore[Trained] = SessionStore(NETWORKS_KEPT, IDLE_S)
+        self.clients = clients or Clients()
+        self.pages = pages  # None: every page counts as open (no middleware, e.g. a unit test)
+        self.line = TrainingLine(WAITING, alive=self._page_open)
+        # key -> (the session that trained it, the network): the key is the server's, not the client's
+        self.networks: SessionStore[tuple[str, Trained]] = SessionStore(NETWORKS_KEPT, IDLE_S)
 
     # ---- the tab -------------------------------------------------------------------------
     def build(self, read_pad: Callable, examples: list[list]) -> None:
@@ -119,13 +151,14 @@ class Learning:
             empty_html=reading_html(None, HINT_BOTH),
             elem_id="learn-pad",
             per_session=True,
+            js=(Path(__file__).resolve().parent / "learn.js").read_text(),
         )
         button.click(
             self.train,
             None,
             [status, accuracy, loss, patterns],
-            concurrency_limit=1,  # one training at a time per server; the queue shows the rest
-            concurrency_id="learn",
+            concurrency_limit=TRAIN_SLOTS,  # not Gradio's queue: the line (ui/line.py) holds them
+            concurrency_id=LEARN_GROUP,
             show_progress="full",
             show_progress_on=[status],  # the queue position shows there
             api_visibility="private",
@@ -133,8 +166,37 @@ class Learning:
 
     # ---- the Train event (a generator: Gradio streams each yield) --------------------------
     def train(self, request: gr.Request) -> Iterator[tuple]:
-        """Fetch MNIST when needed, train, stream the snapshots, keep the network for the session."""
+        """A place in the line, then the run: one client, one place; a page that is gone, no run."""
         session = request.session_hash
+        try:
+            place = self.line.join(self.clients.address(request), session)
+        except Refused as e:
+            yield _status_only(status_html(None, str(e), error=True))
+            return
+        with place:
+            if (yield from self._wait_turn(place)):
+                yield from self._run(session)
+
+    def _wait_turn(self, place: Place) -> Iterator[tuple]:
+        """Show the visitor their place until it is their turn; False when their page is gone."""
+        shown = None
+        while not place.wait_turn(1.0):
+            if not place.alive():
+                log.info("a waiting training was dropped: its page is gone")
+                return False
+            if place.ahead() != shown:
+                shown = place.ahead()
+                ahead = f"{shown} training{'s' * (shown != 1)}"
+                yield _status_only(status_html(None, f"Waiting for your turn: {ahead} ahead of yours…"))
+        while not self._page_open(place.session):  # its turn came before its page said it was there
+            if not place.alive():
+                log.info("a training was dropped before it started: nobody is listening")
+                return False
+            time.sleep(0.1)
+        return True
+
+    def _run(self, session: str) -> Iterator[tuple]:
+        """Fetch MNIST when needed, train, stream the snapshots, keep the network for the page."""
         yield _status_only(status_html(None, STARTING))  # the first press also imports torchvision (3 s)
         if not self._data_ready():
             yield _status_only(status_html(None, FETCHING))
@@ -150,6 +212,9 @@ class Learning:
         try:
             with contextlib.closing(run):  # a visitor who leaves: Gradio closes us at a yield
                 for last in run:
+                    if not self._page_open(session):  # nobody watches: nobody would get the network
+                        log.info("training stopped: the visitor left (no page) at epoch %.2f", last.epoch)
+                        return
                     yield _frame(last)
         except gr.Error as e:  # ZeroGPU's own messages (quota, no GPU free) are for the visitor
             yield _status_only(status_html(last, f"ZeroGPU: {e.message}", error=True))
@@ -160,9 +225,13 @@ class Learning:
         if last is None or not last.done:
             return
         trained = Trained(Classifier(last.network(), torch.device("cpu")), last.accuracy or 0.0)
-        self.networks.put(session, trained)
+        key = secrets.token_urlsafe(16)  # 128 bits: sent to this page only, in the status line
+        self.networks.put(key, (session, trained))
         log.info("trained a network for a visitor: %.2f%% in %.1f s", 100 * trained.accuracy, last.seconds)
-        yield _status_only(status_html(last, finished=True))
+        yield _status_only(status_html(last, finished=True, key=key))
+
+    def _page_open(self, session: str | None) -> bool:
+        return self.pages is None or self.pages.open(session)
 
     def _data_ready(self) -> bool:
         from model.training.data import is_present
@@ -185,24 +254,38 @@ class Learning:
         return None
 
     # ---- the pad: both networks on one drawing ---------------------------------------------
-    def answer(self, image: Image.Image, session: str | None) -> dict:
-        """The pad's reply: our reading and, once trained, the visitor's, side by side."""
+    def answer(self, image: Image.Image, session: str | None, key: object = None) -> dict:
+        """The pad's reply: our reading and, once trained, the visitor's, side by side. `key` is
+        what the page was given when its training ended; without the right one (and the session
+        it was given to) there is no network of theirs, and a wrong one says to train again."""
         ours = read_drawing(image, self.shipped)
         if not ours.digits:
             return pad_reply(ours, HINT, html=reading_html(None, HINT_BOTH))
-        trained = self.networks.get(session)
+        trained = self._network(session, key)
         theirs = reread(ours, trained.classifier) if trained else None
-        return pad_reply(theirs or ours, "", html=self._versus(theirs, ours, trained))
+        stale = trained is None and bool(key)
+        return pad_reply(theirs or ours, "", html=self._versus(theirs, ours, trained, stale))
 
-    def _versus(self, theirs: Reading | None, ours: Reading, trained: Trained | None) -> str:
+    def _network(self, session: str | None, key: object) -> Trained | None:
+        if not isinstance(key, str) or not key or len(key) > KEY_CHARS:
+            return None
+        found = self.networks.get(key)
+        return found[1] if found is not None and found[0] == session else None
+
+    def _versus(self, theirs: Reading | None, ours: Reading, trained: Trained | None, stale: bool) -> str:
         shipped = float(self.shipped.metadata.get("test_accuracy", "nan"))
-        yours = _side("yours", "Your network", theirs, trained.accuracy if trained else None)
+        yours = _side("yours", "Your network", theirs, trained.accuracy if trained else None, stale)
         return f'<div class="versus">{yours}{_side("ours", "Ours", ours, shipped)}</div>'
 
     def forget(self, request: gr.Request) -> None:
-        """The visitor's page closed: their network goes (demo.unload)."""
-        log.info("page closed: %s", request.session_hash)
-        self.networks.drop(request.session_hash)
+        """A page of this session closed (demo.unload): its networks go, unless the session still
+        has a page open (a closed stream under a forged hash does not evict anyone)."""
+        session = request.session_hash
+        if self.pages is not None and self.pages.open(session):
+            log.info("a stream closed, the page stays: %s", session)
+            return
+        log.info("page closed: %s", session)
+        self.networks.drop_if(lambda entry: entry[0] == session)
 
 
 PLOT = {
@@ -216,10 +299,11 @@ PLOT = {
 }
 
 
-def _side(name: str, title: str, reading: Reading | None, accuracy: float | None) -> str:
+def _side(name: str, title: str, reading: Reading | None, accuracy: float | None, stale: bool = False) -> str:
     """One network's answer: its name and test accuracy, the number it reads, its cards."""
     if reading is None:
-        body = '<p class="hint">Not trained yet: press <b>Train</b> above.</p>'
+        hint = STALE if stale else "Not trained yet: press <b>Train</b> above."
+        body = f'<p class="hint" data-testid="{name}-hint">{hint}</p>'
     else:
         unsure = "" if is_sure(reading) else ' <span class="unsure">not sure</span>'
         number = f'<p class="versus-number" data-testid="{name}-number">{reading.number}{unsure}</p>'
@@ -255,7 +339,11 @@ def _curves(history: tuple[dict, ...]) -> pd.DataFrame:
 
 
 def status_html(
-    snapshot: Snapshot | None, message: str = "", error: bool = False, finished: bool = False
+    snapshot: Snapshot | None,
+    message: str = "",
+    error: bool = False,
+    finished: bool = False,
+    key: str | None = None,
 ) -> str:
     """The line above the curves: what to do, how far the run is, or how it ended."""
     if snapshot is None:
@@ -276,7 +364,7 @@ def status_html(
             f"test digits after {how}, {snapshot.seconds:.1f} s {where}. Draw below to compare it "
             "with ours."
         )
-        return _status(text, share, "done")
+        return _status(text, share, "done", key)
     if error:
         return _status(message, share, "error")
     if snapshot.accuracy is None:
@@ -289,9 +377,11 @@ def status_html(
     return _status(text, share, "running")
 
 
-def _status(text: str, share: float, state: str) -> str:
+def _status(text: str, share: float, state: str, key: str | None = None) -> str:
+    # data-key: the trained network's key, for this page's pad only (ui/learn.js sends it back)
+    attribute = f' data-key="{html.escape(key)}"' if key else ""
     return (
-        f'<div class="learn-status {state}" data-testid="learn-status" data-state="{state}">'
+        f'<div class="learn-status {state}" data-testid="learn-status" data-state="{state}"{attribute}>'
         f'<p>{text}</p><div class="learn-progress"><i style="width:{100 * share:.1f}%"></i></div></div>'
     )
 

@@ -1,6 +1,6 @@
 """Limits at the door: request bodies are refused before they fill memory or the disk.
 
-    demo.launch(app_kwargs=door())                      # the middleware and the error answers
+    demo.launch(app_kwargs=door(clients.address))       # the middleware and the error answers
     checked_examples(gr.Examples(...))                  # an example index that exists, or a clean no
 
 An ASGI middleware in front of every Gradio route (issue 24, M1 and M2):
@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -88,19 +87,6 @@ class _Refused(Exception):
         self.status, self.text = status, text
 
 
-def client_address(request: Request) -> str:
-    """Who a request is from: the socket's peer, or behind a proxy (on a Hugging Face Space, or
-    with DIGIT_BEHIND_PROXY=1) the address the proxy appended last to X-Forwarded-For; anything
-    further left is the client's own words. Without this, every visitor of a Space would share
-    the proxy's allowance."""
-    behind = os.environ.get("DIGIT_BEHIND_PROXY", "").strip().lower()
-    if behind in ("1", "true", "yes", "on") or (not behind and os.environ.get("SPACE_ID")):
-        forwarded = [a.strip() for a in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return request.client.host if request.client else "unknown"
-
-
 def _limited(address: str) -> str | None:
     """The address to count a client's limits by; None for this machine itself (tests and
     benchmarks, or a proxy on it that the app was not told about: then no per-client limit,
@@ -117,8 +103,8 @@ class DoorMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        limits: DoorLimits = DoorLimits(),
-        client_of: Callable[[Request], str] = client_address,
+        limits: DoorLimits,
+        client_of: Callable[[Request], str],
     ) -> None:
         self.app, self.limits, self.client_of = app, limits, client_of
         self.uploads = ByteBudget(limits.client_upload_bytes, limits.client_window_s)
@@ -229,11 +215,14 @@ async def _answer(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def door(limits: DoorLimits = DoorLimits(), client_of: Callable[[Request], str] = client_address) -> dict:
-    """The FastAPI arguments for `launch(app_kwargs=...)`: the middleware, and the answers to a
-    route's KeyError and IndexError (what a request naming things that do not exist causes)."""
+def door(
+    client_of: Callable[[Request], str], limits: DoorLimits = DoorLimits(), more: Sequence[Middleware] = ()
+) -> dict:
+    """The FastAPI arguments for `launch(app_kwargs=...)`: the door's middleware (then `more`),
+    and the answers to a route's KeyError and IndexError (what a request naming things that do
+    not exist causes). `client_of` says who a request is from (ui/clients.py)."""
     return {
-        "middleware": [Middleware(DoorMiddleware, limits=limits, client_of=client_of)],
+        "middleware": [Middleware(DoorMiddleware, limits=limits, client_of=client_of), *more],
         "exception_handlers": {KeyError: _bad_request, IndexError: _bad_request},
     }
 

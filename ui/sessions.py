@@ -4,6 +4,7 @@
     networks.put(request.session_hash, classifier)
     networks.get(session)                 # None once expired, evicted or dropped
     networks.drop(session)                # the visitor closed the page (demo.unload)
+    networks.drop_if(lambda value: ...)   # every value that matches
 
 Memory stays bounded however many visitors come: at most `size` values (the least recently
 used goes first), each forgotten after `idle_s` seconds unused, and dropped at once when the
@@ -52,6 +53,11 @@ class SessionStore(Generic[T]):
     def drop(self, session: str | None) -> None:
         with self._lock:
             self._items.pop(session, None)
+
+    def drop_if(self, matches: Callable[[T], bool]) -> None:
+        with self._lock:
+            for key in [k for k, (_, value) in self._items.items() if matches(value)]:
+                del self._items[key]
 
     def __len__(self) -> int:
         with self._lock:

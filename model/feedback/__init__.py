@@ -16,15 +16,17 @@ No Gradio here; the app's side is ui/corrections.py and ui/feedback.py.
 """
 
 from .correction import Correction, LabelError, anonymous, parse_label, weights_digest
-from .errors import FeedbackBusy, FeedbackError, FeedbackOff
-from .store import DEFAULT_DB, FeedbackStore
+from .errors import FeedbackBusy, FeedbackError, FeedbackFull, FeedbackOff
+from .store import DEFAULT_DB, DEFAULT_MAX_BYTES, FeedbackStore
 from .tally import Tally, start_of_today
 
 __all__ = [
     "DEFAULT_DB",
+    "DEFAULT_MAX_BYTES",
     "Correction",
     "FeedbackBusy",
     "FeedbackError",
+    "FeedbackFull",
     "FeedbackOff",
     "FeedbackStore",
     "LabelError",

@@ -17,6 +17,11 @@ class FeedbackOff(FeedbackError):
     off, readings go on."""
 
 
+class FeedbackFull(FeedbackError):
+    """The database has reached the size it may grow to: no more rows, until an operator makes
+    room (exports and moves the file, or raises the cap)."""
+
+
 class FeedbackBusy(FeedbackError):
     """Too much is waiting, or another process holds the lock: try again shortly."""
 

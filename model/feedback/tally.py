@@ -1,16 +1,30 @@
 """How the model has done at this booth: right N of M times, and what it read for each digit.
 
-    tally = Tally.since(connection, start_of_today())
+    tally = Tally.since(connection, start_of_today(), share=100, client_of=clients.get)
     tally.right, tally.total, tally.confusion[label][answer]
 
 Counts only rows visitors agreed to keep: "Right!" is stored as a row whose label is the answer.
+With a `share`, no one takes the screen over: each session counts at most `share` rows (its
+earliest), and so does each client, the sessions that `client_of` puts together (one network
+address; a session it does not know is a client of its own).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# Each session's first `share` rows today, grouped: at most sessions x 100 groups to add up.
+CAPPED = """
+    SELECT session, label, answer, COUNT(*) FROM (
+        SELECT session, label, answer, id,
+               ROW_NUMBER() OVER (PARTITION BY session ORDER BY id) AS n
+        FROM corrections WHERE created >= ?
+    ) WHERE n <= ? GROUP BY session, label, answer ORDER BY MIN(id)
+"""
 
 
 @dataclass(frozen=True)
@@ -40,14 +54,30 @@ class Tally:
         ]
 
     @classmethod
-    def since(cls, connection: sqlite3.Connection, start: float) -> Tally:
-        rows = connection.execute(
-            "SELECT label, answer, COUNT(*) FROM corrections WHERE created >= ? GROUP BY label, answer",
-            (start,),
-        ).fetchall()
+    def since(
+        cls,
+        connection: sqlite3.Connection,
+        start: float,
+        share: int | None = None,
+        client_of: Callable[[str], str | None] = lambda session: None,
+    ) -> Tally:
+        """Rows created at or after `start`; with `share`, at most that many per session and per
+        client (`client_of(session)`, None: the session is its own client)."""
         grid = [[0] * 10 for _ in range(10)]
-        for label, answer, n in rows:
-            grid[label][answer] = n
+        if share is None:
+            rows = connection.execute(
+                "SELECT label, answer, COUNT(*) FROM corrections WHERE created >= ? GROUP BY label, answer",
+                (start,),
+            ).fetchall()
+            for label, answer, n in rows:
+                grid[label][answer] = n
+            return cls(tuple(tuple(row) for row in grid))
+        left: defaultdict[str, int] = defaultdict(lambda: share)
+        for session, label, answer, n in connection.execute(CAPPED, (start, share)):
+            client = client_of(session) or f"session:{session}"
+            counted = min(n, left[client])
+            left[client] -= counted
+            grid[label][answer] += counted
         return cls(tuple(tuple(row) for row in grid))
 
 
