@@ -24,12 +24,12 @@ from collections import Counter
 from collections.abc import Callable
 
 import httpx
-from harness.sketches import Placement, draw_digit
 
 from harness.bad_inputs import png_bytes
 from harness.floods import correct_from_new_sessions, forged_sessions, join_unheard, read_photo
 from harness.pad_client import PadClient, png_data_url
 from harness.queue_client import QueueClient
+from model.synth.sketches import Placement, draw_digit
 
 SEVEN = draw_digit(7, Placement((280, 280), (140, 140), 180, 0, 14))
 CORRECTION_SECONDS = 20

@@ -22,7 +22,6 @@ from types import SimpleNamespace
 import httpx
 import numpy as np
 import pytest
-from harness.sketches import Placement, draw_digit
 from starlette.datastructures import Headers
 
 from harness.bad_inputs import png_bytes
@@ -31,6 +30,7 @@ from harness.pad_client import PadClient, png_data_url
 from harness.queue_client import QueueClient
 from harness.server import AppServer
 from model.feedback import Correction, FeedbackFull, FeedbackStore, anonymous
+from model.synth.sketches import Placement, draw_digit
 from tests.conftest import write_idx
 from ui.clients import Clients
 from ui.corrections import BURST, OVERALL, PER_CLIENT, TOO_MANY
