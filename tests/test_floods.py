@@ -33,7 +33,7 @@ from model.feedback import Correction, FeedbackFull, FeedbackStore, anonymous
 from model.synth.sketches import Placement, draw_digit
 from tests.conftest import write_idx
 from ui.clients import Clients
-from ui.corrections import BURST, OVERALL, PER_CLIENT, TOO_MANY
+from ui.corrections import BURST, BUSY, OVERALL, PER_CLIENT, TOO_MANY
 from ui.learn import STALE
 from ui.line import FULL, ONE_EACH
 
@@ -200,7 +200,9 @@ def test_one_address_stores_no_more_than_its_limit_whatever_sessions_it_sends(ap
     allowed = BURST + PER_CLIENT * (time.monotonic() - start) / 60 + 1
     stored = [r for r in replies if r.get("stored")]
     assert 1 <= len(stored) <= allowed, (len(stored), allowed)
-    assert all(r["message"] == TOO_MANY for r in replies if not r.get("stored")), replies[:3]
+    # refused by the limit, or by the reading gate's two places per client (ui/admission.py)
+    refusals = {r["message"] for r in replies if not r.get("stored")}
+    assert refusals and refusals <= {TOO_MANY, BUSY}, refusals
     # the client's own words before the proxy's entry change nothing
     forged = asyncio.run(
         correct_from_new_sessions(app.url, seven, n=20, forwarded=lambda i: f"192.0.2.{i}, 10.5.0.1")
