@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from harness.browser import CHROMIUM, chromium
-from harness.server import AppServer
+from harness.server import ROOT, AppServer
 from harness.sketches import Placement, draw_digit
 from model import preprocess
 
@@ -44,6 +44,33 @@ def make_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         images.append((x[0].numpy() * 255).round().astype(np.uint8))
         labels.append(label)
     return np.stack(images), np.asarray(labels, np.uint8)
+
+
+# What a test run may leave in the checkout: caches, and the screenshots kept for a person to see.
+NOT_THE_CHECKOUTS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
+SCREENSHOTS = ROOT / "tests" / "out"
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every file in the checkout (ignored ones too, such as data/), as {path: (size, mtime)}."""
+    files = {}
+    for folder, names, filenames in os.walk(root):
+        names[:] = [n for n in names if n not in NOT_THE_CHECKOUTS and Path(folder, n) != SCREENSHOTS]
+        for name in filenames:
+            stat = (Path(folder) / name).stat()
+            files[str(Path(folder, name).relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return files
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_checkout():
+    """A test run leaves the checkout as it found it: apps and trainings write to temporary
+    folders (an error at the last test's teardown says which files changed)."""
+    before = checkout_files()
+    yield
+    after = checkout_files()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the tests wrote into the checkout: {changed}"
 
 
 @pytest.fixture(scope="session")
