@@ -101,21 +101,25 @@ def plot_mistakes(evaluation: Evaluation, images: torch.Tensor, limit: int = 60)
     return fig
 
 
-def plot_first_layer(weight: torch.Tensor, cols: int = 20) -> plt.Figure:
+def plot_first_layer(weight: torch.Tensor, cols: int = 20, gap: int = 4) -> plt.Figure:
     """Every first-layer unit's 784 weights as a 28x28 image: what it looks for in a digit.
 
     Red: ink there raises the unit's activation; blue: ink there lowers it. One colour scale
-    per unit (its own largest weight), so faint units are as readable as strong ones.
+    per unit (its own largest weight), so faint units are as readable as strong ones. The units
+    are tiled into one picture (one axes, not one per unit: 200 axes took seconds to draw).
     """
     w = weight.detach().cpu().view(-1, 28, 28).numpy()
+    limit = np.abs(w).max(axis=(1, 2), keepdims=True)
+    colored = plt.get_cmap("RdBu_r")((w / np.where(limit > 0, limit, 1.0) + 1) / 2)[..., :3]
     rows = -(-len(w) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.6, rows * 0.6 + 0.5), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, unit in zip(axes.flat, w):
-        limit = float(np.abs(unit).max()) or 1.0
-        ax.imshow(unit, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    fig.suptitle(
+    grid = np.ones((rows * (28 + gap) - gap, cols * (28 + gap) - gap, 3))  # white between units
+    for k, tile in enumerate(colored):
+        top, left = (k // cols) * (28 + gap), (k % cols) * (28 + gap)
+        grid[top : top + 28, left : left + 28] = tile
+    fig, ax = plt.subplots(figsize=(cols * 0.6, rows * 0.6 + 0.5))
+    ax.imshow(grid, interpolation="nearest")
+    ax.axis("off")
+    ax.set_title(
         f"What the {len(w)} first-layer units look for (red: ink here excites the unit; blue: inhibits)"
     )
     fig.tight_layout()
