@@ -110,7 +110,14 @@ def test_settings_out_of_range_are_one_line_errors(tmp_path):
         TrainConfig(lr=0)
 
 
-def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
+@pytest.fixture(scope="module")
+def drawn_cache(tmp_path_factory) -> Path:
+    """One cache of the tiny set's drawings for the module's runs: it is keyed by the images and
+    the recipe (model/training/pad.py), so runs share it safely and draw the 300 digits once."""
+    return tmp_path_factory.mktemp("drawn-cache")
+
+
+def tiny_config(data_dir: Path, folder: Path, cache: Path | None = None, **changes) -> TrainConfig:
     settings = dict(
         data_dir=str(data_dir),
         download=False,
@@ -120,15 +127,15 @@ def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
         device="cpu",
         out=str(folder / "mlp.safetensors"),
         checkpoint=str(folder / "ck.safetensors"),
-        cache_dir=str(folder / "cache"),
+        cache_dir=str(cache or folder / "cache"),
     )
     return TrainConfig(**{**settings, **changes})
 
 
-def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path):
+def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path, drawn_cache):
     runs = {}
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
-        result = train(tiny_config(tiny_mnist, tmp_path / name, seed=seed, epochs=1), log=None)
+        result = train(tiny_config(tiny_mnist, tmp_path / name, drawn_cache, seed=seed, epochs=1), log=None)
         runs[name] = load_file(result.weights_path)
     assert runs["a"].keys() == runs["b"].keys()
     assert all(torch.equal(runs["a"][k], runs["b"][k]) for k in runs["a"])
@@ -136,10 +143,12 @@ def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, 
 
 
 @pytest.mark.parametrize("recipe", [{}, {"outlier_share": 0.5}], ids=["default", "outliers"])
-def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, recipe):
-    reference = train(tiny_config(tiny_mnist, tmp_path / "ref", **recipe), log=None)
+def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(
+    tiny_mnist, tmp_path, drawn_cache, recipe
+):
+    reference = train(tiny_config(tiny_mnist, tmp_path / "ref", drawn_cache, **recipe), log=None)
 
-    config = tiny_config(tiny_mnist, tmp_path / "run", **recipe)
+    config = tiny_config(tiny_mnist, tmp_path / "run", drawn_cache, **recipe)
     out, ck = Path(config.out), Path(config.checkpoint)
     out.parent.mkdir()
     out.write_bytes(b"previous weights")
@@ -174,9 +183,11 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
     assert "No checkpoint" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path):
+def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path, drawn_cache):
     seen = []
-    config = tiny_config(tiny_mnist, tmp_path, evals_per_epoch=2, batch_size=50)  # 6 steps an epoch
+    config = tiny_config(
+        tiny_mnist, tmp_path, drawn_cache, evals_per_epoch=2, batch_size=50
+    )  # 6 steps an epoch
     result = train(config, on_eval=seen.append, log=None)
     assert [r["epoch"] for r in seen] == [0.5, 1.0, 1.5, 2.0]
     assert result.history == seen
@@ -214,10 +225,12 @@ def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right
     assert medians[2] != medians[2]  # NaN: no 2 was read right
 
 
-def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(tiny_mnist, tmp_path):
+def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(
+    tiny_mnist, tmp_path, drawn_cache
+):
     from model.priors import DIGIT_ENERGY, digit_medians
 
-    result = train(tiny_config(tiny_mnist, tmp_path), log=None)
+    result = train(tiny_config(tiny_mnist, tmp_path, drawn_cache), log=None)
     energy = load_classifier(result.weights_path, device="cpu").digit_energy
     assert energy is not None and len(energy) == 10
     measured = [e for e in energy if e == e]  # NaN: none of that digit read right in so short a run
