@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 import torch
@@ -37,6 +38,30 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """train.py's command lines that stop before training, run side by side: most of each run is
+    importing torch, which they can do at once."""
+    folder = tmp_path_factory.mktemp("cli")
+    commands = {
+        "help": ["--help"],
+        "missing data": flags(data_dir=folder / "nothing", no_download=True, out=folder / "w.st"),
+        "out of range": flags(epochs=0, out=folder / "w.st"),
+        "no checkpoint": flags(resume=True, checkpoint=folder / "none.safetensors", quiet=True),
+    }
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, "train.py", *args], cwd=ROOT, stdout=PIPE, stderr=PIPE, text=True
+        )
+        for name, args in commands.items()
+    }
+    done = {}
+    for name, process in running.items():
+        out, err = process.communicate(timeout=300)
+        done[name] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return done
 
 
 @pytest.mark.slow
@@ -75,8 +100,8 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     assert probs.shape == (5, 10) and torch.allclose(probs.sum(1), torch.ones(5))
 
 
-def test_help_shows_every_option_with_its_default():
-    result = run_cli("--help")
+def test_help_shows_every_option_with_its_default(refusals):
+    result = refusals["help"]
     assert result.returncode == 0
     for option in (
         "--data-dir",
@@ -95,15 +120,15 @@ def test_help_shows_every_option_with_its_default():
     assert "--epochs EPOCHS passes over the 60,000 training images (default: 150)" in text
 
 
-def test_missing_data_says_where_to_point_data_dir(tmp_path):
-    result = run_cli(*flags(data_dir=tmp_path / "nothing", no_download=True, out=tmp_path / "w.st"))
+def test_missing_data_says_where_to_point_data_dir(refusals):
+    result = refusals["missing data"]
     assert result.returncode == 2
     assert "train-images-idx3-ubyte" in result.stderr and "--data-dir" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_settings_out_of_range_are_one_line_errors(tmp_path):
-    result = run_cli(*flags(epochs=0, out=tmp_path / "w.st"))
+def test_settings_out_of_range_are_one_line_errors(refusals):
+    result = refusals["out of range"]
     assert result.returncode == 2
     assert result.stderr.startswith("error: epochs") and "Traceback" not in result.stderr
     with pytest.raises(ConfigError, match="learning rate"):
@@ -132,6 +157,7 @@ def tiny_config(data_dir: Path, folder: Path, cache: Path | None = None, **chang
     return TrainConfig(**{**settings, **changes})
 
 
+@pytest.mark.slow  # a training run
 def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path, drawn_cache):
     runs = {}
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
@@ -142,6 +168,7 @@ def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, 
     assert not all(torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
 
 
+@pytest.mark.slow  # a training run
 @pytest.mark.parametrize("recipe", [{}, {"outlier_share": 0.5}], ids=["default", "outliers"])
 def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(
     tiny_mnist, tmp_path, drawn_cache, recipe
@@ -177,12 +204,13 @@ def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(
     assert not ck.exists()
 
 
-def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
-    result = run_cli(*flags(resume=True, checkpoint=tmp_path / "none.safetensors", quiet=True))
+def test_resume_without_a_checkpoint_is_a_clear_error(refusals):
+    result = refusals["no checkpoint"]
     assert result.returncode == 2
     assert "No checkpoint" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # a training run
 def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path, drawn_cache):
     seen = []
     config = tiny_config(
@@ -225,6 +253,7 @@ def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right
     assert medians[2] != medians[2]  # NaN: no 2 was read right
 
 
+@pytest.mark.slow  # a training run
 def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(
     tiny_mnist, tmp_path, drawn_cache
 ):
