@@ -6,16 +6,13 @@ thread; `create_app(settings)` opens what the settings name (a test's own databa
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
 import sqlite3
 import subprocess
 import sys
-import threading
 
-import gradio as gr
 import pytest
-import torch
 
 from harness.pad_client import png_data_url
 from harness.server import ROOT
@@ -51,30 +48,47 @@ def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(tm
     assert checkout_files() == before  # nor anything in the checkout (data/corrections.sqlite3)
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app of this test's own, in this process, with its database in a temporary folder."""
-    import app as module
+# An app of a test's own, with its database in a temporary folder: in a fresh interpreter, as
+# `python app.py` would make it (nothing imports app.py; tests/test_boundaries.py).
+CREATE = """
+import asyncio, json, sys, threading
+import gradio as gr
+from app import create_app
+from ui.settings import Settings
 
-    threads = torch.get_num_threads()  # the app serves with one; the other tests train with more
-    made = module.create_app(Settings(feedback_db=tmp_path / "db.sqlite3", data=tmp_path / "data"))
-    yield made
-    made.close()
-    torch.set_num_threads(threads)
+folder, pad = sys.argv[1], json.loads(sys.argv[2])
+app = create_app(Settings(feedback_db=f"{folder}/db.sqlite3", data=f"{folder}/data"))
+writers = [t.name for t in threading.enumerate() if t.name == "feedback-writer"]
+reply = asyncio.run(app.read_pad({**pad, "inside": 0}))
+mark = {**pad, "digit": 0, "label": 7, "consent": True}
+stored = asyncio.run(app.correct_pad(mark, gr.Request(session_hash="a-visitor")))
+app.close()
+left = [t.name for t in threading.enumerate() if t.name == "feedback-writer"]
+print(json.dumps({"blocks": isinstance(app.demo, gr.Blocks), "writers": writers, "left": left,
+                  "number": reply["number"], "inside": reply["inside"], "stored": stored["stored"]}))
+"""
 
 
-def test_an_app_reads_and_keeps_corrections_in_the_database_its_settings_name(app, tmp_path):
-    assert isinstance(app.demo, gr.Blocks)
-    reply = asyncio.run(app.read_pad({"image": png_data_url(SEVEN), "inside": 0}))
-    assert reply["number"] == "7" and 'data-testid="inside" data-digit="7"' in reply["inside"]
-    body = {"image": png_data_url(SEVEN), "digit": 0, "label": 7, "consent": True}
-    stored = asyncio.run(app.correct_pad(body, gr.Request(session_hash="a-visitor")))
-    assert stored["stored"] is True
-    app.close()  # what was acknowledged is committed; the writer thread ends
-    db = sqlite3.connect(tmp_path / "db.sqlite3")
+@pytest.mark.slow  # makes an app: the weights, the page, the database
+def test_an_app_reads_and_keeps_corrections_in_the_database_its_settings_name(tmp_path):
+    before = checkout_files()
+    pad = json.dumps({"image": png_data_url(SEVEN)})
+    result = subprocess.run(
+        [sys.executable, "-c", CREATE, str(tmp_path), pad],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    made = json.loads(result.stdout.strip().splitlines()[-1])
+    assert made["blocks"] and made["writers"] == ["feedback-writer"] and made["left"] == []
+    assert made["number"] == "7" and 'data-testid="inside" data-digit="7"' in made["inside"]
+    assert made["stored"] is True
+    db = sqlite3.connect(tmp_path / "db.sqlite3")  # the row is in the database the settings named
     assert db.execute("SELECT label, answer FROM corrections").fetchall() == [(7, 7)]
     db.close()
-    assert not [t for t in threading.enumerate() if t.is_alive() and "writer" in t.name.lower()]
+    assert checkout_files() == before
 
 
 def test_settings_come_from_the_environment_and_a_bad_number_is_named():
