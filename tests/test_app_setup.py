@@ -24,10 +24,12 @@ from ui.settings import Settings
 SEVEN = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
 
 IMPORT = """
-import threading
+import os, sys, threading
 before = threading.active_count()
 import app
-print(threading.active_count() - before, "demo" in vars(app))
+print(threading.active_count() - before, "demo" in vars(app), os.listdir(sys.argv[1]))
+import gradio as gr
+print(isinstance(app.demo, gr.Blocks), app.demo is app.demo, "db.sqlite3" in os.listdir(sys.argv[1]))
 """
 
 
@@ -40,12 +42,19 @@ def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(tm
         "PYTHONDONTWRITEBYTECODE": "1",  # Python's own caches are not the app's doing
     }
     result = subprocess.run(
-        [sys.executable, "-c", IMPORT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", IMPORT, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[0] == "0 False"  # no thread started, no page built
-    assert list(tmp_path.iterdir()) == []  # the database it names was not opened
-    assert checkout_files() == before  # nor anything in the checkout (data/corrections.sqlite3)
+    imported, asked = result.stdout.strip().splitlines()[-2:]
+    assert imported == "0 False []"  # no thread started, no page built, the database not opened
+    # a host that asks for `app.demo` gets one page, made from the environment's settings
+    assert asked == "True True True"
+    assert checkout_files() == before  # nothing in the checkout (such as data/corrections.sqlite3)
 
 
 # An app of a test's own, with its database in a temporary folder: in a fresh interpreter, as
