@@ -87,6 +87,14 @@ def tiny_mnist(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def drawn_cache(tmp_path_factory) -> Path:
+    """One cache of the tiny set's drawings (train.py's --cache-dir) for the session's training
+    runs: it is keyed by the images and the recipe (model/training/pad.py), so runs share it
+    safely and the 300 digits are drawn once, not once per run."""
+    return tmp_path_factory.mktemp("drawn-cache")
+
+
+@pytest.fixture(scope="session")
 def browser():
     """A headless Chromium; skipped without one, unless REQUIRE_BROWSER=1 (as in CI)."""
     if not Path(CHROMIUM).exists():

@@ -90,13 +90,13 @@ def test_the_export_command_and_a_missing_database(visitors_db, tmp_path):
 
 @pytest.mark.slow
 def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_out_ones(
-    visitors_db, tiny_mnist, tmp_path
+    visitors_db, tiny_mnist, drawn_cache, tmp_path
 ):
     done = export(visitors_db, tmp_path / "visitors")
     out = tmp_path / "w" / "mlp.safetensors"
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--out", str(out), "--epochs", "2"]
     args += ["--checkpoint", str(tmp_path / "ck.safetensors"), "--quiet", "--batch-size", "32"]
-    args += ["--cache-dir", str(tmp_path / "cache")]  # the drawings' cache: not the checkout's data/
+    args += ["--cache-dir", str(drawn_cache)]  # the drawings' cache: not the checkout's data/
     args += ["--extra-data", str(tmp_path / "visitors"), "--extra-weight", "3"]
     result = subprocess.run(
         [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -123,9 +123,9 @@ def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_
     assert visitors["held_out_accuracy"] == pytest.approx(read)
 
 
-def test_a_missing_export_is_a_one_line_error(tiny_mnist, tmp_path):
+def test_a_missing_export_is_a_one_line_error(tiny_mnist, drawn_cache, tmp_path):
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--extra-data", str(tmp_path / "nothing")]
-    args += ["--cache-dir", str(tmp_path / "cache")]  # (it draws the training digits before it looks)
+    args += ["--cache-dir", str(drawn_cache)]  # (it draws the training digits before it looks)
     result = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True)
     assert (
         result.returncode == 2

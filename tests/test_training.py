@@ -135,13 +135,6 @@ def test_settings_out_of_range_are_one_line_errors(refusals):
         TrainConfig(lr=0)
 
 
-@pytest.fixture(scope="module")
-def drawn_cache(tmp_path_factory) -> Path:
-    """One cache of the tiny set's drawings for the module's runs: it is keyed by the images and
-    the recipe (model/training/pad.py), so runs share it safely and draw the 300 digits once."""
-    return tmp_path_factory.mktemp("drawn-cache")
-
-
 def tiny_config(data_dir: Path, folder: Path, cache: Path | None = None, **changes) -> TrainConfig:
     settings = dict(
         data_dir=str(data_dir),

@@ -91,7 +91,8 @@ def plot_mistakes(evaluation: Evaluation, images: torch.Tensor, limit: int = 60)
     digits = images[wrong].view(-1, 28, 28).cpu().float().numpy()
     cols, cell_w, cell_h = 10, 28 + 8, 28 + 14  # room beside and above each digit for its caption
     rows = max(1, -(-len(wrong) // cols))
-    grid = np.ma.masked_all((rows * cell_h, cols * cell_w))  # masked: the paper between digits
+    shape = (rows * cell_h, cols * cell_w)
+    grid = np.ma.masked_array(np.zeros(shape), mask=np.ones(shape, bool))  # masked: the paper between digits
     fig, ax = plt.subplots(figsize=(cols * 1.1, rows * 1.3))
     for k, (i, digit) in enumerate(zip(wrong, digits)):
         top, left = (k // cols) * cell_h + 12, (k % cols) * cell_w + 4
