@@ -123,6 +123,7 @@ def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_
     assert visitors["held_out_accuracy"] == pytest.approx(read)
 
 
+@pytest.mark.slow  # train.py starts, and draws the training digits before it looks
 def test_a_missing_export_is_a_one_line_error(tiny_mnist, drawn_cache, tmp_path):
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--extra-data", str(tmp_path / "nothing")]
     args += ["--cache-dir", str(drawn_cache)]  # (it draws the training digits before it looks)

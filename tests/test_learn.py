@@ -42,6 +42,7 @@ SEVEN = draw_digit(7, Placement((280, 280), (140, 140), 180, 0, 14))
 
 
 # ---- the library: model/training/live.py ---------------------------------------------------
+@pytest.mark.slow  # a training run of three epochs
 def test_a_live_run_writes_nothing_and_shows_every_check(tiny_mnist, tmp_path, monkeypatch):
     from model.training import TrainConfig
     from model.training.data import load_mnist
