@@ -1,18 +1,22 @@
 # Two commands do all the set-up on a fresh machine (Python 3.10+ and make):
 #   make app    - create .venv, install requirements.txt, start the app on http://127.0.0.1:7860
 #   make test   - create .venv, install requirements-dev.txt (+ Debian's Chromium when root), run all tests
+#   make test-fast - the tests not marked slow (no servers, browsers or training runs): for the edit-run loop
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: app test lint format train bench browser clean
+.PHONY: app test test-fast lint format train bench browser clean
 
 app: $(VENV)/.app-installed
 	$(PY) app.py
 
 test: $(VENV)/.dev-installed browser
 	$(PY) -m pytest
+
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not slow and not browser"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -2,20 +2,18 @@
 
     python app.py        # serves on $GRADIO_SERVER_NAME:$GRADIO_SERVER_PORT (127.0.0.1:7860)
 
-Thin on purpose: the reading happens in model/ (no Gradio there), the pad and the result panel
-live in ui/. The weights are loaded once, at start-up; a missing or broken file stops the app
-with a message saying how to fix it, rather than serving guesses.
+    app = create_app(Settings(feedback_db=tmp / "db.sqlite3"))   # in a program or a test
+    app.demo.launch(); ...; app.close()
 
-Settings (environment variables): DIGIT_WEIGHTS (another weights file), DIGIT_KIOSK_IDLE
-(seconds: a booth tablet's pad clears itself after that long without drawing, with a short
-header and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
-DIGIT_FEEDBACK_DB (where visitors' corrections are kept, only with their consent; default
-data/corrections.sqlite3 beside this file), DIGIT_FEEDBACK_MAX_MB (its size cap: 256),
-DIGIT_BOOTH_SHARE (rows one visitor counts on the booth screen a day: 100),
-DIGIT_CORRECTIONS_PER_MINUTE and DIGIT_CORRECTIONS_ALL_PER_MINUTE (per address and overall: 30,
-120), DIGIT_DATA (where the "Watch it learn" tab finds MNIST, or downloads it: ./data),
-DIGIT_BEHIND_PROXY and DIGIT_PROXY_HOPS (believe X-Forwarded-For from that many proxies: on,
-1, on a Space; ui/clients.py).
+Thin on purpose: the reading happens in model/ (no Gradio there), the pad and the result panel
+live in ui/. Importing this file builds nothing and writes nothing: `create_app(settings)` loads
+the weights, opens the corrections database and starts its writer thread. A missing or broken
+weights file stops `python app.py` with a message saying how to fix it, rather than serving
+guesses. Settings come from DIGIT_* environment variables (ui/settings.py).
+
+Hugging Face Spaces runs this file as a script, and its reloader (like `gradio app.py`) looks for
+the launched Blocks in this module as `demo`; a program that imports the module and asks for
+`app.demo` gets one built from the environment on first use.
 
 On a Hugging Face ZeroGPU Space (`spaces` installed, SPACES_ZERO_GPU=true), `spaces` is imported
 first, as it must be; the readings stay on the CPU and only a visitor's training borrows the GPU.
@@ -28,6 +26,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 # No network at run time (no usage analytics, no model hub look-ups; only MNIST, fetched once for
@@ -53,6 +52,7 @@ import torch
 from starlette.middleware import Middleware
 
 from model import (
+    Classifier,
     ImageError,
     Reading,
     WeightsError,
@@ -62,8 +62,6 @@ from model import (
     pick_device,
     read_drawing,
 )
-from model.feedback import DEFAULT_DB
-from model.weights import DEFAULT_WEIGHTS
 from ui import host
 from ui.admission import Busy, ReadingGate
 from ui.clients import Clients
@@ -73,164 +71,172 @@ from ui.inside import inside_html
 from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
 from ui.line import FULL
-from ui.pad import MAX_PIXELS, drawing_pad, inside_wanted, load_examples, pad_png
+from ui.pad import drawing_pad, load_examples
+from ui.pad_request import MAX_PIXELS, PadRequest, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
 from ui.render import HINT, pad_reply, reading_html
+from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
-QUEUE_SIZE = int(os.environ.get("DIGIT_QUEUE_SIZE", 256))  # waiting readings before "busy, try again"
-CONCURRENCY = int(os.environ.get("DIGIT_CONCURRENCY", 4))  # readings worked on at once
-KIOSK_IDLE = float(os.environ.get("DIGIT_KIOSK_IDLE", 0) or 0)  # > 0: a booth tablet's idle reset
-FEEDBACK_DB = os.environ.get("DIGIT_FEEDBACK_DB") or str(HERE / DEFAULT_DB)
-WEIGHTS = os.environ.get("DIGIT_WEIGHTS") or DEFAULT_WEIGHTS
-DATA = Path(os.environ.get("DIGIT_DATA") or HERE / "data")  # MNIST for the "Watch it learn" tab
-FEEDBACK_MAX_MB = int(os.environ.get("DIGIT_FEEDBACK_MAX_MB") or 256)  # then "corrections are full"
-BOOTH_SHARE = int(os.environ.get("DIGIT_BOOTH_SHARE") or 100)  # rows one visitor counts on the booth
-SESSIONS_KEPT = 1000  # Gradio's per-session state (about 50 KB each): the oldest go first
+CSS = [HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css", "learn.css")]
 MAX_UPLOAD = "10mb"
+SESSIONS_KEPT = 1000  # Gradio's per-session state (about 50 KB each): the oldest go first
 BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
 
 
-def load_model():
-    try:
-        clf = load_classifier(WEIGHTS, device=host.reading_device())
-    except (WeightsError, ValueError) as e:
-        sys.exit(f"Cannot start: {e}")
-    read_drawing(np.full((8, 8), 255, np.uint8), clf)  # warm up, so the first visitor waits no longer
+def load_model(weights: str | Path) -> Classifier:
+    """The classifier, warmed up so the first visitor waits no longer; raises WeightsError."""
+    clf = load_classifier(weights, device=host.reading_device())
+    read_drawing(np.full((8, 8), 255, np.uint8), clf)
     clf.predict_proba(torch.zeros(1, 1, 28, 28))
     return clf
 
 
-# Tiny batches: threads only add overhead; readings run side by side. A visitor's training on
-# the CPU gets this one thread too, at a lower priority (ui/learn.py), so readings come first.
-torch.set_num_threads(1)
-classifier = load_model()
-gate = ReadingGate(running=CONCURRENCY, waiting=QUEUE_SIZE)
-clients = Clients.from_env()  # who a request is from, for every per-client limit (ui/clients.py)
-pages = OpenPages()  # which sessions have a page open (ui/pages.py)
-corrections = Corrections.open(  # off (and says so) if unusable
-    FEEDBACK_DB,
-    classifier,
-    WEIGHTS,
-    gate,
-    max_bytes=FEEDBACK_MAX_MB * 2**20,
-    booth_share=BOOTH_SHARE,
-    per_client=int(os.environ.get("DIGIT_CORRECTIONS_PER_MINUTE") or 30),  # per address, and per session
-    overall=int(os.environ.get("DIGIT_CORRECTIONS_ALL_PER_MINUTE") or 120),  # from everyone together
-)
-atexit.register(corrections.close)  # what was queued is committed, the WAL folded in
-learning = Learning(
-    classifier,
-    DATA,
-    training_device="cuda" if host.ZERO_GPU else pick_device().type,
-    clients=clients,
-    pages=pages,
-)
-
-
-def read_file(source: object) -> tuple[str, dict]:
-    """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
-    if source is None:
-        return _answer(None, HINT)
-    try:
-        reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), classifier)
-    except ImageError as e:
-        return _answer(None, f"Sorry, I can't read that image: {e}.")
-    except Exception:  # a visitor never sees a traceback; the log keeps it
-        log.exception("reading failed")
-        return _answer(None, "Something went wrong reading that image. Please try again.")
-    return _answer(reading, "" if reading.digits else HINT)
-
-
-def read_upload(file: dict | None) -> tuple[str, dict]:
-    """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None."""
-    return read_file(file.get("path") if isinstance(file, dict) else None)
-
-
-async def read_pad(payload: object) -> dict:
-    """What the pad sends, {"image": PNG data URL}, read: the pad's own endpoint. Never raises."""
-    return await _admit(_read_pad, payload)
-
-
-async def read_learn_pad(payload: object, session: str | None) -> dict:
-    """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
-    key = payload.get("key") if isinstance(payload, dict) else None  # the page's network (ui/learn.py)
-    return await _admit(_answer_pad, payload, lambda image: learning.answer(image, session, key))
-
-
-async def _admit(fn, *args) -> dict:
-    try:
-        return await gate.run(fn, *args)
-    except Busy:
-        return pad_reply(None, BUSY, busy=True)
-
-
-async def correct_pad(payload: object, request: gr.Request) -> dict:
-    """The pad's "Right!" / "No, it was…": {"image": the drawing the cards answer, "digit": its
-    index, "label": 0-9, "consent": true}. The server reads the drawing again itself."""
-    fields = payload if isinstance(payload, dict) else {}
-    return await corrections.correct(
-        lambda: open_image(pad_png(payload), max_pixels=MAX_PIXELS),
-        fields.get("digit"),
-        fields.get("label"),
-        fields.get("consent"),
-        await session_of(request),
-        clients.address(request),
+def create_app(settings: Settings) -> App:
+    """The app for `settings`: the weights loaded, the corrections database open (its writer
+    thread started), the page built. Raises WeightsError (or ValueError) for unusable weights."""
+    # Tiny batches: threads only add overhead; readings run side by side. A visitor's training on
+    # the CPU gets this one thread too, at a lower priority (ui/learn.py), so readings come first.
+    torch.set_num_threads(1)
+    classifier = load_model(settings.weights)
+    gate = ReadingGate(running=settings.concurrency, waiting=settings.queue_size)
+    clients = Clients.from_env()  # who a request is from, for every per-client limit (ui/clients.py)
+    pages = OpenPages()  # which sessions have a page open (ui/pages.py)
+    corrections = Corrections.open(  # off (and says so) if the database is unusable
+        settings.feedback_db,
+        classifier,
+        settings.weights,
+        gate,
+        max_bytes=settings.feedback_max_mb * 2**20,
+        booth_share=settings.booth_share,
+        per_client=settings.corrections_per_minute,  # per address, and per session
+        overall=settings.corrections_all_per_minute,  # from everyone together
     )
+    training_device = "cuda" if host.ZERO_GPU else pick_device().type
+    learning = Learning(classifier, settings.data, training_device, clients=clients, pages=pages)
+    return App(settings, classifier, gate, corrections, learning, clients, pages)
 
 
-def booth(payload: object = None) -> dict:
-    """The booth screen for the pad's empty state: today's score and where it goes wrong."""
-    return corrections.booth()
+class App:
+    """The running app's parts, and the events the page wires to them (`demo`: the page)."""
 
+    def __init__(
+        self,
+        settings: Settings,
+        classifier: Classifier,
+        gate: ReadingGate,
+        corrections: Corrections,
+        learning: Learning,
+        clients: Clients,
+        pages: OpenPages,
+    ) -> None:
+        self.settings = settings
+        self.classifier = classifier
+        self.gate = gate
+        self.corrections = corrections
+        self.learning = learning
+        self.clients = clients
+        self.pages = pages
+        self.demo = build(self)
 
-async def correct(
-    image: str | None, digit: float | None, label: float | None, consent: bool, request: gr.Request
-):
-    """Teach it: digit `digit` (0 = leftmost) of the drawing in `image` is `label` (0-9). Stored
-    only when `consent` is true; the server reads the image itself. Returns {"stored", "message", ...}."""
-    return await corrections.correct(
-        lambda: open_image(uploaded_file(image), max_pixels=MAX_PIXELS),
-        digit,
-        label,
-        consent,
-        request.session_hash,
-        clients.address(request),
-    )
+    def close(self) -> None:
+        """Commit the queued corrections and fold the database's WAL in (at exit)."""
+        self.corrections.close()
 
+    # ---- the events ------------------------------------------------------------------------
+    def read_file(self, source: object) -> tuple[str, dict]:
+        """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
+        if source is None:
+            return _answer(None, HINT)
+        try:
+            reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), self.classifier)
+        except ImageError as e:
+            return _answer(None, f"Sorry, I can't read that image: {e}.")
+        except Exception:  # a visitor never sees a traceback; the log keeps it
+            log.exception("reading failed")
+            return _answer(None, "Something went wrong reading that image. Please try again.")
+        return _answer(reading, "" if reading.digits else HINT)
 
-def _read_pad(payload: object) -> dict:
-    def answer(image) -> dict:
-        reading = read_drawing(image, classifier)
-        inside = _inside_panel(reading, inside_wanted(payload))
-        return pad_reply(reading, "" if reading.digits else HINT, inside)
+    def read_upload(self, file: dict | None) -> tuple[str, dict]:
+        """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None."""
+        return self.read_file(file.get("path") if isinstance(file, dict) else None)
 
-    return _answer_pad(payload, answer)
+    async def read_pad(self, payload: object) -> dict:
+        """What the pad sends (ui/pad_request.py), read: the pad's own endpoint. Never raises."""
+        return await self._admit(self._answer_pad, payload, self._read)
 
+    async def read_learn_pad(self, payload: object, session: str | None) -> dict:
+        """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
+        return await self._admit(
+            self._answer_pad,
+            payload,
+            lambda request: self.learning.answer(request.image, session, request.key),
+        )
 
-def _answer_pad(payload: object, answer) -> dict:
-    """The pad's drawing decoded, checked and answered by `answer(image)`. Never raises."""
-    try:
-        return answer(open_image(pad_png(payload), max_pixels=MAX_PIXELS))
-    except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
-        return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
-    except Exception:
-        log.exception("reading failed")
-        return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
+    async def correct_pad(self, payload: object, request: gr.Request) -> dict:
+        """The pad's "Right!" / "No, it was…": {"image": the drawing the cards answer, "digit": its
+        index, "label": 0-9, "consent": true}. The server reads the drawing again itself."""
+        fields = payload if isinstance(payload, dict) else {}
+        return await self.corrections.correct(
+            lambda: pad_image(payload),
+            fields.get("digit"),
+            fields.get("label"),
+            fields.get("consent"),
+            await session_of(request),
+            self.clients.address(request),
+        )
 
+    def booth(self, payload: object = None) -> dict:
+        """The booth screen for the pad's empty state: today's score and where it goes wrong."""
+        return self.corrections.booth()
 
-def _inside_panel(reading: Reading, digit: int | None) -> str | None:
-    """The "Look inside" panel for one digit of the reading; None while the panel is closed."""
-    if digit is None:
-        return None  # closed: no extra work
-    if not reading.digits:
-        return inside_html(None)
-    chosen = reading.digits[min(digit, len(reading.digits) - 1)]
-    return inside_html(explain(classifier, chosen.image))
+    async def correct(
+        self, image: str | None, digit: float | None, label: float | None, consent: bool, request: gr.Request
+    ):
+        """Teach it: digit `digit` (0 = leftmost) of the drawing in `image` is `label` (0-9). Stored
+        only when `consent` is true; the server reads the image itself. Returns {"stored", "message", ...}."""
+        return await self.corrections.correct(
+            lambda: open_image(uploaded_file(image), max_pixels=MAX_PIXELS),
+            digit,
+            label,
+            consent,
+            request.session_hash,
+            self.clients.address(request),
+        )
+
+    async def _admit(self, fn: Callable, *args: object) -> dict:
+        try:
+            return await self.gate.run(fn, *args)
+        except Busy:
+            return pad_reply(None, BUSY, busy=True)
+
+    def _read(self, request: PadRequest) -> dict:
+        reading = read_drawing(request.image, self.classifier)
+        return pad_reply(reading, "" if reading.digits else HINT, self._inside_panel(reading, request.inside))
+
+    def _answer_pad(self, payload: object, answer: Callable[[PadRequest], dict]) -> dict:
+        """The pad's request parsed, its drawing checked, decoded and answered by `answer(request)`.
+        Never raises."""
+        try:
+            return answer(PadRequest.parse(payload))
+        except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
+            return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
+        except Exception:
+            log.exception("reading failed")
+            return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
+
+    def _inside_panel(self, reading: Reading, digit: int | None) -> str | None:
+        """The "Look inside" panel for one digit of the reading; None while the panel is closed."""
+        if digit is None:
+            return None  # closed: no extra work
+        if not reading.digits:
+            return inside_html(None)
+        chosen = reading.digits[min(digit, len(reading.digits) - 1)]
+        return inside_html(explain(self.classifier, chosen.image))
 
 
 def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
@@ -239,10 +245,12 @@ def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
     return reading_html(reading, message or None), result
 
 
-def build() -> gr.Blocks:
+def build(app: App) -> gr.Blocks:
+    """The page, its events wired to `app`."""
+    kiosk_idle = app.settings.kiosk_idle
     # Uploaded photos are cached as files: every 5 minutes, delete those older than 10.
     with gr.Blocks(title="Draw a digit", delete_cache=(300, 600)) as demo:
-        if KIOSK_IDLE > 0:
+        if kiosk_idle > 0:
             gr.Markdown("# Draw a digit", elem_id="header")
         else:
             gr.Markdown(
@@ -254,12 +262,12 @@ def build() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Draw", id="draw"):
                 drawing_pad(
-                    read_pad,
+                    app.read_pad,
                     examples=examples,
                     empty_html=reading_html(None),
                     inside_empty_html=inside_html(None),
-                    kiosk_idle=KIOSK_IDLE,
-                    server_functions=[correct_pad, booth],
+                    kiosk_idle=kiosk_idle,
+                    server_functions=[app.correct_pad, app.booth],
                     side_html=consent_html(),
                     js=(HERE / "ui" / "feedback.js").read_text(),
                 )
@@ -285,59 +293,77 @@ def build() -> gr.Blocks:
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
             with gr.Tab("Watch it learn", id="learn"):
-                learning.build(read_learn_pad, examples)
+                app.learning.build(app.read_learn_pad, examples)
         # Raw value (preprocess=False): the app decodes the file itself, safely (model/drawing/image_io.py).
         photo.change(
-            read_upload,
+            app.read_upload,
             photo,
             [result, as_json],
             api_name="read_image",
             show_progress="hidden",
             preprocess=False,
         )
-        correction_api(correct)
-        gr.Markdown(_footer(), elem_id="footer")
-        demo.unload(learning.forget)  # a visitor's own network goes with their page
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+        correction_api(app.correct)
+        gr.Markdown(_footer(app), elem_id="footer")
+        demo.unload(app.learning.forget)  # a visitor's own network goes with their page
+    demo.queue(max_size=app.settings.queue_size, default_concurrency_limit=app.settings.concurrency)
     return demo
 
 
-def _footer() -> str:
-    meta = classifier.metadata
+def _footer(app: App) -> str:
+    meta, network = app.classifier.metadata, app.classifier.network
     accuracy = float(meta.get("test_accuracy", "nan"))
     return (
-        f"<small>Model: MLP {' - '.join(map(str, classifier.network.config.sizes))}, "
-        f"{classifier.network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
-        f"MNIST test digits; reading runs on {classifier.device.type}, a visitor's training on "
-        f"{host.training_place(learning.training_device)}. Nothing you draw is stored, "
+        f"<small>Model: MLP {' - '.join(map(str, network.config.sizes))}, "
+        f"{network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
+        f"MNIST test digits; reading runs on {app.classifier.device.type}, a visitor's training on "
+        f"{host.training_place(app.learning.training_device)}. Nothing you draw is stored, "
         "in this browser or on the server, unless you tick “Keep the digits I mark”: then only the "
         "digits you mark right or wrong are kept, on the server."
-        + ("" if corrections.off_reason is None else " Corrections are off on this server right now.")
+        + ("" if app.corrections.off_reason is None else " Corrections are off on this server right now.")
         + "</small>"
     )
 
 
-demo = build()
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
+def launch(app: App) -> None:
+    """Serve the page on $GRADIO_SERVER_NAME:$GRADIO_SERVER_PORT until stopped."""
     start_sweeping(every_s=300, older_than_s=600)  # whatever Gradio leaves in its upload folder
-    demo.launch(
+    app.demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
-        css_paths=[
-            HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css", "learn.css")
-        ],
+        css_paths=CSS,
         footer_links=["api"],
         run_history=False,
-        enable_monitoring=os.environ.get("DIGIT_MONITORING") == "1",  # Gradio's traffic page: public when on
+        enable_monitoring=app.settings.monitoring,  # Gradio's traffic page: public when on
         state_session_capacity=SESSIONS_KEPT,  # every session hash sent makes one, forged or not
         app_kwargs=door(  # body, upload and stall limits, clean 4xx (ui/limits.py)
-            client_of=clients.address,
+            client_of=app.clients.address,
             more=[
-                Middleware(PageStreams, pages=pages),  # ui/pages.py
-                Middleware(QueueRoom, blocks=demo, group=LEARN_GROUP, most=TRAIN_JOINS, message=FULL),
+                Middleware(PageStreams, pages=app.pages),  # ui/pages.py
+                Middleware(QueueRoom, blocks=app.demo, group=LEARN_GROUP, most=TRAIN_JOINS, message=FULL),
             ],
         ),
     )
+
+
+def __getattr__(name: str) -> gr.Blocks:
+    """`app.demo` for a program that imports this module: built from the environment on first
+    use, so that importing the module alone builds nothing and writes nothing."""
+    if name != "demo":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = create_app(Settings.from_env())
+    atexit.register(app.close)
+    globals()["demo"] = app.demo
+    return app.demo
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    try:
+        app = create_app(Settings.from_env())
+    except (WeightsError, ValueError) as e:
+        sys.exit(f"Cannot start: {e}")
+    atexit.register(app.close)  # what was queued is committed, the WAL folded in
+    demo = app.demo  # Spaces' reloader and `gradio app.py` find the launched Blocks here by name
+    launch(app)

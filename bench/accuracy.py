@@ -31,12 +31,12 @@ from PIL import Image
 
 from bench.common import DEFAULT_DATA, RESULTS, interval, markdown_table, write
 from harness.pad_client import as_the_pad_sends
-from model import load_classifier, open_image, preprocess, read_drawing
+from model import load_classifier, preprocess, read_drawing
 from model.synth.sketches import STYLES, sketch_set
 from model.training.data import load_mnist
 from model.training.evaluate import Evaluation, evaluate
 from model.weights import DEFAULT_WEIGHTS
-from ui.pad import MAX_PIXELS, pad_png
+from ui.pad_request import pad_image
 
 
 def naive(image: Image.Image) -> torch.Tensor:
@@ -97,7 +97,7 @@ def main() -> None:
         truths.append(label)
         hits["pipeline"][style] += pred == label
         hits["naive"][style] += int(clf.predict_proba(naive(canvas)[None]).argmax()) == label
-        sent = open_image(pad_png({"image": as_the_pad_sends(canvas)}), max_pixels=MAX_PIXELS)
+        sent = pad_image({"image": as_the_pad_sends(canvas)})
         x = preprocess(sent)
         hits["pad_pipeline"][style] += x is not None and int(clf.predict_proba(x[None]).argmax()) == label
         hits["pad"][style] += read_drawing(sent, clf).number == str(label)

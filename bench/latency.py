@@ -21,11 +21,12 @@ import torch
 
 from bench.common import markdown_table, summary, write
 from harness.pad_client import as_the_pad_sends
-from model import explain, load_classifier, open_image, preprocess
+from model import explain, load_classifier, preprocess
 from model.reading import read_drawing
 from model.synth.sketches import Placement, draw_digit
 from ui.inside import inside_html
-from ui.pad import CANVAS, MAX_PIXELS, pad_png
+from ui.pad import CANVAS
+from ui.pad_request import pad_image
 
 SIZES = (280, 400, 640, 800, 1024)
 INSIDE_TARGET_MS = 10.0  # issue #12: looking inside may add at most this much per reading
@@ -83,7 +84,7 @@ def main() -> None:
     pad_times: list[float] = []
 
     def read_request(payload: dict) -> object:
-        return read_drawing(open_image(pad_png(payload), max_pixels=MAX_PIXELS), clf)
+        return read_drawing(pad_image(payload), clf)
 
     # Looking inside works on one 28x28 digit, whatever the canvas: all the canvases' digits.
     digits = [preprocess(a) for side in SIZES for a in canvases[side]]

@@ -1,4 +1,5 @@
-"""Run `python app.py` for real on a free loopback port (for the benchmarks and the tests).
+"""Run `python app.py` for real on a free loopback port (for the benchmarks and the tests), with
+its corrections database beside its log unless `env` names one.
 
 with AppServer(log_path, env={"DIGIT_CONCURRENCY": "4"}) as server:
     server.url, server.process.pid
@@ -43,6 +44,9 @@ class AppServer:
             **os.environ,
             "GRADIO_SERVER_NAME": "127.0.0.1",
             "GRADIO_SERVER_PORT": str(self.port),
+            # corrections go beside the log, never into the checkout's data/ (nor a DIGIT_FEEDBACK_DB
+            # of the caller's shell), unless `env` names a database
+            "DIGIT_FEEDBACK_DB": str(self.log_path.with_suffix(".sqlite3")),
             **(env or {}),
         }
         self.process = subprocess.Popen(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from harness.browser import CHROMIUM, chromium
-from harness.server import AppServer
+from harness.server import ROOT, AppServer
 from model import preprocess
 from model.synth.sketches import Placement, draw_digit
 
@@ -46,6 +46,33 @@ def make_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(images), np.asarray(labels, np.uint8)
 
 
+# What a test run may leave in the checkout: caches, and the screenshots kept for a person to see.
+NOT_THE_CHECKOUTS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
+SCREENSHOTS = ROOT / "tests" / "out"
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every file in the checkout (ignored ones too, such as data/), as {path: (size, mtime)}."""
+    files = {}
+    for folder, names, filenames in os.walk(root):
+        names[:] = [n for n in names if n not in NOT_THE_CHECKOUTS and Path(folder, n) != SCREENSHOTS]
+        for name in filenames:
+            stat = (Path(folder) / name).stat()
+            files[str(Path(folder, name).relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return files
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_checkout():
+    """A test run leaves the checkout as it found it: apps and trainings write to temporary
+    folders (an error at the last test's teardown says which files changed)."""
+    before = checkout_files()
+    yield
+    after = checkout_files()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the tests wrote into the checkout: {changed}"
+
+
 @pytest.fixture(scope="session")
 def tiny_mnist(tmp_path_factory) -> Path:
     """A data dir laid out like torchvision's MNIST (MNIST/raw/*-ubyte), 300 train / 100 test."""
@@ -57,6 +84,14 @@ def tiny_mnist(tmp_path_factory) -> Path:
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
+
+
+@pytest.fixture(scope="session")
+def drawn_cache(tmp_path_factory) -> Path:
+    """One cache of the tiny set's drawings (train.py's --cache-dir) for the session's training
+    runs: it is keyed by the images and the recipe (model/training/pad.py), so runs share it
+    safely and the 300 digits are drawn once, not once per run."""
+    return tmp_path_factory.mktemp("drawn-cache")
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from harness.server import ROOT
 from model import load_classifier, read_drawing
+from model import weights as weights_io
 from model.feedback import Correction, FeedbackStore, anonymous
 from model.feedback.export import DRAWINGS, IMAGES, LABELS, TABLE, export
 from model.feedback.split import held_out
@@ -88,12 +90,13 @@ def test_the_export_command_and_a_missing_database(visitors_db, tmp_path):
 
 @pytest.mark.slow
 def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_out_ones(
-    visitors_db, tiny_mnist, tmp_path
+    visitors_db, tiny_mnist, drawn_cache, tmp_path
 ):
     done = export(visitors_db, tmp_path / "visitors")
     out = tmp_path / "w" / "mlp.safetensors"
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--out", str(out), "--epochs", "2"]
     args += ["--checkpoint", str(tmp_path / "ck.safetensors"), "--quiet", "--batch-size", "32"]
+    args += ["--cache-dir", str(drawn_cache)]  # the drawings' cache: not the checkout's data/
     args += ["--extra-data", str(tmp_path / "visitors"), "--extra-weight", "3"]
     result = subprocess.run(
         [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -107,11 +110,23 @@ def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_
     assert sum(map(sum, metrics["confusion_matrix"])) == 100  # still the untouched test set alone
     visitors = metrics["visitors"]
     assert (visitors["train"], visitors["held_out"], visitors["weight"]) == (trained, done.held_out, 3)
-    assert 0 <= visitors["held_out_accuracy"] <= 1 and 0 <= visitors["held_out_accuracy_before"] <= 1
+    # the two scores are of the held-out digits: as the visitors marked them, and as the new
+    # weights read them
+    with open(tmp_path / "visitors" / TABLE, newline="") as f:
+        rows = list(csv.DictReader(f))
+    held = torch.tensor([r["held_out"] == "1" for r in rows])
+    right = torch.tensor([r["right"] == "1" for r in rows])
+    assert visitors["held_out_accuracy_before"] == pytest.approx(right[held].float().mean().item())
+    images = read_image_file(gunzip(tmp_path / "visitors" / IMAGES, tmp_path))[held][:, None].float() / 255
+    labels = torch.tensor([int(r["label"]) for r in rows])[held]
+    read = (weights_io.load(out)(images).argmax(1) == labels).float().mean().item()
+    assert visitors["held_out_accuracy"] == pytest.approx(read)
 
 
-def test_a_missing_export_is_a_one_line_error(tiny_mnist, tmp_path):
+@pytest.mark.slow  # train.py starts, and draws the training digits before it looks
+def test_a_missing_export_is_a_one_line_error(tiny_mnist, drawn_cache, tmp_path):
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--extra-data", str(tmp_path / "nothing")]
+    args += ["--cache-dir", str(drawn_cache)]  # (it draws the training digits before it looks)
     result = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True)
     assert (
         result.returncode == 2

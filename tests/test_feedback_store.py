@@ -184,6 +184,7 @@ def seven_reading():
     return drawing, read_drawing(drawing, load_classifier(device="cpu"))
 
 
+@pytest.mark.slow  # a fresh interpreter fills a small disk
 def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_acknowledged(tmp_path):
     if (
         sys.platform != "linux"

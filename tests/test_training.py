@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 import torch
@@ -37,6 +38,30 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """train.py's command lines that stop before training, run side by side: most of each run is
+    importing torch, which they can do at once."""
+    folder = tmp_path_factory.mktemp("cli")
+    commands = {
+        "help": ["--help"],
+        "missing data": flags(data_dir=folder / "nothing", no_download=True, out=folder / "w.st"),
+        "out of range": flags(epochs=0, out=folder / "w.st"),
+        "no checkpoint": flags(resume=True, checkpoint=folder / "none.safetensors", quiet=True),
+    }
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, "train.py", *args], cwd=ROOT, stdout=PIPE, stderr=PIPE, text=True
+        )
+        for name, args in commands.items()
+    }
+    done = {}
+    for name, process in running.items():
+        out, err = process.communicate(timeout=300)
+        done[name] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return done
 
 
 @pytest.mark.slow
@@ -75,8 +100,8 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     assert probs.shape == (5, 10) and torch.allclose(probs.sum(1), torch.ones(5))
 
 
-def test_help_shows_every_option_with_its_default():
-    result = run_cli("--help")
+def test_help_shows_every_option_with_its_default(refusals):
+    result = refusals["help"]
     assert result.returncode == 0
     for option in (
         "--data-dir",
@@ -95,22 +120,22 @@ def test_help_shows_every_option_with_its_default():
     assert "--epochs EPOCHS passes over the 60,000 training images (default: 150)" in text
 
 
-def test_missing_data_says_where_to_point_data_dir(tmp_path):
-    result = run_cli(*flags(data_dir=tmp_path / "nothing", no_download=True, out=tmp_path / "w.st"))
+def test_missing_data_says_where_to_point_data_dir(refusals):
+    result = refusals["missing data"]
     assert result.returncode == 2
     assert "train-images-idx3-ubyte" in result.stderr and "--data-dir" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_settings_out_of_range_are_one_line_errors(tmp_path):
-    result = run_cli(*flags(epochs=0, out=tmp_path / "w.st"))
+def test_settings_out_of_range_are_one_line_errors(refusals):
+    result = refusals["out of range"]
     assert result.returncode == 2
     assert result.stderr.startswith("error: epochs") and "Traceback" not in result.stderr
     with pytest.raises(ConfigError, match="learning rate"):
         TrainConfig(lr=0)
 
 
-def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
+def tiny_config(data_dir: Path, folder: Path, cache: Path | None = None, **changes) -> TrainConfig:
     settings = dict(
         data_dir=str(data_dir),
         download=False,
@@ -120,25 +145,27 @@ def tiny_config(data_dir: Path, folder: Path, **changes) -> TrainConfig:
         device="cpu",
         out=str(folder / "mlp.safetensors"),
         checkpoint=str(folder / "ck.safetensors"),
-        cache_dir=str(folder / "cache"),
+        cache_dir=str(cache or folder / "cache"),
     )
     return TrainConfig(**{**settings, **changes})
 
 
-def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path):
+@pytest.mark.slow  # a training run
+def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, tmp_path, drawn_cache):
     runs = {}
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
-        result = train(tiny_config(tiny_mnist, tmp_path / name, seed=seed, epochs=1), log=None)
+        result = train(tiny_config(tiny_mnist, tmp_path / name, drawn_cache, seed=seed, epochs=1), log=None)
         runs[name] = load_file(result.weights_path)
     assert runs["a"].keys() == runs["b"].keys()
     assert all(torch.equal(runs["a"][k], runs["b"][k]) for k in runs["a"])
     assert not all(torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
 
 
-def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path):
-    reference = train(tiny_config(tiny_mnist, tmp_path / "ref"), log=None)
+@pytest.mark.slow  # a training run
+def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, drawn_cache):
+    reference = train(tiny_config(tiny_mnist, tmp_path / "ref", drawn_cache), log=None)
 
-    config = tiny_config(tiny_mnist, tmp_path / "run")
+    config = tiny_config(tiny_mnist, tmp_path / "run", drawn_cache)
     out, ck = Path(config.out), Path(config.checkpoint)
     out.parent.mkdir()
     out.write_bytes(b"previous weights")
@@ -167,15 +194,18 @@ def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_m
     assert not ck.exists()
 
 
-def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path):
-    result = run_cli(*flags(resume=True, checkpoint=tmp_path / "none.safetensors", quiet=True))
+def test_resume_without_a_checkpoint_is_a_clear_error(refusals):
+    result = refusals["no checkpoint"]
     assert result.returncode == 2
     assert "No checkpoint" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path):
+@pytest.mark.slow  # a training run
+def test_the_library_reports_progress_and_writes_the_first_layer_grid(tiny_mnist, tmp_path, drawn_cache):
     seen = []
-    config = tiny_config(tiny_mnist, tmp_path, evals_per_epoch=2, batch_size=50)  # 6 steps an epoch
+    config = tiny_config(
+        tiny_mnist, tmp_path, drawn_cache, evals_per_epoch=2, batch_size=50
+    )  # 6 steps an epoch
     result = train(config, on_eval=seen.append, log=None)
     assert [r["epoch"] for r in seen] == [0.5, 1.0, 1.5, 2.0]
     assert result.history == seen
@@ -213,12 +243,15 @@ def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right
     assert medians[2] != medians[2]  # NaN: no 2 was read right
 
 
-def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(tiny_mnist, tmp_path):
+@pytest.mark.slow  # a training run
+def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(
+    tiny_mnist, tmp_path, drawn_cache
+):
     from model.numbers import load_path_weights
 
     learned = load_path_weights()
 
-    result = train(tiny_config(tiny_mnist, tmp_path), log=None)
+    result = train(tiny_config(tiny_mnist, tmp_path, drawn_cache), log=None)
     energy = load_classifier(result.weights_path, device="cpu").digit_energy
     assert energy is not None and len(energy) == 10
     measured = [e for e in energy if e == e]  # NaN: none of that digit read right in so short a run

@@ -185,7 +185,7 @@ async function send(isFinal) {
   let reply = null;
   const image = exportPng();
   try {
-    const payload = { image };
+    const payload = { image, language: navigator.language }; // read by ui/pad_request.py
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
     reply = await server.read_pad(payload);
   } catch (error) {

@@ -11,20 +11,21 @@ Sketchpad (it exports and uploads three images through its WebGL editor after ev
 
 The browser keeps at most one reading in flight per visitor, sends a live frame at most every
 LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
-waiting, so a slow server gets fewer frames, never a backlog.
+waiting, so a slow server gets fewer frames, never a backlog. What it sends is read by
+ui/pad_request.py.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import gradio as gr
 
-from model import ImageError
-from model.drawing.image_io import decode_data_url
 from model.drawing.ink import working_factor
 
 HERE = Path(__file__).resolve().parent
@@ -36,26 +37,7 @@ BRUSH = 12  # marker width on the 640x320 canvas: reads like a felt pen, and sev
 # canvas exports took 3.9 ms against 0.5 ms at 320x160, more than the whole reading (1.3 ms).
 EXPORT = tuple(side // working_factor(*CANVAS) for side in CANVAS)
 LIVE_MS = 100  # at most one live reading this often while the pen moves
-MAX_PAYLOAD_BYTES = 1 * 2**20  # a 640x320 drawing is 5-20 KB as PNG; anything far bigger is not ours
-MAX_PIXELS = 4_000_000  # refuse larger images before decoding them (a pad never sends one)
 PAD_FUNCTION = "read_pad"  # the server function ui/pad.js calls
-
-
-def inside_wanted(payload: object) -> int | None:
-    """Which digit's "Look inside" panel the pad asks for (its index in the reading), or None:
-    the panel is closed, and costs nothing."""
-    inside = payload.get("inside") if isinstance(payload, dict) else None
-    if isinstance(inside, bool) or not isinstance(inside, int) or inside < 0:
-        return None
-    return inside
-
-
-def pad_png(payload: object) -> bytes:
-    """The PNG bytes of what the pad sends, `{"image": "data:image/png;base64,..."}`, checked for
-    shape and size before anything is decoded; raises ImageError with a message for a visitor."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("image"), str):
-        raise ImageError('expected {"image": "data:image/png;base64,..."} from the pad')
-    return decode_data_url(payload["image"], max_bytes=MAX_PAYLOAD_BYTES)
 
 
 async def session_hash(request: object) -> str | None:
@@ -119,11 +101,28 @@ def drawing_pad(
     return gr.HTML(
         html_template=_template(examples, empty_html, inside_empty_html, kiosk_idle, side_html),
         js_on_load=(HERE / "pad.js").read_text() + js,
-        server_functions=[read_pad, *server_functions],
+        server_functions=[read_pad, *map(_plain, server_functions)],
         apply_default_css=False,
         elem_id=elem_id,
         elem_classes=["drawing-pad"],
     )
+
+
+def _plain(fn: Callable) -> Callable:
+    """`fn` as a plain function: Gradio marks a server function with an attribute, and a bound
+    method (the app's events) cannot take one. The name and signature stay `fn`'s."""
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def call(*args: object) -> object:
+            return await fn(*args)
+    else:
+
+        @functools.wraps(fn)
+        def call(*args: object) -> object:
+            return fn(*args)
+
+    return call
 
 
 def _template(

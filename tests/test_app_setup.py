@@ -1,0 +1,112 @@
+"""The app is made from settings: importing app.py builds nothing, writes nothing and starts no
+thread; `create_app(settings)` opens what the settings name (a test's own database) and closes it.
+
+    python -m pytest tests/test_app_setup.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from harness.sketches import Placement, draw_digit
+
+from harness.pad_client import png_data_url
+from harness.server import ROOT
+from tests.conftest import checkout_files
+from ui.pad import CANVAS
+from ui.settings import Settings
+
+SEVEN = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
+
+IMPORT = """
+import os, sys, threading
+before = threading.active_count()
+import app
+print(threading.active_count() - before, "demo" in vars(app), os.listdir(sys.argv[1]))
+import gradio as gr
+print(isinstance(app.demo, gr.Blocks), app.demo is app.demo, "db.sqlite3" in os.listdir(sys.argv[1]))
+"""
+
+
+def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(tmp_path):
+    before = checkout_files()
+    env = {
+        **os.environ,
+        "DIGIT_FEEDBACK_DB": str(tmp_path / "db.sqlite3"),
+        "DIGIT_DATA": str(tmp_path / "data"),
+        "PYTHONDONTWRITEBYTECODE": "1",  # Python's own caches are not the app's doing
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    imported, asked = result.stdout.strip().splitlines()[-2:]
+    assert imported == "0 False []"  # no thread started, no page built, the database not opened
+    # a host that asks for `app.demo` gets one page, made from the environment's settings
+    assert asked == "True True True"
+    assert checkout_files() == before  # nothing in the checkout (such as data/corrections.sqlite3)
+
+
+# An app of a test's own, with its database in a temporary folder: in a fresh interpreter, as
+# `python app.py` would make it (nothing imports app.py; tests/test_boundaries.py).
+CREATE = """
+import asyncio, json, sys, threading
+import gradio as gr
+from app import create_app
+from ui.settings import Settings
+
+folder, pad = sys.argv[1], json.loads(sys.argv[2])
+app = create_app(Settings(feedback_db=f"{folder}/db.sqlite3", data=f"{folder}/data"))
+writers = [t.name for t in threading.enumerate() if t.name == "feedback-writer"]
+reply = asyncio.run(app.read_pad({**pad, "inside": 0}))
+mark = {**pad, "digit": 0, "label": 7, "consent": True}
+stored = asyncio.run(app.correct_pad(mark, gr.Request(session_hash="a-visitor")))
+app.close()
+left = [t.name for t in threading.enumerate() if t.name == "feedback-writer"]
+print(json.dumps({"blocks": isinstance(app.demo, gr.Blocks), "writers": writers, "left": left,
+                  "number": reply["number"], "inside": reply["inside"], "stored": stored["stored"]}))
+"""
+
+
+@pytest.mark.slow  # makes an app: the weights, the page, the database
+def test_an_app_reads_and_keeps_corrections_in_the_database_its_settings_name(tmp_path):
+    before = checkout_files()
+    pad = json.dumps({"image": png_data_url(SEVEN)})
+    result = subprocess.run(
+        [sys.executable, "-c", CREATE, str(tmp_path), pad],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    made = json.loads(result.stdout.strip().splitlines()[-1])
+    assert made["blocks"] and made["writers"] == ["feedback-writer"] and made["left"] == []
+    assert made["number"] == "7" and 'data-testid="inside" data-digit="7"' in made["inside"]
+    assert made["stored"] is True
+    db = sqlite3.connect(tmp_path / "db.sqlite3")  # the row is in the database the settings named
+    assert db.execute("SELECT label, answer FROM corrections").fetchall() == [(7, 7)]
+    db.close()
+    assert checkout_files() == before
+
+
+def test_settings_come_from_the_environment_and_a_bad_number_is_named():
+    settings = Settings.from_env(
+        {"DIGIT_FEEDBACK_DB": "/srv/db.sqlite3", "DIGIT_KIOSK_IDLE": "45", "DIGIT_CONCURRENCY": ""}
+    )
+    assert str(settings.feedback_db) == "/srv/db.sqlite3" and settings.kiosk_idle == 45.0
+    assert settings.concurrency == Settings().concurrency  # empty: the default
+    assert Settings.from_env({}) == Settings()
+    assert Settings().feedback_db == ROOT / "data" / "corrections.sqlite3"
+    with pytest.raises(ValueError, match="DIGIT_QUEUE_SIZE='lots' is not a whole number"):
+        Settings.from_env({"DIGIT_QUEUE_SIZE": "lots"})
