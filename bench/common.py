@@ -1,7 +1,7 @@
 """What every benchmark shares: the machine it ran on, where results go, how tables are written.
 
 Each benchmark writes bench/results/<name>.json (everything measured) and <name>.md (the table
-the README quotes), with the machine and the command in both.
+docs/measurements.md quotes, copied there by bench/readme.py), with the machine and the command in both.
 """
 
 from __future__ import annotations

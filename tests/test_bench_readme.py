@@ -29,5 +29,5 @@ def test_a_marker_without_results_names_the_missing_file(tmp_path):
 def test_measurements_page_holds_the_latest_tables():
     text = MEASUREMENTS.read_text()
     updated, names = fill(text)
-    assert {"accuracy", "multidigit", "latency", "crowd", "reliability"} <= set(names)
+    assert {"accuracy", "multidigit", "latency", "crowd", "reliability", "attack", "nondigits"} <= set(names)
     assert updated == text, "bench/results changed since the page was filled: run python -m bench.readme"
