@@ -19,10 +19,10 @@ way. Candidate scores for
 "is this a digit" (higher: more digit-like), each for the whole drawing and for the worst piece
 of the reading (what a number of several digits needs):
 - max softmax probability (Hendrycks & Gimpel 2017);
-- energy (Liu et al. 2020) as the number reader has it (model/priors.py): the log-sum-exp of the
+- energy (Liu et al. 2020) as the number reader has it (model/numbers/priors.py): the log-sum-exp of the
   logits, minus the paper's energy, so that higher is more digit-like;
-- energy less the median energy of the digit it reads (model/priors.py: a 1 scores lower than an 8);
-- the whole-digit check's probability (model/whole_digit.py), and energy plus its log;
+- energy less the median energy of the digit it reads (model/numbers/priors.py: a 1 scores lower than an 8);
+- the whole-digit check's probability (model/numbers/whole_digit.py), and energy plus its log;
 - the last hidden layer: minus the Mahalanobis distance to the nearest class mean (tied
   covariance; Lee et al. 2018) and the cosine to the nearest class mean, both fitted here on the
   MNIST training digits.

@@ -34,7 +34,7 @@ from scipy import ndimage
 from ..drawing.blobs import CONNECT_LEVEL
 
 # More candidates give the classifier more to choose from, and cost a normalisation (about
-# 0.3 ms) per segment: these counts are where more stopped paying (docs/experiments-numbers.md).
+# 0.3 ms) per segment: these counts are where more stopped paying (docs/experiments.md).
 STARTS = 6
 PROFILE_STARTS = 2  # of which from the ink profile's valleys
 MOST_PATHS = 8

@@ -19,7 +19,7 @@ digits:
 Each step of reading's search (segmentation.py) gets these as FEATURES, with what cutting and
 dropping ink cost, and scores their weighted sum. The weights, the digits' widths and the energy
 medians are learned data (learned.py: weights/path_weights.json, written by
-`train.py --path-weights`). How the thresholds below were chosen: docs/experiments-numbers.md.
+`train.py --path-weights`). How the thresholds below were chosen: docs/experiments.md.
 """
 
 from __future__ import annotations

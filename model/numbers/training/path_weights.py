@@ -57,7 +57,7 @@ MIN_WIDTHS = 20  # a digit measured fewer times than this keeps the width it had
 Writer = Callable[[Sequence[np.ndarray], np.random.Generator, str], Image.Image]
 
 # Where learning starts, and what it is held near: weights once chosen by hand and by grid
-# searches, one or two at a time (docs/experiments-numbers.md).
+# searches, one or two at a time (docs/experiments.md).
 HAND_WEIGHTS = {
     "log p": 1.0,
     "whole check": 1.0,

@@ -9,7 +9,7 @@ else). Not one digit: pairs.py's touching pairs, digits with a slice of their ne
 fragments of one digit, and the pieces reading's own cuts make of touching pairs that hold bits
 of both digits or under half of one (cut_candidates.py). The two classes are weighted to count
 equally; 5,000 of the samples are held out to report accuracy. Why these samples and not others:
-docs/experiments-numbers.md.
+docs/experiments.md.
 """
 
 from __future__ import annotations
