@@ -13,10 +13,10 @@ import subprocess
 import sys
 
 import pytest
-from harness.sketches import Placement, draw_digit
 
 from harness.pad_client import png_data_url
 from harness.server import ROOT
+from model.synth.sketches import Placement, draw_digit
 from tests.conftest import checkout_files
 from ui.pad import CANVAS
 from ui.settings import Settings
