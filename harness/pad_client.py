@@ -63,10 +63,18 @@ class PadClient:
     """A visitor's pad, synchronous (tests)."""
 
     def __init__(
-        self, url: str, timeout: float = 30, elem_id: str | None = None, session: str | None = None
+        self,
+        url: str,
+        timeout: float = 30,
+        elem_id: str | None = None,
+        session: str | None = None,
+        address: str | None = None,
     ) -> None:
+        """`address`: the loopback address to connect from (e.g. "127.0.0.2"), so that the server
+        sees another client than this machine's usual 127.0.0.1."""
         self.url = url.rstrip("/")
-        self.http = httpx.Client(timeout=timeout)
+        transport = httpx.HTTPTransport(local_address=address) if address else None
+        self.http = httpx.Client(timeout=timeout, transport=transport)
         self.component_id = pad_component_id(self.http.get(f"{self.url}/config").json(), elem_id)
         self.session = session or secrets.token_hex(8)
 

@@ -117,7 +117,7 @@ def test_one_visitor_cannot_flood_the_database(server, pad):
     stored = [r for r in replies if r["stored"]]
     assert 5 <= len(stored) < 30 and len(rows(server)) == before + len(stored)
     assert all(r["message"] == TOO_MANY for r in replies if not r["stored"])
-    other = PadClient(server.url)  # someone else is not held up by it
+    other = PadClient(server.url, address="127.0.0.2")  # someone else is not held up by it
     assert other.correct(SEVEN, digit=0, label=7)["stored"] is True
     other.close()
 
