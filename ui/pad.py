@@ -11,7 +11,9 @@ Sketchpad (it exports and uploads three images through its WebGL editor after ev
 
 The browser keeps at most one reading in flight per visitor, sends a live frame at most every
 LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
-waiting, so a slow server gets fewer frames, never a backlog.
+waiting, so a slow server gets fewer frames, never a backlog. A live answer is shown only when
+the reading is sure and has no more digits than the strokes so far can hold (the pad counts them
+and sends the bound as "max_digits"); otherwise the last answer stays, dimmed.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ BRUSH = 12  # marker width on the 640x320 canvas: reads like a felt pen, and sev
 # canvas exports took 3.9 ms against 0.5 ms at 320x160, more than the whole reading (1.3 ms).
 EXPORT = tuple(side // working_factor(*CANVAS) for side in CANVAS)
 LIVE_MS = 100  # at most one live reading this often while the pen moves
+# A pen-up reading with more digits than the strokes can hold (ui/pad.js, digitsHeld) shows once
+# no new stroke has begun for this long: the pause between two strokes of one digit is shorter.
+REST_MS = 400
 MAX_PAYLOAD_BYTES = 1 * 2**20  # a 640x320 drawing is 5-20 KB as PNG; anything far bigger is not ours
 MAX_PIXELS = 4_000_000  # refuse larger images before decoding them (a pad never sends one)
 PAD_FUNCTION = "read_pad"  # the server function ui/pad.js calls
+MAX_DIGITS = 64  # a "max_digits" above this is not from our pad (the canvas holds far fewer)
 
 
 def inside_wanted(payload: object) -> int | None:
@@ -48,6 +54,15 @@ def inside_wanted(payload: object) -> int | None:
     if isinstance(inside, bool) or not isinstance(inside, int) or inside < 0:
         return None
     return inside
+
+
+def max_digits(payload: object) -> int | None:
+    """How many digits the pad's strokes can hold, as the pad counts them (`"max_digits"`), or None
+    when it is absent or not a sensible count. Not used by the reading yet: a bound for later."""
+    held = payload.get("max_digits") if isinstance(payload, dict) else None
+    if isinstance(held, bool) or not isinstance(held, int) or not 0 <= held <= MAX_DIGITS:
+        return None
+    return held
 
 
 def pad_png(payload: object) -> bytes:
@@ -144,7 +159,7 @@ def _template(
     template = f"""
 <div class="pad{kiosk}" data-testid="pad" data-width="{CANVAS[0]}" data-height="{CANVAS[1]}"
      data-export-width="{EXPORT[0]}" data-export-height="{EXPORT[1]}"
-     data-brush="{BRUSH}" data-live-ms="{LIVE_MS}" data-kiosk-idle="{kiosk_idle:g}"
+     data-brush="{BRUSH}" data-live-ms="{LIVE_MS}" data-rest-ms="{REST_MS}" data-kiosk-idle="{kiosk_idle:g}"
      data-examples="{strokes}">
   <div class="pad-main">
     <div class="pad-bar">
