@@ -232,39 +232,48 @@ async function send(isFinal) {
   pump();
 }
 
-// How many digits the strokes can hold, from where they lie: strokes whose ink overlaps
-// horizontally, or nearly (a gap under SLACK of the taller one's height), belong to one digit, and
-// a digit rarely needs more than STROKES_PER_DIGIT strokes; a stroke far to the right starts a new
-// digit. So a digit drawn in one, two or three strokes holds one, and each digit of a number
-// written left to right adds one. Neighbouring digits written very close count as one: their live
-// answer waits (dimmed) and their pen-up answer comes REST_MS later, never a digit split in two.
+// How many digits the strokes can hold, from where they lie, in the order they were drawn. A
+// stroke whose ink overlaps a digit's horizontally, or nearly (a gap under SLACK of the taller
+// one's height), is part of that digit (and joins the digits it bridges); a stroke that begins
+// a new digit lies to the right of all the ink so far (numbers are written left to right); any
+// other stroke (a 4's left half drawn after its stem, a stroke still on its way to the others) is
+// part of the digit being drawn. A digit rarely needs more than STROKES_PER_DIGIT strokes. So a
+// digit drawn in one, two or three strokes holds one, and each digit of a number adds one.
+// Digits written very close count as one: their live answer waits, dimmed, and their pen-up
+// answer comes REST_MS later; a single digit is never shown split in two.
 const SLACK = 0.15;
 const STROKES_PER_DIGIT = 3;
 
 function digitsHeld(list) {
   const r = BRUSH / 2; // the ink, not the pen's centre line
-  const boxes = list.map((s) => {
+  let groups = []; // the digits so far: {x0, x1, h, n strokes}
+  let current = null; // the digit the last stroke went to
+  for (const s of list) {
     let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
     for (const [x, y] of s) {
       x0 = Math.min(x0, x); x1 = Math.max(x1, x);
       y0 = Math.min(y0, y); y1 = Math.max(y1, y);
     }
-    return { x0: x0 - r, x1: x1 + r, h: y1 - y0 + 2 * r };
-  });
-  boxes.sort((a, b) => a.x0 - b.x0);
-  let digits = 0;
-  let group = null; // the strokes of the digit being gathered, left to right
-  for (const box of boxes) {
-    if (group && box.x0 <= group.x1 + SLACK * Math.max(group.h, box.h)) {
-      group.x1 = Math.max(group.x1, box.x1);
-      group.h = Math.max(group.h, box.h);
-      group.n += 1;
-      continue;
+    const box = { x0: x0 - r, x1: x1 + r, h: y1 - y0 + 2 * r, n: 1 };
+    const near = (g) => SLACK * Math.max(g.h, box.h);
+    const touching = groups.filter((g) => box.x0 <= g.x1 + near(g) && g.x0 <= box.x1 + near(g));
+    if (touching.length) {
+      current = touching.reduce((a, g) => ({
+        x0: Math.min(a.x0, g.x0), x1: Math.max(a.x1, g.x1), h: Math.max(a.h, g.h), n: a.n + g.n,
+      }), box);
+      groups = groups.filter((g) => !touching.includes(g));
+      groups.push(current);
+    } else if (!current || groups.every((g) => box.x0 > g.x1 + near(g))) {
+      current = box;
+      groups.push(current);
+    } else {
+      Object.assign(current, {
+        x0: Math.min(current.x0, box.x0), x1: Math.max(current.x1, box.x1),
+        h: Math.max(current.h, box.h), n: current.n + 1,
+      });
     }
-    if (group) digits += Math.ceil(group.n / STROKES_PER_DIGIT);
-    group = { ...box, n: 1 };
   }
-  return digits + (group ? Math.ceil(group.n / STROKES_PER_DIGIT) : 0);
+  return groups.reduce((sum, g) => sum + Math.ceil(g.n / STROKES_PER_DIGIT), 0);
 }
 
 function digitCount(number) {
