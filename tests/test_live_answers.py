@@ -16,7 +16,7 @@ import pytest
 
 from harness.browser import Pad
 from model.synth.sketches import DIGIT_STROKES, Placement, placed, polyline_points
-from ui.pad import BRUSH, CANVAS, max_digits
+from ui.pad import BRUSH, CANVAS, REST_MS, max_digits
 
 # Every text the answer line shows, in order, with whether the pen was down at the time.
 WATCH_ANSWER = """
@@ -108,3 +108,17 @@ def test_a_number_still_reads_whole_live_and_at_pen_up(pad):
     assert pad.final_answer() == "1"
     draw_slowly(pad, [[[x + 60, y] for x, y in s] for s in sevens])
     assert pad.final_answer() == "17"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_pen_up_reading_with_more_digits_than_the_strokes_hold_shows_once_the_drawing_rests(pad):
+    # two 1s written close together: to the strokes, one digit drawn in two strokes
+    first, second = ([[320 + dx, 80], [320 + dx, 240]] for dx in (-16, 16))
+    for points in (first, second):
+        pad.stroke(np.linspace(points[0], points[1], 20).tolist(), seconds=0.4)
+    final = pad.final()
+    assert final["number"] == final["shown"] == "11"  # the reading still shows, as it is
+    assert final["ms"] >= REST_MS, final  # once no stroke followed for REST_MS
+    shown = pad.page.evaluate("window.__shown")
+    assert "11" not in [s["text"] for s in shown if s["down"]]  # never while a stroke was drawn
