@@ -6,6 +6,9 @@
 // Reading: at most one request in flight; while the pen moves, a frame at most every LIVE_MS;
 // on pen-up, always one. A frame is exported when it is sent, so the newest drawing replaces
 // any that was waiting, and a slow server gets fewer frames, never a backlog.
+// Live answers do not flicker: the answer line shows a live reading only when it is sure and
+// has no more digits than the strokes can hold (digitsHeld); otherwise the last answer stays,
+// dimmed. A pen-up reading with too many digits waits until the drawing rests (REST_MS).
 const root = element.querySelector(".pad");
 const canvas = root.querySelector(".pad-canvas");
 const answer = root.querySelector('[data-testid="answer"]');
@@ -27,6 +30,7 @@ const LIVE_MS = Number(root.dataset.liveMs);
 const KIOSK_IDLE_MS = Number(root.dataset.kioskIdle) * 1000;
 const EXAMPLES = JSON.parse(root.dataset.examples || "[]");
 const RETRY_MS = 600; // after "busy" or a failed request
+const REST_MS = Number(root.dataset.restMs);
 
 const strokes = []; // each a list of [x, y] in logical pixels
 let active = null; // the pointer drawing now: {id, stroke}
@@ -40,6 +44,8 @@ let penUpAt = null; // when the last stroke ended, for the "pad:answer" timing e
 let lastActivity = performance.now();
 let replay = null; // an example being drawn
 let shownImage = null; // the drawing (data URL) whose answer is on screen
+let version = 0; // bumped by every change to the drawing: a waiting answer is for this one only
+let restTimer = null; // a pen-up answer waiting for the drawing to rest
 
 // ---- drawing on screen -------------------------------------------------------------------
 const ctx = canvas.getContext("2d");
@@ -157,6 +163,9 @@ canvas.addEventListener("lostpointercapture", penUp);
 // ---- reading -----------------------------------------------------------------------------
 function changed(isFinal) {
   dirty = true;
+  version += 1;
+  if (restTimer) clearTimeout(restTimer);
+  restTimer = null;
   final = final || isFinal;
   pump();
 }
@@ -184,8 +193,10 @@ async function send(isFinal) {
   const sentPenUp = isFinal ? penUpAt : null;
   let reply = null;
   const image = exportPng();
+  const held = digitsHeld(strokes); // what these strokes can hold, as sent
+  const sentVersion = version;
   try {
-    const payload = { image, language: navigator.language }; // read by ui/pad_request.py
+    const payload = { image, language: navigator.language, max_digits: held }; // ui/pad_request.py
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
     reply = await server.read_pad(payload);
   } catch (error) {
@@ -200,21 +211,104 @@ async function send(isFinal) {
       setTimeout(pump, RETRY_MS);
       return;
     }
-    show(reply);
-    shownImage = image;
     const stillDrawing = active !== null || replay !== null;
-    element.dispatchEvent(
-      new CustomEvent("pad:answer", {
-        bubbles: true,
-        detail: {
-          final: isFinal && !dirty && !stillDrawing,
-          number: reply.number,
-          ms: sentPenUp === null ? null : performance.now() - sentPenUp,
-        },
-      }),
-    );
+    const last = isFinal && !dirty && !stillDrawing; // the answer to the drawing as it now stands
+    const fits = digitCount(reply.number) <= held;
+    if (fits && (last || confident(reply))) {
+      showAnswer(reply, image, last, sentPenUp);
+    } else {
+      hold();
+      announce(false, reply.number, sentPenUp, true);
+      // Pen-up on strokes that cannot hold this many digits: most likely the pen lifts between
+      // two strokes of one digit. If no stroke follows within REST_MS, the reading shows as it is.
+      if (last) {
+        restTimer = setTimeout(() => {
+          restTimer = null;
+          if (sentEpoch === epoch && sentVersion === version) showAnswer(reply, image, true, sentPenUp);
+        }, REST_MS);
+      }
+    }
   }
   pump();
+}
+
+// How many digits the strokes can hold, from where they lie, in the order they were drawn. A
+// stroke whose ink overlaps a digit's horizontally, or nearly (a gap under SLACK of the taller
+// one's height), is part of that digit (and joins the digits it bridges); a stroke that begins
+// a new digit lies to the right of all the ink so far (numbers are written left to right); any
+// other stroke (a 4's left half drawn after its stem, a stroke still on its way to the others) is
+// part of the digit being drawn. A digit rarely needs more than STROKES_PER_DIGIT strokes. So a
+// digit drawn in one, two or three strokes holds one, and each digit of a number adds one.
+// Digits written very close count as one: their live answer waits, dimmed, and their pen-up
+// answer comes REST_MS later; a single digit is never shown split in two.
+const SLACK = 0.15;
+const STROKES_PER_DIGIT = 3;
+
+function digitsHeld(list) {
+  const r = BRUSH / 2; // the ink, not the pen's centre line
+  let groups = []; // the digits so far: {x0, x1, h, n strokes}
+  let current = null; // the digit the last stroke went to
+  for (const s of list) {
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const [x, y] of s) {
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    const box = { x0: x0 - r, x1: x1 + r, h: y1 - y0 + 2 * r, n: 1 };
+    const near = (g) => SLACK * Math.max(g.h, box.h);
+    const touching = groups.filter((g) => box.x0 <= g.x1 + near(g) && g.x0 <= box.x1 + near(g));
+    if (touching.length) {
+      current = touching.reduce((a, g) => ({
+        x0: Math.min(a.x0, g.x0), x1: Math.max(a.x1, g.x1), h: Math.max(a.h, g.h), n: a.n + g.n,
+      }), box);
+      groups = groups.filter((g) => !touching.includes(g));
+      groups.push(current);
+    } else if (!current || groups.every((g) => box.x0 > g.x1 + near(g))) {
+      current = box;
+      groups.push(current);
+    } else {
+      Object.assign(current, {
+        x0: Math.min(current.x0, box.x0), x1: Math.max(current.x1, box.x1),
+        h: Math.max(current.h, box.h), n: current.n + 1,
+      });
+    }
+  }
+  return groups.reduce((sum, g) => sum + Math.ceil(g.n / STROKES_PER_DIGIT), 0);
+}
+
+function digitCount(number) {
+  return ((number || "").match(/[0-9]/g) || []).length;
+}
+
+// Whether a reading may be shown while the pen moves: the reading's verdict where the server
+// gives one, else its "sure".
+function confident(reply) {
+  if (typeof reply.verdict === "string") return reply.verdict === "number";
+  return reply.sure !== false;
+}
+
+// The answer line keeps what it showed, dimmed ("…" when it showed nothing yet).
+function hold() {
+  root.classList.add("held");
+  if (!answer.textContent) answer.textContent = "…";
+}
+
+function showAnswer(reply, image, last, penUp) {
+  root.classList.remove("held");
+  show(reply);
+  shownImage = image;
+  announce(last, reply.number, penUp, false);
+}
+
+// "pad:answer": every reading that came back (tests and bench/pad_latency time them); `held`
+// when the answer line kept the previous answer instead.
+function announce(last, number, penUp, held) {
+  element.dispatchEvent(
+    new CustomEvent("pad:answer", {
+      bubbles: true,
+      detail: { final: last, number, held, ms: penUp === null ? null : performance.now() - penUp },
+    }),
+  );
 }
 
 const label = root.querySelector(".pad-label");
@@ -233,7 +327,9 @@ function show(reply) {
 }
 
 function reset() {
-  root.classList.remove("unsure");
+  root.classList.remove("unsure", "held");
+  if (restTimer) clearTimeout(restTimer);
+  restTimer = null;
   insideDigit = 0;
   if (inside) insideBody.innerHTML = insideEmpty;
   result.innerHTML = emptyHtml;

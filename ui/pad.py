@@ -11,8 +11,10 @@ Sketchpad (it exports and uploads three images through its WebGL editor after ev
 
 The browser keeps at most one reading in flight per visitor, sends a live frame at most every
 LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
-waiting, so a slow server gets fewer frames, never a backlog. What it sends is read by
-ui/pad_request.py.
+waiting, so a slow server gets fewer frames, never a backlog. A live answer is shown only when
+the reading is sure and has no more digits than the strokes so far can hold (the pad counts them
+and sends the bound as "max_digits"); otherwise the last answer stays, dimmed. What it sends is
+read by ui/pad_request.py.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ BRUSH = 12  # marker width on the 640x320 canvas: reads like a felt pen, and sev
 # canvas exports took 3.9 ms against 0.5 ms at 320x160, more than the whole reading (1.3 ms).
 EXPORT = tuple(side // working_factor(*CANVAS) for side in CANVAS)
 LIVE_MS = 100  # at most one live reading this often while the pen moves
+# A pen-up reading with more digits than the strokes can hold (ui/pad.js, digitsHeld) shows once
+# no new stroke has begun for this long: the pause between two strokes of one digit is shorter.
+REST_MS = 400
 PAD_FUNCTION = "read_pad"  # the server function ui/pad.js calls
 
 
@@ -143,7 +148,7 @@ def _template(
     template = f"""
 <div class="pad{kiosk}" data-testid="pad" data-width="{CANVAS[0]}" data-height="{CANVAS[1]}"
      data-export-width="{EXPORT[0]}" data-export-height="{EXPORT[1]}"
-     data-brush="{BRUSH}" data-live-ms="{LIVE_MS}" data-kiosk-idle="{kiosk_idle:g}"
+     data-brush="{BRUSH}" data-live-ms="{LIVE_MS}" data-rest-ms="{REST_MS}" data-kiosk-idle="{kiosk_idle:g}"
      data-examples="{strokes}">
   <div class="pad-main">
     <div class="pad-bar">

@@ -2,7 +2,7 @@
 and on the "Watch it learn" tab the key of the visitor's own network.
 
     request = PadRequest.parse(payload)   # raises ImageError, with a message fit for a visitor
-    request.image, request.inside, request.language, request.key
+    request.image, request.inside, request.language, request.key, request.max_digits
 
 ui/pad.js sends `{"image": "data:image/png;base64,...", "inside": 0, "language": "en-GB"}` to the
 server function `read_pad`; the corrections (ui/feedback.js) send the same "image". Every field
@@ -27,6 +27,7 @@ MAX_PIXELS = 4_000_000  # refuse larger images before decoding them (a pad never
 # well-formed tags are under 40 characters)
 LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,6}")
 MAX_LANGUAGE = 40
+MAX_DIGITS = 64  # a "max_digits" above this is not from our pad (the canvas holds far fewer)
 KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what ui/learn.py issues: URL-safe base64
 
 
@@ -38,6 +39,9 @@ class PadRequest:
     inside: int | None = None  # the digit whose "Look inside" panel is open; None: it is closed
     language: str | None = None  # the browser's language tag, as sent; None when absent or odd
     key: str | None = None  # the "Watch it learn" page's network key, as sent (ui/learn.py checks it)
+    # how many digits the pad's strokes can hold, as it counts them (ui/pad.js, digitsHeld); None
+    # when absent or not a sensible count. Not used by the reading yet: a bound for later
+    max_digits: int | None = None
 
     @classmethod
     def parse(cls, payload: object) -> PadRequest:
@@ -48,6 +52,7 @@ class PadRequest:
             _inside(fields.get("inside")),
             _language(fields.get("language")),
             _key(fields.get("key")),
+            _max_digits(fields.get("max_digits")),
         )
 
 
@@ -74,3 +79,9 @@ def _language(value: object) -> str | None:
 
 def _key(value: object) -> str | None:
     return value if isinstance(value, str) and KEY.fullmatch(value) else None
+
+
+def _max_digits(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DIGITS:
+        return None
+    return value
