@@ -5,6 +5,7 @@
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
     python train.py --path-weights              # learn how reading numbers scores its search (~15 min)
+    python train.py --measure-scales weights/mlp.safetensors  # add layer_scales to a trained file
     python train.py --help                      # every option with its default
 
 The command line only: the recipe and the loop are `model.training` (see its loop.py). Settings
@@ -19,11 +20,13 @@ import signal
 import sys
 from dataclasses import fields
 
+from model import WeightsError
 from model.numbers.training.path_weights import PathWeightsConfig, learn_path_weights
 from model.numbers.training.whole_digit import WholeDigitConfig, train_whole_digit
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
 from model.training.data import DataError
+from model.training.scales import add_layer_scales
 
 DEFAULTS = TrainConfig()
 
@@ -94,6 +97,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "written from held-out training digits, into weights/path_weights.json unless --out says "
         "otherwise (model/numbers/training/path_weights.py; uses --data-dir, --no-download and --seed)",
     )
+    p.add_argument(
+        "--measure-scales",
+        metavar="WEIGHTS",
+        help="instead of training, measure how strongly each hidden layer of the WEIGHTS file fires "
+        "on the MNIST test digits and write it into the file's header as layer_scales (the \"Look "
+        "inside\" panel's brightness; training writes it itself); the tensors are unchanged "
+        "(uses --data-dir and --no-download)",
+    )
     return p.parse_args(argv)
 
 
@@ -133,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.whole_digit:
             train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
             return 0
+        if args.measure_scales:
+            scales = add_layer_scales(args.measure_scales, args.data_dir, download=not args.no_download)
+            print(f"layer_scales {[round(v, 2) for v in scales]} written into {args.measure_scales}")
+            return 0
         if args.path_weights:
             learn_path_weights(path_weights_config(args), log=None if args.quiet else print)
             return 0
@@ -142,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             on_eval=None if args.quiet else _show_record,
             wrap_batches=None if args.quiet else _progress_bar,
         )
-    except (ConfigError, DataError, CheckpointError) as e:  # the user's to fix: one line
+    except (ConfigError, DataError, CheckpointError, WeightsError) as e:  # the user's to fix: one line
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

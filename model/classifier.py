@@ -72,6 +72,16 @@ class Classifier:
         values = json.loads(self.metadata.get("digit_energy", "null"))
         return tuple(values) if isinstance(values, list) and len(values) == 10 else None
 
+    @property
+    def layer_scales(self) -> tuple[float, ...] | None:
+        """Each hidden layer's 99th percentile activation on the MNIST test digits, measured for
+        these weights (None for a file without it, or with a value that does not fit the network)."""
+        values = json.loads(self.metadata.get("layer_scales", "null"))
+        fits = isinstance(values, list) and len(values) == len(self.network.config.hidden)
+        if not fits or not all(isinstance(v, (int, float)) and v > 0 for v in values):
+            return None
+        return tuple(float(v) for v in values)
+
     @torch.inference_mode()
     def predict_logits(self, x: torch.Tensor, moves: bool = True) -> torch.Tensor:
         """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) logits on the CPU: the

@@ -51,6 +51,8 @@ class Explanation:
     units: tuple[int, ...]  # first-layer units that contributed most to the top logit, most first
     unit_contributions: tuple[float, ...]  # their contributions (activation x gradient), in logits
     weight_images: np.ndarray  # (200, 28, 28) every first-layer unit's weights; read-only, shared
+    # each hidden layer's 99th percentile activation on MNIST, from the weights file (or None)
+    layer_scales: tuple[float, ...] | None = None
 
     @property
     def logits(self) -> np.ndarray:
@@ -116,6 +118,7 @@ def explain(classifier: Classifier, x: torch.Tensor | np.ndarray) -> Explanation
         units=tuple(int(k) for k in order),
         unit_contributions=tuple(float(c) for c in contribution[order]),
         weight_images=weight_images(network),
+        layer_scales=classifier.layer_scales,
     )
 
 

@@ -39,10 +39,12 @@ def save(
     test_accuracy: float | None = None,
     training: dict | None = None,
     digit_energy: list[float] | None = None,
+    layer_scales: list[float] | None = None,
     dataset: str = "MNIST",
 ) -> Path:
     """Write `network`'s weights and metadata to `path` atomically. `digit_energy`: the median
-    energy of a digit read right, per digit, for these weights (model/numbers/priors.py)."""
+    energy of a digit read right, per digit, for these weights (model/numbers/priors.py);
+    `layer_scales`: each hidden layer's 99th percentile activation (model/training/scales.py)."""
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -59,8 +61,24 @@ def save(
         metadata["training"] = json.dumps(training, sort_keys=True, default=str)
     if digit_energy is not None:
         metadata["digit_energy"] = json.dumps([round(e, 2) for e in digit_energy])
+    if layer_scales is not None:
+        metadata["layer_scales"] = layer_scales_json(layer_scales)
     # contiguous CPU copies: safetensors refuses views and device tensors
     tensors = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
+    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+
+
+def layer_scales_json(scales: list[float]) -> str:
+    """The header's form of `layer_scales`: a JSON list, one float per hidden layer."""
+    return json.dumps([round(s, 2) for s in scales])
+
+
+def update_metadata(path: str | Path, entries: dict[str, str]) -> Path:
+    """Add or replace header entries of a weights file atomically; its tensors are written back
+    unchanged (for what is measured after training, without retraining)."""
+    path = Path(path)
+    tensors, metadata = _read(path)
+    metadata = {**metadata, **entries}
     return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from model import Explanation, explain, load_classifier, preprocess
+from model import weights as weights_io
 from model.synth.sketches import Placement, draw_digit
 from ui.inside import inside_html
 
@@ -238,6 +239,42 @@ def test_panel_is_small_self_contained_and_styled(clf, digits):
     css = CSS.read_text()
     classes = {c for html in htmls for c in re.findall(r'class="([^"]*)"', html) for c in c.split()}
     assert classes and all(re.search(rf"\.{c}(?![\w-])", css) for c in classes), classes
+
+
+def lit_rows(html: str) -> list[list[str]]:
+    """The classes of every hidden layer's cells, row by row."""
+    return [[c.attrs["class"] for c in cells(parse(html), f"inside-layer-{k}")] for k in range(1, 5)]
+
+
+def without_cell_classes(html: str) -> str:
+    return re.sub(r'<i class="a\d"></i>', "<i></i>", html)
+
+
+def test_layers_are_lit_on_the_scales_the_weights_file_carries(clf, digits, tmp_path):
+    """Brightness comes from the weights file's layer_scales: the same weights with other scales
+    draw the same panel, lit differently; a file without them still draws it, each layer's
+    strongest unit in the frame at full brightness."""
+    assert clf.layer_scales is not None and len(clf.layer_scales) == 4  # the shipped file has them
+    shipped = inside_html(explain(clf, digits[8]))
+    halved = [s / 2 for s in clf.layer_scales]
+    weights_io.save(clf.network, tmp_path / "halved.safetensors", layer_scales=halved)
+    brighter = load_classifier(tmp_path / "halved.safetensors", device="cpu")
+    assert brighter.layer_scales == pytest.approx(halved, abs=0.006)
+    html = inside_html(explain(brighter, digits[8]))
+    assert without_cell_classes(html) == without_cell_classes(shipped)  # the same drawing
+    for row, shipped_row in zip(lit_rows(html), lit_rows(shipped)):
+        assert row != shipped_row and sum(map(level, row)) > sum(map(level, shipped_row))
+
+    weights_io.save(clf.network, tmp_path / "old.safetensors")  # as trained before layer_scales
+    old = load_classifier(tmp_path / "old.safetensors", device="cpu")
+    assert old.layer_scales is None
+    html = inside_html(explain(old, digits[8]))
+    assert without_cell_classes(html) == without_cell_classes(shipped)
+    assert all(max(map(level, row)) == 9 for row in lit_rows(html))
+
+
+def level(cell_class: str) -> int:
+    return int(cell_class[1:])
 
 
 def test_no_digit_gives_a_hint():

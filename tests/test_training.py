@@ -244,15 +244,23 @@ def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right
 
 
 @pytest.mark.slow  # a training run
-def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(
+def test_trained_weights_carry_what_a_whole_digit_scores_and_how_strongly_layers_fire(
     tiny_mnist, tmp_path, drawn_cache
 ):
     from model.numbers import load_path_weights
+    from model.training.scales import measure_layer_scales
 
     learned = load_path_weights()
 
-    result = train(tiny_config(tiny_mnist, tmp_path, drawn_cache), log=None)
-    energy = load_classifier(result.weights_path, device="cpu").digit_energy
+    config = tiny_config(tiny_mnist, tmp_path, drawn_cache)
+    result = train(config, log=None)
+    clf = load_classifier(result.weights_path, device="cpu")
+    # the "Look inside" panel's brightness: each hidden layer's 99th percentile on the test digits
+    test_images, _ = load_mnist(tiny_mnist, train=False, download=False)
+    measured_scales = measure_layer_scales(clf.network, test_images)
+    assert len(measured_scales) == len(config.hidden) and all(s > 0 for s in measured_scales)
+    assert clf.layer_scales == pytest.approx(measured_scales, abs=0.006)  # written to 2 decimals
+    energy = clf.digit_energy
     assert energy is not None and len(energy) == 10
     measured = [e for e in energy if e == e]  # NaN: none of that digit read right in so short a run
     assert len(measured) >= 5 and all(0 < e < 100 for e in measured)
@@ -262,4 +270,5 @@ def test_trained_weights_carry_what_a_whole_digit_scores_for_reading_numbers(
     # a weights file without it (an older one) reads numbers with the number reader's own values
     network = load_classifier(result.weights_path, device="cpu").network
     weights_io.save(network, tmp_path / "old.safetensors")
-    assert load_classifier(tmp_path / "old.safetensors", device="cpu").digit_energy is None
+    old = load_classifier(tmp_path / "old.safetensors", device="cpu")
+    assert old.digit_energy is None and old.layer_scales is None

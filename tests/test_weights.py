@@ -113,3 +113,28 @@ def test_a_failed_write_leaves_the_previous_file_intact(network, tmp_path, monke
         weights_io.save(network, path, test_accuracy=0.9)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temp files left behind
+
+
+def test_header_entries_are_added_later_without_touching_the_weights(network, tmp_path):
+    """`python train.py --measure-scales` writes layer_scales into a trained file: the tensors
+    stay byte for byte, the rest of the header stays, and the classifier reads the new entry."""
+    path = weights_io.save(network, tmp_path / "w.safetensors", test_accuracy=0.99)
+    before, meta = path.read_bytes(), weights_io.read_metadata(path)
+    assert load_classifier(path, device="cpu").layer_scales is None
+    weights_io.update_metadata(path, {"layer_scales": weights_io.layer_scales_json([30, 45.5, 70.123, 40])})
+    after = path.read_bytes()
+    assert _tensor_bytes(after) == _tensor_bytes(before)
+    assert weights_io.read_metadata(path) == {**meta, "layer_scales": "[30, 45.5, 70.12, 40]"}
+    assert load_classifier(path, device="cpu").layer_scales == (30.0, 45.5, 70.12, 40.0)
+    # one per hidden layer, positive, or none at all
+    for wrong in ("[30, 45.5, 70.1]", '["a", 1, 2, 3]', "[30, 0, 70, 40]", "{}"):
+        weights_io.update_metadata(path, {"layer_scales": wrong})
+        assert load_classifier(path, device="cpu").layer_scales is None
+
+
+def _tensor_bytes(raw: bytes) -> tuple[dict, bytes]:
+    """A safetensors file's tensor index (names, dtypes, shapes, offsets) and data section."""
+    n = int.from_bytes(raw[:8], "little")
+    index = json.loads(raw[8 : 8 + n])
+    index.pop("__metadata__")
+    return index, raw[8 + n :]

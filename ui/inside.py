@@ -28,13 +28,11 @@ from PIL import Image
 
 from model.explanation import Explanation
 
-# Fixed brightness scale per hidden layer, so frames compare and the picture does not flicker:
-# the 99th percentile of each layer's activations over the 10,000 MNIST test digits with the
-# shipped weights (29.0, 46.1, 70.5, 42.6). Stronger units saturate; other weights still work,
-# just less evenly lit. Brightness is the square root of activation / scale: most firing units
-# fire weakly (the median is a quarter of the scale) and would otherwise barely show. A network
-# of another shape falls back to each layer's largest activation in the frame.
-LAYER_SCALES = (29.0, 46.1, 70.5, 42.6)
+# Each hidden layer is lit on a fixed scale, its 99th percentile activation on MNIST that training
+# writes into the weights file (Explanation.layer_scales), so frames compare and the picture does
+# not flicker; stronger units saturate. Brightness is the square root of activation / scale: most
+# firing units fire weakly and would otherwise barely show. A network without them falls back to
+# each layer's largest activation in the frame.
 LEVELS = 10  # brightness steps of a unit's cell (classes a0..a9 in inside.css)
 RED, BLUE = (214, 39, 40), (45, 110, 245)  # the blue a little light, to show on dark themes
 # Opacity steps per colour in the red/blue pictures: a small palette keeps the PNGs small. The
@@ -74,7 +72,7 @@ def inside_html(e: Explanation | None) -> str:
 def _network(e: Explanation) -> str:
     """Five rows of cells in a fixed order (units never move), lit by activation."""
     hidden = e.activations[:-1]
-    scales = LAYER_SCALES if len(hidden) == len(LAYER_SCALES) else [max(a.max(), 1e-6) for a in hidden]
+    scales = e.layer_scales or [max(a.max(), 1e-6) for a in hidden]
     rows = []
     for k, (a, scale) in enumerate(zip(hidden, scales), start=1):
         levels = np.minimum(np.sqrt(np.maximum(a, 0) / scale) * LEVELS, LEVELS - 1).astype(int)

@@ -12,6 +12,7 @@
     loop.py        TrainConfig and train(): set up or resume, one epoch, finish
     live.py        a short run kept in memory, as snapshots to watch (the app's "Watch it learn")
     evaluate.py    accuracy, per-class accuracy, confusion matrix, mistakes
+    scales.py      how strongly each hidden layer fires (the "Look inside" brightness), for the header
     checkpoint.py  resumable checkpoints as .safetensors
     report.py      metrics.json and the report's pictures (matplotlib, imported only to write it)
 

@@ -41,6 +41,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches, load_mnist
 from .evaluate import Evaluation, evaluate
 from .pad import PadConfig, load_drawn
+from .scales import measure_layer_scales
 from .visitors import VisitorDigits, load_visitors
 
 # What defines a run; saved in the checkpoint, and taken from it on resume.
@@ -338,7 +339,12 @@ def finish(run: Run, log: Callable[[str], None] | None = print) -> TrainResult:
     network = run.scored.cpu()
     energy = _digit_energy(run, network)
     out = weights.save(
-        network, config.out, test_accuracy=final.accuracy, training=settings, digit_energy=energy
+        network,
+        config.out,
+        test_accuracy=final.accuracy,
+        training=settings,
+        digit_energy=energy,
+        layer_scales=measure_layer_scales(network, test_x),
     )
     _say(log, f"Saved weights to {out}")
 
