@@ -224,6 +224,7 @@ function show(reply) {
   answer.textContent = reply.number || "";
   label.textContent = (reply.number || "").length > 1 ? "I read" : "I see";
   root.classList.toggle("unsure", reply.sure === false);
+  root.classList.toggle("not-digit", reply.verdict === "not_a_digit");
   json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
   if (inside && reply.inside) insideBody.innerHTML = reply.inside;
   const cards = result.querySelectorAll(".card");
@@ -233,7 +234,7 @@ function show(reply) {
 }
 
 function reset() {
-  root.classList.remove("unsure");
+  root.classList.remove("unsure", "not-digit");
   insideDigit = 0;
   if (inside) insideBody.innerHTML = insideEmpty;
   result.innerHTML = emptyHtml;

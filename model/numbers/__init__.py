@@ -10,6 +10,7 @@ are strays, and how sure each reading is.
     priors.py        the features of a step of the search (energy, width, height, cost of a cut)
     whole_digit.py   the second, small network: is a piece of ink one whole digit?
     learned.py       the learned data: path weights, digit widths, energy medians (a JSON file)
+    verdict.py       number, a guess, or not a digit: the score and its thresholds (a JSON file)
     reader.py        NumberReader: the check and the learned data, loaded once
     training/        how the check and the path weights are learned (dev dependencies)
 
