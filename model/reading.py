@@ -23,7 +23,7 @@ from .classifier import Classifier
 from .drawing.ink import in_drawing_pixels
 from .drawing.preprocess import preprocess
 from .numbers import NumberReader, default_reader, find_digits
-from .numbers.verdict import digit_scores, is_not_a_digit, judge
+from .numbers.verdict import digit_scores, is_not_a_digit, judge, scores_of
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,21 @@ def read_drawing(
     touching digits are cut and which stray marks are dropped). `reader`: the whole-digit check
     and the path weights to read with (default: the shipped ones, on the classifier's device)."""
     reader = reader or default_reader(classifier.device)
-    segments, probs = find_digits(image, classifier, reader)
+    segments, logits, whole_log_p = find_digits(image, classifier, reader)
     if not segments:
         return Reading((), "empty")
-    x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]  # (N, 1, 28, 28)
-    scores = digit_scores(classifier, reader.check, x)
+    probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    scores = scores_of(logits, whole_log_p)
     score = float(scores.min())
     # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
-    # whole drawing is judged too when the reading cut ink or found one piece.
-    whole = preprocess(image) if len(segments) == 1 or any(s.cut for s in segments) else None
-    if whole is not None:
-        score = min(score, float(digit_scores(classifier, reader.check, whole[None])[0]))
+    # whole drawing is judged too when the reading cut ink or found one piece (a smiley read as a
+    # 0 once its eyes and mouth were dropped as stray marks).
+    if math.isfinite(score) and (len(segments) == 1 or any(s.cut for s in segments)):
+        whole = preprocess(image)
+        if whole is not None and not (
+            len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
+        ):
+            score = min(score, float(digit_scores(classifier, reader.check, whole[None])[0]))
     alone = len(segments) == 1  # one piece is the drawing: judged as the drawing is
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
     digits = tuple(

@@ -68,10 +68,14 @@ def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> 
     check (no verdict on what it is, then)."""
     if len(x) == 0:
         return np.zeros(0)
-    energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).numpy()
-    if check is None:
-        return np.full(len(x), np.nan)
-    return energy + whole_log_prob(check, x).double().numpy()
+    whole = np.full(len(x), np.nan) if check is None else whole_log_prob(check, x).double().numpy()
+    return scores_of(classifier.predict_logits(x).numpy(), whole)
+
+
+def scores_of(logits: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """The score from what reading already has: (N, 10) logits (over the one-pixel moves) and
+    (N,) log P(one whole digit) -> (N,) their energy + the log-probability."""
+    return torch.logsumexp(torch.from_numpy(logits).double(), 1).numpy() + whole
 
 
 def judge(thresholds: Thresholds | None, score: float, confidences: Sequence[float]) -> str:
