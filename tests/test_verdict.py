@@ -110,3 +110,23 @@ def test_read_image_and_the_pad_answer_with_the_verdict(app_server, client, tmp_
     finally:
         pad.close()
     assert reply["verdict"] == "not_a_digit" and "look like a digit" in reply["html"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_pad_says_a_star_is_not_a_digit(browser, app_server):
+    from harness.browser import Pad
+
+    star = next(d for d in drawings("test", per_kind=150) if d.item == "star" and d.style == "pad")
+    pad = Pad(browser, app_server.url)
+    try:
+        pad.canvas.scroll_into_view_if_needed()
+        for stroke in star.strokes:
+            pad.stroke(stroke[::6].tolist() + [stroke[-1].tolist()])
+        final = pad.final()
+        assert final["shown"] == final["number"] != ""  # the guess is still there, for the curious
+        assert pad.root.get_by_test_id("not-a-digit").is_visible()
+        assert "That doesn't look like a digit" in pad.result.inner_text()
+        assert pad.result.locator(".card").count() >= 1
+    finally:
+        pad.close()
