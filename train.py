@@ -5,7 +5,7 @@
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
     python train.py --path-weights              # learn how reading numbers scores its search (~15 min)
-    python train.py --verdict                   # choose the not-a-digit thresholds (~5 min)
+    python train.py --verdict                   # choose the not-a-digit thresholds (~10 min)
     python train.py --help                      # every option with its default
 
 The command line only: the recipe and the loop are `model.training` (see its loop.py). Settings

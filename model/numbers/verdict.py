@@ -15,7 +15,7 @@ pieces each look like digits).
 
 The thresholds are data: `python train.py --verdict` (training/verdict.py) chooses them on the
 tune split of the non-digit drawings (model/synth/nondigits.py) and on sketch-style digits that
-neither network learned from, and writes them here with where they came from.
+neither network learned from, and writes them to weights/verdict.json with where they came from.
 """
 
 from __future__ import annotations
