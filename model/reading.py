@@ -22,7 +22,7 @@ from PIL import Image
 from .classifier import Classifier
 from .drawing.ink import in_drawing_pixels
 from .drawing.preprocess import preprocess
-from .numbers import NumberReader, default_reader, find_digits
+from .numbers import NumberReader, Segment, default_reader, find_digits
 from .numbers.verdict import digit_scores, is_not_a_digit, judge, scores_of
 
 
@@ -100,13 +100,25 @@ def read_drawing(
     score = float(scores.min())
     # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
     # whole drawing is judged too when the reading cut ink or found one piece (a smiley read as a
-    # 0 once its eyes and mouth were dropped as stray marks).
-    if math.isfinite(score) and (len(segments) == 1 or any(s.cut for s in segments)):
+    # 0 once its eyes and mouth were dropped as stray marks), or found several in ink no wider
+    # than one digit (a thin 7 broken in two, read "71").
+    narrow = len(segments) > 1 and _aspect([s.box for s in segments]) <= ONE_DIGIT_ASPECT
+    judged_whole = len(segments) == 1 or any(s.cut for s in segments)
+    if math.isfinite(score) and (judged_whole or narrow):
         whole = preprocess(image)
         if whole is not None and not (
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):
-            score = min(score, float(digit_scores(classifier, reader.check, whole[None])[0]))
+            whole_logits = classifier.predict_logits(whole[None]).numpy()
+            whole_score = float(digit_scores(classifier, reader.check, whole[None])[0])
+            one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
+            if one:
+                # the whole ink is surely one digit, and more so than its pieces: one digit after all
+                box = _union([s.box for s in segments])
+                segments = [Segment(whole[0].numpy(), box, False)]
+                logits, scores = whole_logits, np.array([whole_score])
+                probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+            score = whole_score if one else min(score, whole_score) if judged_whole else score
     alone = len(segments) == 1  # one piece is the drawing: judged as the drawing is
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
     digits = tuple(
@@ -133,6 +145,27 @@ def reread(reading: Reading, classifier: Classifier) -> Reading:
     probs = classifier.predict_proba(x).tolist()
     return Reading(
         tuple(DigitReading(d.image, d.box, tuple(p), d.cut) for d, p in zip(reading.digits, probs))
+    )
+
+
+# Several digits in ink at most this much wider than tall may be one digit broken apart (the
+# sketch-style digits the app split, of 3,000, were 0.69-1.66 wide, the three this mends 0.75-1.27;
+# docs/measurements.md); numbers of digits apart are mostly wider, and are read as before unless
+# the whole ink scores as one digit better than its pieces and above the verdict's "unsure".
+ONE_DIGIT_ASPECT = 1.3
+
+
+def _aspect(boxes: list[tuple[int, int, int, int]]) -> float:
+    left, top, right, bottom = _union(boxes)
+    return (right - left) / max(bottom - top, 1)
+
+
+def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
     )
 
 

@@ -20,7 +20,7 @@ from model import load_classifier, read_drawing
 from model.numbers import load_reader
 from model.numbers.verdict import DEFAULT_VERDICT, load_verdict, save_verdict
 from model.synth.nondigits import drawings, render
-from model.synth.sketches import draw_digit, random_placement
+from model.synth.sketches import brush_coverage, draw_digit, paint, polyline_points, random_placement
 from model.weights import WeightsError
 from tests.conftest import canvas_png
 
@@ -130,3 +130,27 @@ def test_the_pad_says_a_star_is_not_a_digit(browser, app_server):
         assert pad.result.locator(".card").count() >= 1
     finally:
         pad.close()
+
+
+def _painted(strokes: list[list[tuple[float, float]]], brush: float) -> Image.Image:
+    return paint(brush_coverage(polyline_points(strokes, spacing=0.5), (300, 300), brush), "white")
+
+
+def _arc(rx: float, a0: float, a1: float) -> list[tuple[float, float]]:
+    t = np.deg2rad(np.linspace(a0, a1, 40))
+    return list(zip(150 + rx * np.cos(t), 150 + 90 * np.sin(t)))
+
+
+@pytest.mark.parametrize(("brush", "width"), [(5, 50), (8, 50), (5, 70), (8, 70)])
+def test_a_zero_broken_in_two_thin_arcs_is_one_zero(brush, width):
+    # the pen skipped at the top and the bottom: two arcs, which read "11" or "17" as two digits
+    zero = _painted([_arc(width, 100, 260), _arc(width, -80, 80)], brush)
+    assert read_drawing(zero, clf()).number == "0"
+
+
+@pytest.mark.parametrize("apart", [40, 70])
+def test_two_ones_side_by_side_stay_two_digits(apart):
+    ones = _painted(
+        [[(150 - apart / 2, 60), (150 - apart / 2, 240)], [(150 + apart / 2, 60), (150 + apart / 2, 240)]], 8
+    )
+    assert read_drawing(ones, clf()).number == "11"
