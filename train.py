@@ -5,6 +5,7 @@
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
     python train.py --path-weights              # learn how reading numbers scores its search (~15 min)
+    python train.py --verdict                   # choose the not-a-digit thresholds (~10 min)
     python train.py --measure-scales weights/mlp.safetensors  # add layer_scales to a trained file
     python train.py --help                      # every option with its default
 
@@ -22,6 +23,7 @@ from dataclasses import fields
 
 from model import WeightsError
 from model.numbers.training.path_weights import PathWeightsConfig, learn_path_weights
+from model.numbers.training.verdict import VerdictConfig, learn_verdict
 from model.numbers.training.whole_digit import WholeDigitConfig, train_whole_digit
 from model.training import ConfigError, TrainConfig, train
 from model.training.checkpoint import CheckpointError
@@ -98,6 +100,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "otherwise (model/numbers/training/path_weights.py; uses --data-dir, --no-download and --seed)",
     )
     p.add_argument(
+        "--verdict",
+        action="store_true",
+        help="instead of training a network, choose the thresholds of the reading's verdict "
+        "(not a digit, a guess) on the tune split of the non-digit drawings and held-out sketch-style "
+        "digits, into weights/verdict.json unless --out says otherwise "
+        "(model/numbers/training/verdict.py; uses --data-dir, --no-download and --seed)",
+    )
+    p.add_argument(
         "--measure-scales",
         metavar="WEIGHTS",
         help="instead of training, measure how strongly each hidden layer of the WEIGHTS file fires "
@@ -106,6 +116,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(uses --data-dir and --no-download)",
     )
     return p.parse_args(argv)
+
+
+def verdict_config(args: argparse.Namespace) -> VerdictConfig:
+    """The command line's settings for choosing the verdict's thresholds."""
+    out = VerdictConfig.out if args.out == DEFAULTS.out else args.out
+    return VerdictConfig(data_dir=args.data_dir, download=not args.no_download, seed=args.seed, out=out)
 
 
 def path_weights_config(args: argparse.Namespace) -> PathWeightsConfig:
@@ -150,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.path_weights:
             learn_path_weights(path_weights_config(args), log=None if args.quiet else print)
+            return 0
+        if args.verdict:
+            learn_verdict(verdict_config(args), log=None if args.quiet else print)
             return 0
         config = config_from(args)
         train(

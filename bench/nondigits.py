@@ -1,4 +1,4 @@
-"""Drawings that are not digits: what the app answers today, and which score tells them apart.
+"""Drawings that are not digits: what the app answers (its verdict), and which score tells them apart.
 
     python -m bench.nondigits                        # both splits: bench/results/nondigits.{json,md}
     python -m bench.nondigits --split tune --per-kind 120 --digits 400     # quicker, one split
@@ -9,8 +9,9 @@ strokes, "font A" for the tune split and "font B" for the test split, other seed
 the round brush of the sketch-style digits (model/synth/sketches.py) on the pad's canvas or as
 uploads, then sent through the pad's path (shrunk, a PNG data URL, decoded) as bench.accuracy
 does. Each drawing is read
-1. as the app reads it, `model.read_drawing`: a confident number, "not sure" (a digit under
-   ui/render.py's UNSURE) or no answer;
+1. as the app reads it, `model.read_drawing`: its verdict, a confident number, "not a digit",
+   "not sure" or no answer ("number", "not_a_digit", "unsure", "empty"; model/numbers/verdict.py,
+   with the thresholds `python train.py --verdict` chose on the tune split), and its score;
 2. whole, preprocessed as one digit, for scores of the drawing as a whole.
 Against them, sketch-style digits (MNIST test digits re-drawn, the tune split from the first
 half of the test set, the test split from the second), and numbers of 2-4 of those digits
@@ -49,12 +50,11 @@ from harness.pad_client import as_the_pad_sends
 from model import load_classifier, open_image, preprocess, read_drawing
 from model.classifier import Classifier
 from model.numbers.reader import default_reader
-from model.synth.nondigits import KINDS, SPLITS, Drawing, drawings
+from model.synth.nondigits import KINDS, SPLITS, Drawing, drawings, render
 from model.synth.numbers import write_number
-from model.synth.sketches import STYLES, brush_coverage, paint, polyline_points, sketch_set
+from model.synth.sketches import STYLES, sketch_set
 from model.training.data import load_mnist
 from ui.pad import MAX_PIXELS, pad_png
-from ui.render import UNSURE
 
 SCORES = (
     "max softmax",
@@ -68,14 +68,6 @@ SCORES = (
 RULED = ("max softmax", "energy", "whole-digit check", "energy + log whole-digit check")
 
 
-def render(d: Drawing) -> Image.Image:
-    """A drawing's strokes painted with the round brush, in its canvas style (the pad's: black
-    marker on white, as the pad exports it)."""
-    points = polyline_points([s.tolist() for s in d.strokes], spacing=0.5)
-    covered = brush_coverage(points, d.canvas, d.brush)
-    return paint(covered, "white" if d.style == "pad" else d.style)
-
-
 def as_the_app_gets(canvas: Image.Image) -> Image.Image:
     """The drawing as the pad's endpoint decodes it (bench.accuracy's pad path)."""
     return open_image(pad_png({"image": as_the_pad_sends(canvas)}), max_pixels=MAX_PIXELS)
@@ -86,7 +78,8 @@ class Observed:
     """What the app made of one drawing."""
 
     number: str  # the digits read ("" for none)
-    answer: str  # "number" (all digits sure), "unsure", or "none"
+    answer: str  # the reading's verdict: "number", "unsure", "not_a_digit" or "empty"
+    score: float  # the reading's own score (model/numbers/verdict.py; -inf: no digit)
     whole: torch.Tensor | None  # (1, 28, 28): the drawing preprocessed as one digit
     pieces: torch.Tensor  # (P, 1, 28, 28): the digits the reading found
     cut: bool  # some digit was cut apart from ink it touched
@@ -95,16 +88,14 @@ class Observed:
 def observe(canvas: Image.Image, clf: Classifier) -> Observed:
     image = as_the_app_gets(canvas)
     reading = read_drawing(image, clf)
-    if not reading.digits:
-        answer = "none"
-    else:
-        answer = "number" if all(d.confidence >= UNSURE for d in reading.digits) else "unsure"
     pieces = (
         torch.from_numpy(np.stack([d.image for d in reading.digits]))[:, None] if reading.digits else None
     )
     empty = torch.zeros((0, 1, 28, 28))
     cut = any(d.cut for d in reading.digits)
-    return Observed(reading.number, answer, preprocess(image), empty if pieces is None else pieces, cut)
+    score = reading.score if reading.digits else -np.inf
+    whole = preprocess(image)
+    return Observed(reading.number, reading.verdict, score, whole, empty if pieces is None else pieces, cut)
 
 
 class Scorer:
@@ -170,6 +161,7 @@ def drawing_scores(observed: list[Observed], scorer: Scorer) -> dict[str, np.nda
         np.minimum.at(values, owner, scored[name])
         values[np.isinf(values)] = -np.inf
         out[f"worst piece: {name}"] = values
+    out["the app's score (Reading.score)"] = np.array([o.score for o in observed], float)
     # A letter is often cut into digits (N read 14); digits standing apart are not: the whole
     # drawing is checked too when the reading cut ink or found one piece.
     whole_too = np.array([o.cut or len(o.pieces) == 1 for o in observed], bool)
@@ -273,14 +265,15 @@ def tally(observed: list[Observed]) -> dict:
     """How often the app answers a confident number, "not sure" or nothing, and what it reads."""
     n = len(observed)
     answered = Counter(o.answer for o in observed)
-    caught = answered["unsure"] + answered["none"]
+    caught = answered["unsure"] + answered["not_a_digit"] + answered["empty"]
     numbers = Counter(o.number for o in observed if o.answer == "number")
     return {
         "n": n,
-        "not_sure_or_none": caught / n if n else 0.0,
+        "caught": caught / n if n else 0.0,
         "ci": interval(caught, n),
+        "not_a_digit": answered["not_a_digit"] / n if n else 0.0,
         "unsure": answered["unsure"] / n if n else 0.0,
-        "none": answered["none"] / n if n else 0.0,
+        "none": answered["empty"] / n if n else 0.0,
         "number": answered["number"] / n if n else 0.0,
         "top_numbers": numbers.most_common(4),
     }
@@ -297,8 +290,8 @@ def answers_table(split: str, answers: dict) -> str:
             [
                 f"{bold}{name}{bold}" if ":" not in name else f"&nbsp;&nbsp;{name.split(': ', 1)[1]}",
                 a["n"],
-                f"{bold}{100 * a['not_sure_or_none']:.0f}%{bold} "
-                f"({100 * a['ci'][0]:.0f}-{100 * a['ci'][1]:.0f}%)",
+                f"{bold}{100 * a['caught']:.0f}%{bold} ({100 * a['ci'][0]:.0f}-{100 * a['ci'][1]:.0f}%)",
+                f"{100 * a['not_a_digit']:.0f}%",
                 f"{100 * a['unsure']:.0f}%",
                 f"{100 * a['none']:.0f}%",
                 top or "-",
@@ -310,7 +303,8 @@ def answers_table(split: str, answers: dict) -> str:
             [
                 label,
                 d["n"],
-                f"{100 * d['not_sure_or_none']:.1f}%",
+                f"{100 * d['caught']:.1f}%",
+                f"{100 * d['not_a_digit']:.1f}%",
                 f"{100 * d['unsure']:.1f}%",
                 f"{100 * d['none']:.1f}%",
                 f"confident and right {100 * d['confident_right']:.1f}%",
@@ -319,7 +313,8 @@ def answers_table(split: str, answers: dict) -> str:
     header = [
         f"{split} split",
         "n",
-        '"not sure" or no answer today',
+        'the app\'s verdict: "not a digit", "not sure" or no answer',
+        "not a digit",
         "not sure",
         "no answer",
         "confident numbers read",

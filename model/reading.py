@@ -2,7 +2,9 @@
 
     reading = read_drawing(image, classifier)   # with the shipped number reader (model/numbers)
     reading.number           # "7", or "2026" for several digits, "" when there is no digit
+    reading.verdict          # "number", "unsure", "not_a_digit" or "empty" (model/numbers/verdict.py)
     reading.digits[0].probabilities   # ten floats, one per class
+    reading.digits[0].not_a_digit     # this piece does not look like a digit
     theirs = reread(reading, other_classifier)   # the same digits, another network's answer
 
 This is everything the app does with an image, in one call, with no Gradio in sight.
@@ -10,6 +12,7 @@ This is everything the app does with an image, in one call, with no Gradio in si
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +21,9 @@ from PIL import Image
 
 from .classifier import Classifier
 from .drawing.ink import in_drawing_pixels
-from .numbers import NumberReader, default_reader, find_digits
+from .drawing.preprocess import preprocess
+from .numbers import NumberReader, Segment, default_reader, find_digits
+from .numbers.verdict import digit_scores, is_not_a_digit, judge, scores_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class DigitReading:
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the drawing's pixels
     probabilities: tuple[float, ...]  # ten probabilities, index = digit
     cut: bool = False  # True when it was cut apart from ink it touches (a neighbour, a joining stroke)
+    not_a_digit: bool = False  # True when this piece does not look like a digit (verdict.py)
+    score: float = math.nan  # how much it looks like one whole digit (verdict.py; NaN: not scored)
 
     @property
     def digit(self) -> int:
@@ -41,9 +48,17 @@ class DigitReading:
 
 @dataclass(frozen=True)
 class Reading:
-    """All the digits of a drawing, left to right."""
+    """All the digits of a drawing, left to right, and the verdict on them: "number" (shown as a
+    fact), "unsure" (a guess), "not_a_digit" or "empty". Left out, the verdict is the digits'
+    confidence alone ("number", "unsure" or "empty")."""
 
     digits: tuple[DigitReading, ...]
+    verdict: str = ""
+    score: float = math.nan  # the drawing's score: its worst piece, or the whole (verdict.py)
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", judge(None, math.nan, [d.confidence for d in self.digits]))
 
     @property
     def number(self) -> str:
@@ -53,6 +68,8 @@ class Reading:
         """A JSON-ready summary (what the API returns)."""
         return {
             "number": self.number,
+            "verdict": self.verdict,
+            "score": _rounded(self.score),
             "digits": [
                 {
                     "digit": d.digit,
@@ -60,6 +77,8 @@ class Reading:
                     "probabilities": {str(k): round(p, 4) for k, p in enumerate(d.probabilities)},
                     "box": list(d.box),
                     "cut": d.cut,
+                    "not_a_digit": d.not_a_digit,
+                    "score": _rounded(d.score),
                 }
                 for d in self.digits
             ],
@@ -73,18 +92,53 @@ def read_drawing(
     touching digits are cut and which stray marks are dropped). `reader`: the whole-digit check
     and the path weights to read with (default: the shipped ones, on the classifier's device)."""
     reader = reader or default_reader(classifier.device)
-    segments, probs = find_digits(image, classifier, reader)
+    segments, logits, whole_log_p = find_digits(image, classifier, reader)
+    if not segments:
+        return Reading((), "empty")
+    probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    scores = scores_of(logits, whole_log_p)
+    score = float(scores.min())
+    # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
+    # whole drawing is judged too when the reading cut ink or found one piece (a smiley read as a
+    # 0 once its eyes and mouth were dropped as stray marks), or found several in ink no wider
+    # than one digit (a thin 7 broken in two, read "71").
+    narrow = len(segments) > 1 and _aspect([s.box for s in segments]) <= ONE_DIGIT_ASPECT
+    judged_whole = len(segments) == 1 or any(s.cut for s in segments)
+    if math.isfinite(score) and (judged_whole or narrow):
+        whole = preprocess(image)
+        if whole is not None and not (
+            len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
+        ):
+            whole_logits = classifier.predict_logits(whole[None]).numpy()
+            whole_score = float(digit_scores(classifier, reader.check, whole[None])[0])
+            one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
+            if one:
+                # the whole ink is surely one digit, and more so than its pieces: one digit after all
+                box = _union([s.box for s in segments])
+                segments = [Segment(whole[0].numpy(), box, False)]
+                logits, scores = whole_logits, np.array([whole_score])
+                probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+            score = whole_score if one else min(score, whole_score) if judged_whole else score
+    alone = len(segments) == 1  # one piece is the drawing: judged as the drawing is
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size
-    digits = (
-        DigitReading(s.image, in_drawing_pixels(s.box, image), tuple(p), s.cut)
-        for s, p in zip(segments, probs.tolist())
+    digits = tuple(
+        DigitReading(
+            s.image,
+            in_drawing_pixels(s.box, image),
+            tuple(p),
+            s.cut,
+            is_not_a_digit(reader.verdict, score if alone else float(piece)),
+            float(piece),
+        )
+        for s, p, piece in zip(segments, probs.tolist(), scores)
     )
-    return Reading(tuple(digits))
+    return Reading(digits, judge(reader.verdict, score, [d.confidence for d in digits]), score)
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:
     """The same digits read by another classifier, with no second segmentation (two networks
-    side by side on one drawing)."""
+    side by side on one drawing). Its verdict is by confidence alone: the not-a-digit thresholds
+    were chosen for the shipped network's scores."""
     if not reading.digits:
         return Reading(())
     x = torch.from_numpy(np.stack([d.image for d in reading.digits]))[:, None]  # (N, 1, 28, 28)
@@ -92,3 +146,29 @@ def reread(reading: Reading, classifier: Classifier) -> Reading:
     return Reading(
         tuple(DigitReading(d.image, d.box, tuple(p), d.cut) for d, p in zip(reading.digits, probs))
     )
+
+
+# Several digits in ink at most this much wider than tall may be one digit broken apart (the
+# sketch-style digits the app split, of 3,000, were 0.69-1.66 wide, the three this mends 0.75-1.27;
+# docs/measurements.md); numbers of digits apart are mostly wider, and are read as before unless
+# the whole ink scores as one digit better than its pieces and above the verdict's "unsure".
+ONE_DIGIT_ASPECT = 1.3
+
+
+def _aspect(boxes: list[tuple[int, int, int, int]]) -> float:
+    left, top, right, bottom = _union(boxes)
+    return (right - left) / max(bottom - top, 1)
+
+
+def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _rounded(value: float) -> float | None:
+    """A score for JSON: 4 decimals, None when there is none (JSON has no NaN)."""
+    return round(value, 4) if math.isfinite(value) else None

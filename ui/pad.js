@@ -318,6 +318,7 @@ function show(reply) {
   answer.textContent = reply.number || "";
   label.textContent = (reply.number || "").length > 1 ? "I read" : "I see";
   root.classList.toggle("unsure", reply.sure === false);
+  root.classList.toggle("not-digit", reply.verdict === "not_a_digit");
   json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
   if (inside && reply.inside) insideBody.innerHTML = reply.inside;
   const cards = result.querySelectorAll(".card");
@@ -327,7 +328,7 @@ function show(reply) {
 }
 
 function reset() {
-  root.classList.remove("unsure", "held");
+  root.classList.remove("unsure", "held", "not-digit");
   if (restTimer) clearTimeout(restTimer);
   restTimer = null;
   insideDigit = 0;

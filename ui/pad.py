@@ -153,7 +153,8 @@ def _template(
   <div class="pad-main">
     <div class="pad-bar">
       <p class="pad-answer" aria-live="polite"><span class="pad-label">I see</span>
-        <output data-testid="answer"></output><span class="pad-unsure">not sure</span></p>
+        <output data-testid="answer"></output><span class="pad-unsure">not sure</span>
+        <span class="pad-not-digit" data-testid="not-a-digit">not a digit?</span></p>
       <div class="pad-tools">
         <button type="button" class="tool" data-testid="undo" title="Undo the last stroke (Ctrl+Z)" disabled>
           Undo</button>

@@ -17,11 +17,14 @@ from PIL import Image
 from model.reading import DigitReading, Reading
 
 HINT = "Draw a digit: 0 to 9, or a whole number."
-# Below this confidence the answer is shown as a guess, not as a fact.
-UNSURE = 0.6
+# A reading is shown as a guess, or as not a digit, by its verdict (model/numbers/verdict.py).
 UNSURE_HINT = "not sure: try drawing it bigger or clearer"
+NOT_A_DIGIT = "That doesn't look like a digit. Try 0 to 9"
+GUESS_NOTE = "the model's guess, for the curious"
 # A digit that touched ink it was cut apart from (a neighbour, a joining stroke) says so.
 CUT_BADGE = '<span class="cut" title="cut apart from ink it touched">split</span>'
+# A piece of a reading that does not look like a digit says so on its card.
+ODD_BADGE = '<span class="odd" title="this piece does not look like a digit">not a digit?</span>'
 
 
 def reading_html(reading: Reading | None, message: str | None = None, headline: bool = True) -> str:
@@ -33,12 +36,20 @@ def reading_html(reading: Reading | None, message: str | None = None, headline: 
         text = html.escape(message or HINT)
         return f'<div class="digit-result empty"><p class="hint">{text}</p></div>'
     cards = "".join(_digit_card(d, i) for i, d in enumerate(reading.digits))
+    if reading.verdict == "not_a_digit":
+        # said kindly, in the page and the pad alike; the cards stay, marked as a guess
+        top = (
+            f'<p class="answer not-a-digit">{NOT_A_DIGIT}</p>'
+            f'<p class="guess-note">{GUESS_NOTE}: <strong class="number">{reading.number}</strong></p>'
+        )
+        return f'<div class="digit-result not-a-digit">{top}<div class="cards guess">{cards}</div></div>'
     top = ""
     if headline:
         label = "I read" if len(reading.digits) > 1 else "I see"
         caption = "" if is_sure(reading) else f'<span class="unsure">({UNSURE_HINT})</span>'
         top = f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
-    return f'<div class="digit-result">{top}<div class="cards">{cards}</div></div>'
+    guess = "" if is_sure(reading) else " guess"
+    return f'<div class="digit-result">{top}<div class="cards{guess}">{cards}</div></div>'
 
 
 def pad_reply(
@@ -51,11 +62,12 @@ def pad_reply(
     """What the pad's server function answers (ui/pad.js shows it): the cards (the number itself
     goes beside the canvas), the JSON, and the "Look inside" panel when it is open. `html`
     replaces the cards (the "Watch it learn" tab shows two networks side by side)."""
-    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
+    result = reading.to_dict() if reading is not None else {"number": "", "verdict": "empty", "digits": []}
     result["message"] = message
     return {
         "html": html if html is not None else reading_html(reading, message or None, headline=False),
         "number": result["number"],
+        "verdict": result["verdict"],
         "sure": reading is None or is_sure(reading),
         "reading": result,
         "busy": busy,
@@ -64,8 +76,8 @@ def pad_reply(
 
 
 def is_sure(reading: Reading) -> bool:
-    """Whether every digit is read confidently enough to be shown as a fact, not a guess."""
-    return all(d.confidence >= UNSURE for d in reading.digits)
+    """Whether the reading is shown as a fact, not a guess (its verdict is "number")."""
+    return reading.verdict == "number"
 
 
 def _digit_card(d: DigitReading, index: int) -> str:
@@ -77,12 +89,14 @@ def _digit_card(d: DigitReading, index: int) -> str:
             f'<span class="bar"><span class="fill" style="width:{100 * p:.1f}%"></span></span>'
             f'<span class="bar-value">{100 * p:.1f}%</span></div>'
         )
+    not_digit = " not-a-digit" if d.not_a_digit else ""
     return (
-        f'<div class="card" data-digit="{d.digit}" data-index="{index}">'
+        f'<div class="card{not_digit}" data-digit="{d.digit}" data-index="{index}">'
         f'<div class="seen"><img class="preview" alt="the 28x28 image the model saw" '
         f'src="data:image/png;base64,{png_base64(d.image)}">'
         f'<span class="digit">{d.digit}</span>'
-        f'<span class="confidence">{100 * d.confidence:.1f}%</span>{CUT_BADGE if d.cut else ""}</div>'
+        f'<span class="confidence">{100 * d.confidence:.1f}%</span>{CUT_BADGE if d.cut else ""}'
+        f"{ODD_BADGE if d.not_a_digit else ''}</div>"
         f'<div class="bars">{"".join(rows)}</div></div>'
     )
 

@@ -2,7 +2,7 @@
 are strays, and how sure each reading is.
 
     from model.numbers import default_reader, find_digits
-    segments, probs = find_digits(image, classifier, default_reader(classifier.device))
+    segments, logits, whole = find_digits(image, classifier, default_reader(classifier.device))
 
     segmentation.py  the search: group the ink, propose cuts, read every candidate, best path
     cuts.py          candidate cut paths through touching digits (profile, contours, drop-fall)
@@ -10,6 +10,7 @@ are strays, and how sure each reading is.
     priors.py        the features of a step of the search (energy, width, height, cost of a cut)
     whole_digit.py   the second, small network: is a piece of ink one whole digit?
     learned.py       the learned data: path weights, digit widths, energy medians (a JSON file)
+    verdict.py       number, a guess, or not a digit: the score and its thresholds (a JSON file)
     reader.py        NumberReader: the check and the learned data, loaded once
     training/        how the check and the path weights are learned (dev dependencies)
 

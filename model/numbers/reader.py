@@ -1,6 +1,6 @@
 """What reading a number needs besides the classifier: the whole-digit check and the learned data.
 
-    reader = load_reader(device="cpu")                  # weights/whole_digit.safetensors + path_weights.json
+    reader = load_reader(device="cpu")   # weights/: whole_digit.safetensors, path_weights, verdict.json
     reader = load_reader(whole_digit=None)              # without the check
     reader = default_reader(classifier.device)          # the shipped ones, loaded once per device
 
@@ -20,15 +20,18 @@ import torch
 from ..network import MLP
 from .learned import DEFAULT_PATH_WEIGHTS, PathWeights, load_path_weights
 from .priors import weight_vector
+from .verdict import DEFAULT_VERDICT, Thresholds, load_verdict
 from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
 
 
 @dataclass(frozen=True)
 class NumberReader:
-    """The whole-digit check (None: read without it) and the path score's learned data."""
+    """The whole-digit check (None: read without it), the path score's learned data, and the
+    thresholds of the verdict (None: by the digits' confidence alone; verdict.py)."""
 
     check: MLP | None
     learned: PathWeights
+    verdict: Thresholds | None = None
 
     @functools.cached_property
     def vector(self) -> np.ndarray:
@@ -45,10 +48,14 @@ def load_reader(
     device: str | torch.device = "cpu",
     whole_digit: str | Path | None = DEFAULT_WHOLE_DIGIT,
     path_weights: str | Path = DEFAULT_PATH_WEIGHTS,
+    verdict: str | Path | None = DEFAULT_VERDICT,
 ) -> NumberReader:
     """The number reader from its files: the check from `whole_digit` when that file exists
-    (None: without it), on `device`, and the learned data from `path_weights`."""
-    return NumberReader(load_whole_digit(whole_digit, device), load_path_weights(path_weights))
+    (None: without it), on `device`, the learned data from `path_weights`, and the verdict's
+    thresholds from `verdict` when that file exists."""
+    return NumberReader(
+        load_whole_digit(whole_digit, device), load_path_weights(path_weights), load_verdict(verdict)
+    )
 
 
 @functools.cache

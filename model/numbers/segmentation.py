@@ -1,6 +1,6 @@
 """Segmentation by recognition: the classifier helps choose how the ink splits into digits.
 
-    segments, probs = find_digits(image, classifier, reader)   # left to right; probs (N, 10)
+    segments, logits, whole = find_digits(image, classifier, reader)   # left to right; (N, 10), (N,)
 
 Heuristic over-segmentation (LeCun, Bottou, Bengio and Haffner 1998). The pieces of ink are
 grouped into digits by their geometry (model/drawing/blobs.py), long flat lines set aside
@@ -108,6 +108,7 @@ class Search:
     probs: np.ndarray  # (N, 10)
     groups: list[list[Step]]
     stops: list[int]
+    whole: np.ndarray | None = None  # (N,) log P(one whole digit); None without the check
 
 
 @dataclass
@@ -125,18 +126,20 @@ class _Group:
 
 def find_digits(
     image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader
-) -> tuple[list[Segment], np.ndarray]:
-    """The digits of a drawing, left to right, and their probabilities ((N, 10) array, each digit
-    read over its one-pixel moves); `reader`: the whole-digit check and the path weights."""
+) -> tuple[list[Segment], np.ndarray, np.ndarray]:
+    """The digits of a drawing, left to right, their logits ((N, 10) array, each digit read over
+    its one-pixel moves) and the whole-digit check's log-probability that each is one whole digit
+    ((N,); NaN without the check), which the verdict scores them with (verdict.py)."""
     found = search(image, classifier, reader)
     weights = reader.vector
     chosen = [i for steps, stop in zip(found.groups, found.stops) for i in best_path(steps, stop, weights)]
     segments = [found.candidates[i] for i in chosen]
     if not segments:
-        return [], np.zeros((0, 10), np.float32)
+        return [], np.zeros((0, 10), np.float32), np.zeros(0)
     # the digits chosen are read again, each five times (model/shifts.py): fewer mistakes
     x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]
-    return segments, classifier.predict_proba(x).numpy()
+    whole = np.full(len(chosen), np.nan) if found.whole is None else found.whole[chosen].astype(np.float64)
+    return segments, classifier.predict_logits(x).numpy(), whole
 
 
 def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader) -> Search:
@@ -177,7 +180,9 @@ def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: Numb
         for p, e, w, c in zip(probs, energy, whole, candidates)
     ]
     steps = [[_step(edge, group, readings, whole) for edge in group.edges] for group in groups]
-    return Search(candidates, probs, steps, [group.stop for group in groups])
+    return Search(
+        candidates, probs, steps, [group.stop for group in groups], None if reader.check is None else whole
+    )
 
 
 def _step(edge: _Edge, group: _Group, readings: list, whole: np.ndarray) -> Step:

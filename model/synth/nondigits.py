@@ -7,9 +7,9 @@ A visitor testing a digit reader draws their initials, a smiley, a heart, a star
 Each shape here is hand-made centre lines (polylines and parametric curves, y down, about a unit
 tall), varied per drawing (slant, aspect, rotation, a wobbling hand, stroke order and direction)
 and placed on a canvas: the pad's own (640x320, its 12 px round brush, as ui/pad.py) or an upload
-in one of the sketch-style canvas styles, with a brush 5-18% of the shape's height. Rendering the
-strokes to pixels is the benchmarks' business (bench/nondigits.py, with model/synth/sketches.py's
-round brush, the one the sketch-style digits are drawn with).
+in one of the sketch-style canvas styles, with a brush 5-18% of the shape's height. `render(d)`
+paints the strokes with model/synth/sketches.py's round brush, the one the sketch-style digits
+are drawn with (the verdict's thresholds and bench/nondigits.py read them so).
 
 Two splits, `tune` (to choose thresholds on) and `test` (to report), drawn from different seeds
 AND different sources: every letter, symbol and doodle has two hand-designed variants, "font A"
@@ -39,6 +39,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
+
+from .sketches import brush_coverage, paint, polyline_points
 
 SPLITS = ("tune", "test")
 SEEDS = {"tune": 1101, "test": 2202}  # different random streams for the two splits
@@ -540,6 +543,14 @@ def draw(
         style = UPLOAD_STYLES[int(rng.integers(len(UPLOAD_STYLES)))]
     placed = place(strokes, canvas, size, brush, rng, by_height=item == "word")
     return Drawing(kind, item, split, index, tuple(placed), canvas, float(brush), style)
+
+
+def render(d: Drawing) -> Image.Image:
+    """A drawing's strokes painted with the round brush, in its canvas style (the pad's: black
+    marker on white, as the pad exports it)."""
+    points = polyline_points([s.tolist() for s in d.strokes], spacing=0.5)
+    covered = brush_coverage(points, d.canvas, d.brush)
+    return paint(covered, "white" if d.style == "pad" else d.style)
 
 
 def vary(shape: Shape, rng: np.random.Generator) -> Shape:

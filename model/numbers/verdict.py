@@ -1,0 +1,131 @@
+"""Is a drawing a number, a guess, or not a digit at all? A score per piece, and the thresholds
+that training chose for it.
+
+    scores = digit_scores(classifier, reader.check, x)      # (N,) higher: more like a digit
+    thresholds = load_verdict()                             # weights/verdict.json
+    verdict = judge(thresholds, score, confidences)         # "number", "unsure", "not_a_digit"
+
+The classifier answers every drawing with some digit. Its energy (the log-sum-exp of its logits,
+Liu et al. 2020) says how much an image looks like any digit; the whole-digit check
+(whole_digit.py) says whether it is one whole digit. Their sum, energy + log P(one whole digit),
+separated digits from letters, symbols and doodles best of the scores bench/nondigits.py
+compared (docs/measurements.md). A reading's score is its worst piece's, and also the whole
+drawing's when the reading cut ink apart or found one piece (a letter N is cut into "14", whose
+pieces each look like digits).
+
+The thresholds are data: `python train.py --verdict` (training/verdict.py) chooses them on the
+tune split of the non-digit drawings (model/synth/nondigits.py) and on sketch-style digits that
+neither network learned from, and writes them to weights/verdict.json with where they came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..classifier import Classifier
+from ..files import atomic_write
+from ..network import MLP
+from ..weights import DEFAULT_WEIGHTS, WeightsError
+from .whole_digit import whole_log_prob
+
+DEFAULT_VERDICT = DEFAULT_WEIGHTS.parent / "verdict.json"
+FORMAT = "verdict/1"
+VERDICTS = ("number", "unsure", "not_a_digit", "empty")
+# Without a verdict file, a digit read with less probability than this is a guess (the app's
+# line since its first version; the file carries its own).
+UNSURE = 0.6
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Below `not_a_digit` a drawing (or a piece) is not a digit; below `unsure` it is shown as a
+    guess; a digit read with a probability under `confidence` is a guess too."""
+
+    not_a_digit: float
+    unsure: float
+    confidence: float
+    provenance: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "not_a_digit": self.not_a_digit,
+            "unsure": self.unsure,
+            "confidence": self.confidence,
+            "provenance": self.provenance,
+        }
+
+
+def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> np.ndarray:
+    """(N, 1, 28, 28) floats in [0, 1] -> (N,) energy + log P(one whole digit); NaN without the
+    check (no verdict on what it is, then)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    whole = np.full(len(x), np.nan) if check is None else whole_log_prob(check, x).double().numpy()
+    return scores_of(classifier.predict_logits(x).numpy(), whole)
+
+
+def scores_of(logits: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """The score from what reading already has: (N, 10) logits (over the one-pixel moves) and
+    (N,) log P(one whole digit) -> (N,) their energy + the log-probability."""
+    return torch.logsumexp(torch.from_numpy(logits).double(), 1).numpy() + whole
+
+
+def judge(thresholds: Thresholds | None, score: float, confidences: Sequence[float]) -> str:
+    """The verdict on a reading with these digit probabilities and this score (its worst piece,
+    or the whole drawing: see the module's docstring). No thresholds, or no score: by the
+    confidence alone."""
+    if not confidences:
+        return "empty"
+    confidence = UNSURE if thresholds is None else thresholds.confidence
+    if thresholds is not None and math.isfinite(score):
+        if score < thresholds.not_a_digit:
+            return "not_a_digit"
+        if score < thresholds.unsure:
+            return "unsure"
+    return "number" if min(confidences) >= confidence else "unsure"
+
+
+def is_not_a_digit(thresholds: Thresholds | None, score: float) -> bool:
+    """Whether a piece with this score is not a digit."""
+    return thresholds is not None and math.isfinite(score) and score < thresholds.not_a_digit
+
+
+def load_verdict(path: str | Path | None = DEFAULT_VERDICT) -> Thresholds | None:
+    """The thresholds at `path`; None when there is no such file (readings then say only
+    "number", "unsure" by confidence, or "empty"); raises model.WeightsError for a broken file."""
+    if path is None or not Path(path).is_file():
+        return None
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise WeightsError(f"{path} is not a verdict file ({e}).") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise WeightsError(f"{path} is not a verdict file (format {FORMAT!r} expected).")
+    try:
+        thresholds = Thresholds(
+            float(data["not_a_digit"]),
+            float(data["unsure"]),
+            float(data["confidence"]),
+            dict(data.get("provenance", {})),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise WeightsError(f"{path} is not a verdict file ({e!r}).") from None
+    values = (thresholds.not_a_digit, thresholds.unsure, thresholds.confidence)
+    if not all(math.isfinite(v) for v in values) or thresholds.not_a_digit > thresholds.unsure:
+        raise WeightsError(f"{path}: thresholds must be finite, with not_a_digit <= unsure.")
+    return thresholds
+
+
+def save_verdict(thresholds: Thresholds, path: str | Path = DEFAULT_VERDICT) -> Path:
+    """Write `thresholds` to `path` atomically (readers see the old file or the new one)."""
+    text = json.dumps(thresholds.to_json(), indent=2) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text))
