@@ -36,6 +36,7 @@ import psutil
 from PIL import Image, ImageDraw
 
 from bench.common import ROOT, markdown_table, summary, write
+from harness.bad_inputs import dotted_grid
 from harness.pad_client import PadClient, as_the_pad_sends, png_data_url
 from harness.server import AppServer
 from model.synth.sketches import Placement, draw_digit
@@ -92,14 +93,6 @@ def read_path(path: str) -> Attack:
 
 def correct_path(path: str) -> Attack:
     return lambda url: said(queue_call(url, "correct", [{"path": path}, 0, 4, True]))
-
-
-def dotted_grid(side: int) -> Image.Image:
-    pixels = np.ones((side, side), bool)
-    for y in range(0, side - 5, 12):
-        for x in range(0, side - 5, 12):
-            pixels[y : y + 5, x : x + 5] = False
-    return Image.fromarray(pixels)
 
 
 def wave() -> Image.Image:

@@ -49,6 +49,15 @@ def png_bytes(image: Image.Image, **options) -> bytes:
     return buffer.getvalue()
 
 
+def dotted_grid(side: int) -> Image.Image:
+    """Issue 24's costly drawing: 5x5-pixel dots every 12 px, a 1-bit image of a few hundred bytes."""
+    pixels = np.ones((side, side), bool)
+    for y in range(0, side - 5, 12):
+        for x in range(0, side - 5, 12):
+            pixels[y : y + 5, x : x + 5] = False
+    return Image.fromarray(pixels)
+
+
 def bomb_png(width: int, height: int) -> bytes:
     """A valid PNG header announcing width x height pixels, with a tiny zlib stream of zeros."""
 

@@ -14,10 +14,10 @@ import time
 
 import anyio
 import httpx
-import numpy as np
 import pytest
 from PIL import Image
 
+from harness.bad_inputs import dotted_grid
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from model import ImageError, load_classifier, open_image, read_drawing
@@ -137,15 +137,6 @@ def test_a_real_upload_and_the_example_photos_still_read(server):
     value = example.get("value", example) if isinstance(example, dict) else example
     answer = read_image(server, value)
     assert answer["number"] != "" and answer["message"] == ""
-
-
-def dotted_grid(side: int) -> Image.Image:
-    """The issue's drawing: 5x5-pixel dots every 12 px, a 1-bit image of a few hundred bytes."""
-    pixels = np.ones((side, side), bool)
-    for y in range(0, side - 5, 12):
-        for x in range(0, side - 5, 12):
-            pixels[y : y + 5, x : x + 5] = False
-    return Image.fromarray(pixels)
 
 
 @pytest.mark.parametrize("side", [250, 500, 750])

@@ -58,14 +58,9 @@ def load_path_weights(path: str | Path = DEFAULT_PATH_WEIGHTS) -> PathWeights:
     """The learned data at `path`; raises model.WeightsError, saying what to do, when it is
     missing or not such a file."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise WeightsError(f"No path weights at {path}: run `python train.py --path-weights`.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise WeightsError(f"{path} is not a path weights file ({e}).") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a path weights file (format {FORMAT!r} expected).")
+    if not path.is_file():
+        raise WeightsError(f"No path weights at {path}: run `python train.py --path-weights`.")
+    data = read_learned(path, FORMAT, "a path weights file")
     try:
         learned = PathWeights(
             weights={str(k): float(v) for k, v in data["weights"].items()},
@@ -87,3 +82,15 @@ def save_path_weights(learned: PathWeights, path: str | Path = DEFAULT_PATH_WEIG
     """Write `learned` to `path` atomically (readers see the old file or the new one)."""
     text = json.dumps(learned.to_json(), indent=2) + "\n"
     return atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def read_learned(path: Path, format: str, what: str) -> dict:
+    """The JSON object in a file that training wrote (`format` in its "format" field); raises
+    WeightsError saying it is not `what` otherwise."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise WeightsError(f"{path} is not {what} ({e}).") from None
+    if not isinstance(data, dict) or data.get("format") != format:
+        raise WeightsError(f"{path} is not {what} (format {format!r} expected).")
+    return data

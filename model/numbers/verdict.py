@@ -33,6 +33,7 @@ from ..classifier import Classifier
 from ..files import atomic_write
 from ..network import MLP
 from ..weights import DEFAULT_WEIGHTS, WeightsError
+from .learned import read_learned
 from .whole_digit import whole_log_prob
 
 DEFAULT_VERDICT = DEFAULT_WEIGHTS.parent / "verdict.json"
@@ -104,12 +105,7 @@ def load_verdict(path: str | Path | None = DEFAULT_VERDICT) -> Thresholds | None
     if path is None or not Path(path).is_file():
         return None
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise WeightsError(f"{path} is not a verdict file ({e}).") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a verdict file (format {FORMAT!r} expected).")
+    data = read_learned(path, FORMAT, "a verdict file")
     try:
         thresholds = Thresholds(
             float(data["not_a_digit"]),
