@@ -21,6 +21,15 @@ def test_loads_tensors_from_idx_files(tiny_mnist):
     assert set(labels.tolist()) == set(range(10))
 
 
+def test_reads_what_torchvision_reads(tiny_mnist):
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    raw = tiny_mnist / "MNIST" / "raw"
+    images, labels = load_mnist(tiny_mnist, train=False, download=False)
+    assert torch.equal(images, read_image_file(str(raw / "t10k-images-idx3-ubyte")))
+    assert torch.equal(labels, read_label_file(str(raw / "t10k-labels-idx1-ubyte")))
+
+
 def test_batches_cover_the_epoch_once_in_a_seeded_order(tiny_mnist):
     images, labels = load_mnist(tiny_mnist, train=False, download=False)
     seen = [y for _, y in batches(images, labels, 32, torch.Generator().manual_seed(0))]

@@ -1,4 +1,4 @@
-"""MNIST as tensors in memory, loaded through torchvision.
+"""MNIST as tensors in memory: its IDX files read here, downloaded by torchvision when absent.
 
     images, labels = load_mnist("./data", train=True)     # (60000, 28, 28) uint8, (60000,) int64
     python -m model.training.download ./data              # fetch it beforehand (download.py)
@@ -9,11 +9,12 @@ it: far faster than a per-image Dataset/DataLoader, and the same code runs on a 
 
 from __future__ import annotations
 
+import struct
+from math import prod
 from pathlib import Path
 
+import numpy as np
 import torch
-from torchvision.datasets import MNIST
-from torchvision.datasets.mnist import read_image_file, read_label_file
 
 RAW_FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -41,8 +42,8 @@ def load_mnist(root: str | Path, train: bool, download: bool = True) -> tuple[to
         if not download:
             raise DataError(_missing_message(folder, image_name, label_name))
         fetch(root)
-    images = _read(folder / image_name, read_image_file)
-    labels = _read(folder / label_name, read_label_file)
+    images = _read(folder / image_name, ndim=3)
+    labels = _read(folder / label_name, ndim=1)
     if images.ndim != 3 or tuple(images.shape[1:]) != (28, 28):
         raise DataError(f"{folder / image_name} holds images of shape {tuple(images.shape[1:])}, not 28x28.")
     if len(images) != len(labels):
@@ -62,6 +63,9 @@ def is_present(root: str | Path) -> bool:
 
 def fetch(root: str | Path) -> None:
     """Download MNIST (about 11 MB) into `root` with torchvision; DataError when that fails."""
+    # imported here: torchvision brings torch._dynamo, about 2 s of every run's start otherwise
+    from torchvision.datasets import MNIST
+
     try:
         MNIST(str(root), train=True, download=True)
     except Exception as e:  # torchvision raises RuntimeError/URLError/OSError depending on the failure
@@ -75,10 +79,27 @@ def fetch(root: str | Path) -> None:
         ) from e
 
 
-def _read(path: Path, reader) -> torch.Tensor:
+def read_idx(data: bytes, ndim: int) -> torch.Tensor:
+    """The uint8 array held by the bytes of an IDX file (MNIST's format: two zero bytes, the element
+    type 0x08, the number of dimensions, each size as a big-endian uint32, then the elements);
+    ValueError saying what does not fit."""
+    if len(data) < 4 or data[:2] != b"\0\0":
+        raise ValueError("no IDX magic number")
+    if data[2] != 0x08 or data[3] != ndim:
+        raise ValueError(f"type 0x{data[2]:02x} in {data[3]} dimensions, not uint8 (0x08) in {ndim}")
+    start = 4 + 4 * ndim
+    if len(data) < start:
+        raise ValueError(f"a header of {len(data)} bytes, not {start}")
+    shape = struct.unpack(f">{ndim}I", data[4:start])
+    if len(data) - start != prod(shape):
+        raise ValueError(f"{len(data) - start} bytes of data for shape {shape}")
+    return torch.from_numpy(np.frombuffer(data, np.uint8, offset=start).reshape(shape).copy())
+
+
+def _read(path: Path, ndim: int) -> torch.Tensor:
     try:
-        return reader(str(path))
-    except Exception as e:  # torchvision asserts on bad magic numbers and raises on short files
+        return read_idx(path.read_bytes(), ndim)
+    except (OSError, ValueError) as e:
         detail = " ".join(str(e).split()) or type(e).__name__
         raise DataError(
             f"{path} is not a valid MNIST IDX file ({detail[:200]}). "

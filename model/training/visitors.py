@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import csv
 import gzip
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from ..feedback.export import IMAGES, LABELS, TABLE
 from ..feedback.split import held_out
-from .data import DataError
+from .data import DataError, read_idx
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,8 @@ class VisitorDigits:
 def load_visitors(folder: str | Path) -> VisitorDigits:
     """Read an export folder; DataError naming the file when something is missing or wrong."""
     folder = Path(folder)
-    images = _read_gz(folder / IMAGES, read_image_file)
-    labels = _read_gz(folder / LABELS, read_label_file)
+    images = _read_gz(folder / IMAGES, ndim=3)
+    labels = _read_gz(folder / LABELS, ndim=1).long()
     if images.ndim != 3 or tuple(images.shape[1:]) != (28, 28) or len(images) != len(labels):
         raise DataError(f"{folder / IMAGES} and {folder / LABELS} do not hold matching 28x28 digits.")
     held = torch.tensor([held_out(image.numpy().tobytes()) for image in images], dtype=torch.bool)
@@ -62,15 +60,12 @@ def load_visitors(folder: str | Path) -> VisitorDigits:
     )
 
 
-def _read_gz(path: Path, reader) -> torch.Tensor:
-    """torchvision's IDX reader on a gzipped file (it reads plain files only)."""
+def _read_gz(path: Path, ndim: int) -> torch.Tensor:
+    """A gzipped IDX file's uint8 array."""
     if not path.is_file():
         raise DataError(f"{path} not found: make it with `python -m model.feedback.export DB {path.parent}`.")
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            plain = Path(tmp) / path.stem
-            plain.write_bytes(gzip.decompress(path.read_bytes()))
-            return reader(str(plain))
+        return read_idx(gzip.decompress(path.read_bytes()), ndim)
     except Exception as e:  # bad gzip, bad magic number, short file
         raise DataError(f"{path} is not a gzipped MNIST IDX file ({type(e).__name__}: {e}).") from e
 
