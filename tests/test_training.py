@@ -161,9 +161,18 @@ def test_same_seed_gives_the_same_weights_and_another_seed_does_not(tiny_mnist, 
     assert not all(torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
 
 
+@pytest.fixture(scope="module")
+def tiny_run(tiny_mnist, drawn_cache, tmp_path_factory):
+    """One run of tiny_config's recipe to its end, for the tests that only read what it wrote."""
+    config = tiny_config(tiny_mnist, tmp_path_factory.mktemp("tiny-run"), drawn_cache)
+    return config, train(config, log=None)
+
+
 @pytest.mark.slow  # a training run
-def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(tiny_mnist, tmp_path, drawn_cache):
-    reference = train(tiny_config(tiny_mnist, tmp_path / "ref", drawn_cache), log=None)
+def test_interrupted_run_keeps_old_weights_and_resumes_to_the_same_result(
+    tiny_mnist, tmp_path, drawn_cache, tiny_run
+):
+    _, reference = tiny_run  # the same recipe, run without a break
 
     config = tiny_config(tiny_mnist, tmp_path / "run", drawn_cache)
     out, ck = Path(config.out), Path(config.checkpoint)
@@ -245,15 +254,14 @@ def test_what_a_whole_digit_scores_is_the_median_energy_of_the_digits_read_right
 
 @pytest.mark.slow  # a training run
 def test_trained_weights_carry_what_a_whole_digit_scores_and_how_strongly_layers_fire(
-    tiny_mnist, tmp_path, drawn_cache
+    tiny_mnist, tmp_path, tiny_run
 ):
     from model.numbers import load_path_weights
     from model.training.scales import measure_layer_scales
 
     learned = load_path_weights()
 
-    config = tiny_config(tiny_mnist, tmp_path, drawn_cache)
-    result = train(config, log=None)
+    config, result = tiny_run
     clf = load_classifier(result.weights_path, device="cpu")
     # the "Look inside" panel's brightness: each hidden layer's 99th percentile on the test digits
     test_images, _ = load_mnist(tiny_mnist, train=False, download=False)
