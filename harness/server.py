@@ -5,6 +5,7 @@ with AppServer(log_path, env={"DIGIT_CONCURRENCY": "4"}) as server:
     server.url, server.process.pid
 
 AppServer(log_path, wrapper=["setpriv", "--inh-caps=-all", "--bounding-set=-all"])  # run it under a command
+server = AppServer(log_path, wait=False)   # started in the background; server.ready() before use
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class AppServer:
         env: dict[str, str] | None = None,
         timeout: float = 120,
         wrapper: list[str] | None = None,
+        wait: bool = True,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -56,18 +58,27 @@ class AppServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        self.timeout = timeout
+        self._ready = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> AppServer:
+        """Wait until the app answers its page (at once when it already has), up to `timeout`
+        seconds from now; RuntimeError with its log when it exits or never answers."""
+        deadline = time.monotonic() + self.timeout
+        while not self._ready and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app.py exited early:\n{self.log()}")
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        return
+                    self._ready = response.status == 200
             except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"app.py did not answer within {timeout:.0f} s:\n{self.log()}")
+                time.sleep(0.1)
+        if not self._ready:
+            self.stop()
+            raise RuntimeError(f"app.py did not answer within {self.timeout:.0f} s:\n{self.log()}")
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

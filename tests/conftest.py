@@ -86,6 +86,19 @@ def tiny_mnist(tmp_path_factory) -> Path:
     return root
 
 
+def repeat_mnist(tiny_mnist: Path, folder: Path, times: int) -> Path:
+    """The tiny set's training images repeated `times` over (its 100 test images as they are):
+    MNIST-format data whose "Watch it learn" run lasts long enough to watch, or to leave."""
+    raw = folder / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name, header in (("images-idx3-ubyte", 16), ("labels-idx1-ubyte", 8)):
+        for split, repeat in (("train", times), ("t10k", 1)):
+            data = np.fromfile(tiny_mnist / "MNIST" / "raw" / f"{split}-{name}", np.uint8)[header:]
+            data = data.reshape(-1, 28, 28) if header == 16 else data
+            write_idx(raw / f"{split}-{name}", np.concatenate([data] * repeat))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def drawn_cache(tmp_path_factory) -> Path:
     """One cache of the tiny set's drawings (train.py's --cache-dir) for the session's training
@@ -105,22 +118,69 @@ def browser():
         yield b
 
 
+# The apps tests share are started in the background when the run begins, for the selected tests
+# that use them: a start is seconds of importing on one core, which the tests before the first
+# use overlap (with other tests, or with each other). Each fixture then waits until its app answers.
+@pytest.fixture(scope="session", autouse=True)
+def apps_started_early(request, tmp_path_factory) -> dict:
+    """{fixture name, or (fixture name, module name): an app started for it, not yet waited for}."""
+    wanted: dict = {}
+    for item in request.session.items:
+        for name in ("app_server", "learning_server", "feedback_server"):
+            if name in item.fixturenames:
+                wanted[name if name != "feedback_server" else (name, item.module.__name__)] = None
+    apps = {key: start_app(key, request, tmp_path_factory) for key in wanted}
+    yield apps
+    for server in apps.values():
+        server.stop()
+
+
+def start_app(key, request, tmp_path_factory) -> AppServer:
+    """The app `key` names (see apps_started_early), started without waiting for it."""
+    name = key if isinstance(key, str) else key[0]
+    folder = tmp_path_factory.mktemp(name)
+    env = {"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}  # never the checkout's data/
+    if name == "learning_server":
+        data = repeat_mnist(request.getfixturevalue("tiny_mnist"), folder / "data", 100)
+        env |= {"DIGIT_DATA": str(data), "DIGIT_BEHIND_PROXY": "1", "GRADIO_HEARTBEAT_INTERVAL": "1"}
+    server = AppServer(folder / "app.log", env=env, wait=False)
+    server.db = folder / "db.sqlite3"
+    return server
+
+
+def started_app(key, request, tmp_path_factory):
+    """The app started early for `key`, once it answers; or, when none was (a fixture asked for by
+    name only), one started now. Yields it and stops it afterwards."""
+    server = request.getfixturevalue("apps_started_early").pop(key, None)
+    server = server or start_app(key, request, tmp_path_factory)
+    try:
+        yield server.ready()
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("app")  # corrections, if a test makes any, go there too
-    server = AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "corrections.sqlite3")})
-    yield server
-    server.stop()
+def app_server(request, tmp_path_factory):
+    """The app as it ships, with a corrections database in a temporary folder; one for the
+    session, which every test that uses it shares."""
+    yield from started_app("app_server", request, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def feedback_server(tmp_path_factory):
+def feedback_server(request, tmp_path_factory):
     """The app with a corrections database of its own (`server.db`), fresh for each test module
     that counts rows in it."""
-    folder = tmp_path_factory.mktemp("feedback")
-    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as server:
-        server.db = folder / "db.sqlite3"
-        yield server
+    yield from started_app(("feedback_server", request.module.__name__), request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def learning_server(request, tmp_path_factory):
+    """The app whose "Watch it learn" runs on 30,000 made-up training images (about 3 s here, a
+    dozen updates), behind a (pretend) proxy: X-Forwarded-For is believed, so a test can be many
+    clients from loopback; a closed page is noticed in 1 s; its own corrections database
+    (`server.db`). One for the session: test_learn.py and test_floods.py train through it, each
+    test as its own sessions and addresses, and read only the log written since it began."""
+    yield from started_app("learning_server", request, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from PIL import Image
 
 from harness.bad_inputs import dotted_grid
 from harness.pad_client import PadClient, png_data_url
-from harness.server import ROOT, AppServer
+from harness.server import ROOT
 from model import ImageError, load_classifier, open_image, read_drawing
 from model.synth.sketches import Placement, draw_digit
 from ui.admission import CALLER, Busy, Caller, Gone, ReadingGate
@@ -33,13 +33,12 @@ CHECKOUT_PNG = ROOT / "examples" / "drawn-2026.png"  # a real image that was nev
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("attacks")
-    with AppServer(folder / "app.log", env={"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}) as app:
-        app.http = httpx.Client(base_url=app.url.rstrip("/"), timeout=60)
-        app.config = app.http.get("/config").json()
-        yield app
-        app.http.close()
+def server(feedback_server):
+    app = feedback_server  # this module's own app and database (conftest.py), db.sqlite3 beside its log
+    app.http = httpx.Client(base_url=app.url.rstrip("/"), timeout=60)
+    app.config = app.http.get("/config").json()
+    yield app
+    app.http.close()
 
 
 def dependency(server, api_name: str) -> dict:

@@ -16,7 +16,6 @@ import concurrent.futures
 import json
 import threading
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -28,10 +27,8 @@ from harness.bad_inputs import png_bytes
 from harness.floods import correct_from_new_sessions, join_unheard, read_photo
 from harness.pad_client import PadClient, png_data_url
 from harness.queue_client import QueueClient
-from harness.server import AppServer
 from model.feedback import Correction, FeedbackFull, FeedbackStore, anonymous
 from model.synth.sketches import Placement, draw_digit
-from tests.conftest import write_idx
 from ui.clients import Clients
 from ui.corrections import BURST, BUSY, OVERALL, PER_CLIENT, TOO_MANY
 from ui.learn import STALE
@@ -47,30 +44,11 @@ def run_apart(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def longer(tiny_mnist: Path, folder: Path, times: int) -> Path:
-    """The tiny set's training images `times` over: a run long enough to be waited for."""
-    raw = folder / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for name, header in (("images-idx3-ubyte", 16), ("labels-idx1-ubyte", 8)):
-        for split, repeat in (("train", times), ("t10k", 1)):
-            data = np.fromfile(tiny_mnist / "MNIST" / "raw" / f"{split}-{name}", np.uint8)[header:]
-            data = data.reshape(-1, 28, 28) if header == 16 else data
-            write_idx(raw / f"{split}-{name}", np.concatenate([data] * repeat))
-    return folder
-
-
 @pytest.fixture(scope="module")
-def app(tiny_mnist, tmp_path_factory):
-    """The app behind a (pretend) proxy, with a run of about 3 s and its own database."""
-    folder = tmp_path_factory.mktemp("floods")
-    env = {
-        "DIGIT_DATA": str(longer(tiny_mnist, folder / "data", 100)),
-        "DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3"),
-        "DIGIT_BEHIND_PROXY": "1",
-        "GRADIO_HEARTBEAT_INTERVAL": "1",
-    }
-    with AppServer(folder / "app.log", env=env) as server:
-        yield server
+def app(learning_server):
+    """The app behind a (pretend) proxy, with a run of about 3 s and its own database (conftest.py:
+    shared with test_learn.py, so each test reads only the log written since it began)."""
+    return learning_server
 
 
 def train(url: str, session: str, address: str | None = None, into: list | None = None) -> list[dict]:
@@ -95,6 +73,7 @@ def status(message: dict) -> str:
 
 # ---- H2: Train pressed by a crowd --------------------------------------------------------------
 def test_a_crowd_pressing_train_leaves_photos_read_at_once_and_trains_nothing(app):
+    logged = len(app.log())
     photo = png_bytes(SEVEN)
     read_photo(app.url, photo)  # the first photo also warms up the upload path
     during: list[tuple[float, str]] = []
@@ -122,7 +101,7 @@ def test_a_crowd_pressing_train_leaves_photos_read_at_once_and_trains_nothing(ap
     seconds, number = read_photo(app.url, photo)
     assert number == "7" and seconds < 1.0, (seconds, number, many)
     time.sleep(6)  # the few that got a place wait 5 s for a page that never comes
-    log = app.log()
+    log = app.log()[logged:]
     assert "trained a network" not in log and "Traceback" not in log, log[-2000:]
     assert log.count("dropped") >= 1
 

@@ -32,7 +32,7 @@ from harness.queue_client import QueueClient
 from harness.server import AppServer
 from harness.zerogpu import SPACES_VERSION, DeviceApi
 from model.synth.sketches import Placement, draw_digit
-from tests.conftest import write_idx
+from tests.conftest import repeat_mnist as repeated
 from ui.background import in_background
 from ui.learn import GPU_DURATION_S
 from ui.sessions import SessionStore
@@ -147,30 +147,12 @@ def test_offline_the_tab_says_which_command_fetches_mnist_beforehand(tmp_path, m
 
 
 # ---- the app ---------------------------------------------------------------------------------
-def repeated(tiny_mnist: Path, folder: Path, times: int) -> Path:
-    """The tiny set's training images repeated `times` over (its 100 test images as they are):
-    MNIST-format data whose run lasts long enough to watch, or to leave."""
-    raw = folder / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for name, header in (("images-idx3-ubyte", 16), ("labels-idx1-ubyte", 8)):
-        for split, repeat in (("train", times), ("t10k", 1)):
-            data = np.fromfile(tiny_mnist / "MNIST" / "raw" / f"{split}-{name}", np.uint8)[header:]
-            write_idx(
-                raw / f"{split}-{name}",
-                np.concatenate([data.reshape(-1, 28, 28) if header == 16 else data] * repeat),
-            )
-    return folder
-
-
 @pytest.fixture(scope="module")
-def learn_server(tiny_mnist, tmp_path_factory):
-    """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates."""
-    data = repeated(tiny_mnist, tmp_path_factory.mktemp("data"), 100)
-    # a closed page is noticed in 1 s; X-Forwarded-For is believed, so a test can be two clients
-    env = {"DIGIT_DATA": str(data), "GRADIO_HEARTBEAT_INTERVAL": "1", "DIGIT_BEHIND_PROXY": "1"}
-    server = AppServer(tmp_path_factory.mktemp("learn") / "app.log", env=env)
-    yield server
-    server.stop()
+def learn_server(learning_server):
+    """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates; a
+    closed page is noticed in 1 s; X-Forwarded-For is believed, so a test can be two clients
+    (conftest.py: shared with test_floods.py)."""
+    return learning_server
 
 
 def train(
@@ -207,6 +189,7 @@ def read_with(pad: PadClient, key: str) -> dict:
 
 @pytest.mark.slow
 def test_the_tab_trains_streams_its_progress_and_the_visitor_draws_on_their_network(learn_server):
+    logged = len(learn_server.log())  # the server is shared (conftest.py): this test's part of its log
     session = "visitor-one"
     pad = PadClient(learn_server.url, elem_id="learn-pad", session=session)
     before = pad.read(SEVEN)
@@ -224,7 +207,7 @@ def test_the_tab_trains_streams_its_progress_and_the_visitor_draws_on_their_netw
     assert 'data-testid="ours-number">7' in after["html"]
     other = PadClient(learn_server.url, elem_id="learn-pad").read(SEVEN)
     assert "Not trained yet" in other["html"]  # another visitor has no network of theirs
-    assert "Traceback" not in learn_server.log()
+    assert "Traceback" not in learn_server.log()[logged:]
 
 
 @pytest.mark.slow
