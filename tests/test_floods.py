@@ -189,11 +189,15 @@ def test_one_address_stores_no_more_than_its_limit_whatever_sessions_it_sends(ap
     # refused by the limit, or by the reading gate's two places per client (ui/admission.py)
     refusals = {r["message"] for r in replies if not r.get("stored")}
     assert refusals and refusals <= {TOO_MANY, BUSY}, refusals
-    # the client's own words before the proxy's entry change nothing
+    # the client's own words before the proxy's entry change nothing: the 20 count as 10.5.0.1, whose
+    # burst is spent, so only what the minute refilled meanwhile may pass (on a loaded machine the
+    # first 60 can take long enough for one more); as 20 new addresses, a dozen or more would pass
     forged = run_apart(
         correct_from_new_sessions(app.url, seven, n=20, forwarded=lambda i: f"192.0.2.{i}, 10.5.0.1")
     )
-    assert not any(r.get("stored") for r in forged)
+    kept = stored + [r for r in forged if r.get("stored")]
+    allowed = BURST + PER_CLIENT * (time.monotonic() - start) / 60 + 1
+    assert len(kept) <= allowed, (len(stored), len(kept), allowed)
     # another address is not held up by it
     other = run_apart(correct_from_new_sessions(app.url, seven, n=1, forwarded=lambda i: "10.5.0.2"))
     assert other[0]["stored"] is True, other
