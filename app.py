@@ -216,7 +216,7 @@ class App:
             return pad_reply(None, BUSY, busy=True)
 
     def _read(self, request: PadRequest) -> dict:
-        reading = read_drawing(request.image, self.classifier)
+        reading = read_drawing(request.image, self.classifier, max_digits=request.max_digits)
         panel = self._inside_panel(reading, request.inside, request.image)
         return pad_reply(reading, "" if reading.digits else HINT, panel)
 

@@ -86,13 +86,17 @@ class Reading:
 
 
 def read_drawing(
-    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader | None = None
+    image: Image.Image | np.ndarray,
+    classifier: Classifier,
+    reader: NumberReader | None = None,
+    max_digits: int | None = None,
 ) -> Reading:
     """Find the digits of `image` and read them (model/numbers: the classifier helps choose where
     touching digits are cut and which stray marks are dropped). `reader`: the whole-digit check
-    and the path weights to read with (default: the shipped ones, on the classifier's device)."""
+    and the path weights to read with (default: the shipped ones, on the classifier's device).
+    `max_digits`: read at most this many digits (the pad's count of what its strokes can hold)."""
     reader = reader or default_reader(classifier.device)
-    segments, logits, whole_log_p = find_digits(image, classifier, reader)
+    segments, logits, whole_log_p = find_digits(image, classifier, reader, max_digits)
     if not segments:
         return Reading((), "empty")
     probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
