@@ -11,7 +11,7 @@ Writes, in OUT:
     drawings/<id>-label<L>-answer<A>.png   the digit as it was drawn (grey)
     visitors-nondigits-images-idx3-ubyte.gz  (M, 28, 28) uint8: drawings visitors labelled "not a
                                     digit" (label -1 in the database), for a run that learns
-                                    non-digits (outlier exposure, model/training/outliers.py)
+                                    non-digits (outlier exposure, Hendrycks et al. 2019)
     visitors-nondigits.csv          the same columns, label "not_a_digit"
     drawings/<id>-not_a_digit-answer<A>.png
 
