@@ -45,6 +45,7 @@ class Doubt:
     typical_energy: float  # the median energy of a `digit` read right (learned with the weights)
     thresholds: Thresholds | None  # weights/verdict.json; None: by confidence alone
     confidence: float  # the reading's least sure digit's probability
+    pieces: int = 1  # how many digits the reading found
 
     @property
     def score(self) -> float:
@@ -96,6 +97,7 @@ def doubt(
         float(medians[digit]),
         reader.verdict,
         min(d.confidence for d in reading.digits),
+        len(reading.digits),
     )
 
 

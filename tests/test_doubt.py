@@ -102,4 +102,9 @@ def test_the_panel_says_which_image_the_verdict_was_decided_on():
     reading = read_drawing(image, clf())
     why = doubt(reading, image, clf())
     assert len(reading.digits) > 1 and why.source is None
-    assert "Judged on the whole drawing, taken as one digit" in doubt_html(why)
+    assert "Judged on the whole drawing, taken as one digit (its pieces" in doubt_html(why)
+    image = drawn("smiley")  # read "0": its eyes left out as stray marks, judged with them
+    reading = read_drawing(image, clf())
+    why = doubt(reading, image, clf())
+    assert len(reading.digits) == 1 and why.source is None
+    assert "with the marks the reading left out" in doubt_html(why)

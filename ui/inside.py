@@ -89,8 +89,10 @@ def doubt_html(d: Doubt, chosen: int = 0) -> str:
         lead = "It doesn't look like a digit, so the answer is only a guess."
     else:
         lead = "Maybe not, so the answer is shown as a guess."
-    if d.source is None:
+    if d.source is None and d.pieces > 1:
         judged = "the whole drawing, taken as one digit (its pieces alone could each pass for one)"
+    elif d.source is None:
+        judged = "the whole drawing, taken as one digit, with the marks the reading left out"
     elif d.source == chosen:
         judged = "this digit"
     else:
@@ -102,8 +104,7 @@ def doubt_html(d: Doubt, chosen: int = 0) -> str:
             "Does the network see any digit?",
             f"{energy:.1f}",
             f"How strongly its ten outputs fire together (its energy). {'An' if d.digit == 8 else 'A'} "
-            f"{d.digit} it reads right "
-            f"scores about {d.typical_energy:.1f}.",
+            f"{d.digit} it reads right scores about {d.typical_energy:.1f}.",
             "energy" in reasons,
         )
     ]
