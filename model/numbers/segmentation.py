@@ -35,6 +35,7 @@ from PIL import Image
 from ..classifier import Classifier
 from ..drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
 from ..drawing.mnist_style import normalize_digit
+from ..drawing.preprocess import preprocess_pieces
 from .cuts import cut_families, cut_out
 from .marks import is_small, minor_pieces, split_off_lines
 from .priors import candidate_features, is_sure, step_features
@@ -129,18 +130,21 @@ def find_digits(
     classifier: Classifier,
     reader: NumberReader,
     max_digits: int | None = None,
+    pieces: tuple | None = None,
 ) -> tuple[list[Segment], np.ndarray, np.ndarray]:
     """The digits of a drawing, left to right, their logits ((N, 10) array, each digit read over
     its one-pixel moves) and the whole-digit check's log-probability that each is one whole digit
     ((N,); NaN without the check), which the verdict scores them with (verdict.py).
 
     `max_digits`: at most this many (the pad's count of what its strokes can hold): the best path
-    with so few, or, when no path has so few, all the ink read as one digit."""
-    found = search(image, classifier, reader)
+    with so few, or, when no path has so few, all the ink read as one digit. `pieces`: the
+    drawing's digit_pieces, when the caller has them already (they are found once per frame)."""
+    pieces = pieces or digit_pieces(image)
+    found = search(image, classifier, reader, pieces)
     chosen = best_paths(found.groups, found.stops, reader.vector, max_digits)
     nothing = [], np.zeros((0, 10), np.float32), np.zeros(0)
     if chosen is None:  # more pieces than asked for, and none can be dropped: all the ink, one digit
-        everything = _all_ink(image) if max_digits else None
+        everything = _all_ink(pieces) if max_digits else None
         if everything is None:
             return nothing
         segments = [Segment(everything, _union([c.box for c in found.candidates]), False)]
@@ -206,10 +210,10 @@ def _best_by_count(
     return found
 
 
-def _all_ink(image: Image.Image | np.ndarray) -> np.ndarray | None:
+def _all_ink(pieces: tuple) -> np.ndarray | None:
     """All of a drawing's ink as one MNIST-style digit (as preprocess does); None: no ink."""
-    ink, labels, blobs = digit_pieces(image)
-    return normalize_digit(crop_group(ink, labels, blobs)[0])
+    whole = preprocess_pieces(pieces)
+    return None if whole is None else whole[0].numpy()
 
 
 def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
@@ -217,9 +221,12 @@ def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
     return min(left), min(top), max(right), max(bottom)
 
 
-def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader) -> Search:
-    """The search graphs of a drawing's groups of ink, every step with its features."""
-    ink, labels, blobs = digit_pieces(image)
+def search(
+    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader, pieces: tuple | None = None
+) -> Search:
+    """The search graphs of a drawing's groups of ink, every step with its features (`pieces`:
+    the drawing's digit_pieces, when the caller has them)."""
+    ink, labels, blobs = pieces or digit_pieces(image)
     blobs, _lines = split_off_lines(blobs)
     if not blobs:
         return Search([], np.zeros((0, 10), np.float32), [], [])
