@@ -62,6 +62,7 @@ from model import (
     pick_device,
     read_drawing,
 )
+from model.doubt import doubt
 from ui import host
 from ui.admission import Busy, ReadingGate
 from ui.clients import Clients
@@ -215,8 +216,9 @@ class App:
             return pad_reply(None, BUSY, busy=True)
 
     def _read(self, request: PadRequest) -> dict:
-        reading = read_drawing(request.image, self.classifier)
-        return pad_reply(reading, "" if reading.digits else HINT, self._inside_panel(reading, request.inside))
+        reading = read_drawing(request.image, self.classifier, max_digits=request.max_digits)
+        panel = self._inside_panel(reading, request.inside, request.image)
+        return pad_reply(reading, "" if reading.digits else HINT, panel)
 
     def _answer_pad(self, payload: object, answer: Callable[[PadRequest], dict]) -> dict:
         """The pad's request parsed, its drawing checked, decoded and answered by `answer(request)`.
@@ -229,14 +231,16 @@ class App:
             log.exception("reading failed")
             return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
 
-    def _inside_panel(self, reading: Reading, digit: int | None) -> str | None:
-        """The "Look inside" panel for one digit of the reading; None while the panel is closed."""
+    def _inside_panel(self, reading: Reading, digit: int | None, image: object) -> str | None:
+        """The "Look inside" panel for one digit of the reading of `image`, with why it doubts
+        it is a digit (model/doubt.py); None while the panel is closed."""
         if digit is None:
             return None  # closed: no extra work
         if not reading.digits:
             return inside_html(None)
-        chosen = reading.digits[min(digit, len(reading.digits) - 1)]
-        return inside_html(explain(self.classifier, chosen.image))
+        chosen = min(digit, len(reading.digits) - 1)
+        why = doubt(reading, image, self.classifier)
+        return inside_html(explain(self.classifier, reading.digits[chosen].image), why, chosen)
 
 
 def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:

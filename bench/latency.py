@@ -7,7 +7,7 @@ time `preprocess` + `predict_proba`, and the full reading (`read_drawing`: segme
 digits + batch classification); then the pad's own request as the server handles it (the drawing
 as the pad sends it, a 320x160 RGBA PNG data URL: checked, decoded, read). Median and p99 over
 many repeats, after warm-up. Then the extra work of the "Look inside" panel for one digit
-(`explain` + `inside_html`), against `read_drawing` in the same run; the target is 10 ms or less
+(`explain` + `doubt` + `inside_html`), against `read_drawing` in the same run; the target is 10 ms or less
 per reading. Then images per second of `predict_proba` alone per batch size.
 """
 
@@ -22,6 +22,7 @@ import torch
 from bench.common import markdown_table, summary, write
 from harness.pad_client import as_the_pad_sends
 from model import explain, load_classifier, preprocess
+from model.doubt import doubt
 from model.reading import read_drawing
 from model.synth.sketches import Placement, draw_digit
 from ui.inside import inside_html
@@ -86,13 +87,21 @@ def main() -> None:
     def read_request(payload: dict) -> object:
         return read_drawing(pad_image(payload), clf)
 
-    # Looking inside works on one 28x28 digit, whatever the canvas: all the canvases' digits.
+    # Looking inside works on one 28x28 digit, whatever the canvas: all the canvases' digits;
+    # why it doubts (model/doubt.py) on the reading and its drawing.
     digits = [preprocess(a) for side in SIZES for a in canvases[side]]
     explanations = [explain(clf, x) for x in digits]
+    readings = [(a, read_drawing(a, clf)) for side in SIZES for a in canvases[side]]
+
+    def panel(pair: tuple) -> str:
+        image, reading = pair
+        return inside_html(explain(clf, reading.digits[0].image), doubt(reading, image, clf))
+
     inside = {
         "explain": (lambda x: explain(clf, x), digits),
+        "doubt": (lambda pair: doubt(pair[1], pair[0], clf), readings),
         "inside_html": (inside_html, explanations),
-        "explain_inside": (lambda x: inside_html(explain(clf, x)), digits),
+        "explain_inside": (panel, readings),
     }
     inside_times: dict[str, list[float]] = {name: [] for name in inside}
     rounds = 10
@@ -172,6 +181,7 @@ def inside_summary(times: dict[str, list[float]], per_size: dict, explanations: 
     )
     labels = {
         "explain": "`explain` (activations, exact integrated gradients, units)",
+        "doubt": "`doubt` (the verdict's score in its two parts, model/doubt.py)",
         "inside_html": "`inside_html` (the panel's HTML and PNGs)",
         "explain_inside": "**both: the extra work per reading**",
     }

@@ -20,8 +20,9 @@ import torch
 from PIL import Image
 
 from .classifier import Classifier
+from .drawing.blobs import digit_pieces
 from .drawing.ink import in_drawing_pixels
-from .drawing.preprocess import preprocess
+from .drawing.preprocess import preprocess_pieces
 from .numbers import NumberReader, Segment, default_reader, find_digits
 from .numbers.verdict import digit_scores, is_not_a_digit, judge, scores_of
 
@@ -86,13 +87,18 @@ class Reading:
 
 
 def read_drawing(
-    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader | None = None
+    image: Image.Image | np.ndarray,
+    classifier: Classifier,
+    reader: NumberReader | None = None,
+    max_digits: int | None = None,
 ) -> Reading:
     """Find the digits of `image` and read them (model/numbers: the classifier helps choose where
     touching digits are cut and which stray marks are dropped). `reader`: the whole-digit check
-    and the path weights to read with (default: the shipped ones, on the classifier's device)."""
+    and the path weights to read with (default: the shipped ones, on the classifier's device).
+    `max_digits`: read at most this many digits (the pad's count of what its strokes can hold)."""
     reader = reader or default_reader(classifier.device)
-    segments, logits, whole_log_p = find_digits(image, classifier, reader)
+    pieces = digit_pieces(image)  # once: both the search and the whole drawing start from them
+    segments, logits, whole_log_p = find_digits(image, classifier, reader, max_digits, pieces)
     if not segments:
         return Reading((), "empty")
     probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
@@ -105,7 +111,7 @@ def read_drawing(
     narrow = len(segments) > 1 and _aspect([s.box for s in segments]) <= ONE_DIGIT_ASPECT
     judged_whole = len(segments) == 1 or any(s.cut for s in segments)
     if math.isfinite(score) and (judged_whole or narrow):
-        whole = preprocess(image)
+        whole = preprocess_pieces(pieces)
         if whole is not None and not (
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):

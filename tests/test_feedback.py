@@ -25,6 +25,7 @@ from harness.pad_client import PadClient, png_data_url
 from harness.server import AppServer
 from model.feedback import FeedbackStore
 from model.feedback.schema import INPUT_BYTES
+from model.synth.nondigits import drawings, render
 from model.synth.sketches import Placement, draw_digit
 from model.weights import DEFAULT_WEIGHTS
 from ui.corrections import KEPT, NO_CONSENT, TOO_MANY
@@ -33,7 +34,8 @@ from ui.pad import CANVAS
 
 pytestmark = pytest.mark.slow
 SEVEN = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
-COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session"]
+COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session", "verdict"]
+STAR = render(next(d for d in drawings("test", per_kind=220) if d.item == "star" and d.style == "pad"))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def test_with_consent_the_row_holds_the_servers_own_reading_and_nothing_else(ser
     assert drawing.mode == "L" and max(drawing.size) <= 128 and (np.asarray(drawing) < 128).mean() > 0.02
 
 
-@pytest.mark.parametrize("label", [10, -1, 7.5, "77", "seven", "", None, True, [7]])
+@pytest.mark.parametrize("label", [10, -2, 7.5, "77", "seven", "not a digit", "", None, True, [7]])
 def test_a_label_that_is_not_one_digit_is_refused_and_not_stored(server, pad, label):
     before = len(rows(server))
     reply = pad.correct(SEVEN, digit=0, label=label)
@@ -138,6 +140,26 @@ def test_the_booth_counts_right_answers_and_mistakes_today(server, pad):
     assert pad.correct(SEVEN, digit=0, label=2)["stored"]  # "No, it was 2"
     assert score() == (right + 1, total + 2)
     assert 'title="drawn 2, read as 7: ' in pad.booth()["html"]
+
+
+def test_a_drawing_marked_not_a_digit_is_kept_with_consent_and_counted_apart(server, pad):
+    before = len(rows(server))
+    digits_before = sum(r["label"] >= 0 for r in rows(server))
+    reply = pad.correct(STAR, digit=0, label="not_a_digit", consent=False)
+    assert reply["stored"] is False and reply["message"] == NO_CONSENT and len(rows(server)) == before
+    verdict = pad.read(STAR)["reading"]["verdict"]
+    assert verdict == "not_a_digit"
+    reply = pad.correct(STAR, digit=0, label="not_a_digit")
+    assert reply["stored"] is True and reply["label"] == -1
+    row = rows(server)[-1]
+    assert (row["id"], row["label"], row["verdict"]) == (reply["id"], -1, verdict)
+    time.sleep(2.1)  # the screen is counted at most every 2 s
+    html = pad.booth()["html"]
+    doubted = int(html.split('data-testid="booth-not-digits-doubted">')[1].split("<")[0])
+    total = int(html.split('data-testid="booth-not-digits-total">')[1].split("<")[0])
+    assert doubted == total >= 1  # the reading had said so too
+    digits = html.split('data-testid="booth-total">')[1].split("<")[0] if "booth-total" in html else "0"
+    assert int(digits) == digits_before  # not counted as a digit
 
 
 def test_programs_correct_through_the_documented_api(server, tmp_path):

@@ -23,8 +23,17 @@ from harness.server import ROOT
 from model import load_classifier, read_drawing
 from model import weights as weights_io
 from model.feedback import Correction, FeedbackStore, anonymous
-from model.feedback.export import DRAWINGS, IMAGES, LABELS, TABLE, export
+from model.feedback.export import (
+    DRAWINGS,
+    IMAGES,
+    LABELS,
+    NOT_DIGIT_IMAGES,
+    NOT_DIGIT_TABLE,
+    TABLE,
+    export,
+)
 from model.feedback.split import held_out
+from model.synth.nondigits import drawings, render
 from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
@@ -74,6 +83,36 @@ def test_the_export_is_mnist_format_that_torchvision_reads(visitors_db, tmp_path
     assert 0 < done.held_out < 40 and done.held_out == sum(r["held_out"] == "1" for r in rows)
     # MNIST's look: white digits on black, centred, the background exactly 0
     assert images[:, 0, :].max() == 0 and images.float().mean() > 10
+
+
+def test_drawings_marked_not_a_digit_are_exported_apart_for_a_later_training_run(visitors_db, tmp_path):
+    db = tmp_path / "db.sqlite3"
+    db.write_bytes(visitors_db.read_bytes())  # the 40 digits, and two drawings that are not digits
+    first = Correction.of(read_drawing(star(), load_classifier(device="cpu")), 0, -1, star(), "w" * 16, "s")
+    store = FeedbackStore.open(db)
+    ids = [store.add(first), store.add(first)]
+    store.close()
+    done = export(db, tmp_path / "out")
+    out = tmp_path / "out"
+    assert (done.digits, done.not_digits) == (40, 2)  # the digits' files are as before: labels 0-9
+    assert tuple(read_label_file(gunzip(out / LABELS, tmp_path)).shape) == (40,)
+    others = read_image_file(gunzip(out / NOT_DIGIT_IMAGES, tmp_path))
+    assert tuple(others.shape) == (2, 28, 28)
+    assert np.array_equal(others[0].numpy(), (np.clip(first_input(first), 0, 1) * 255).round())
+    with open(out / NOT_DIGIT_TABLE, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["id"]) for r in rows] == ids and {r["label"] for r in rows} == {"not_a_digit"}
+    assert {r["verdict"] for r in rows} == {first.verdict} and first.verdict in ("unsure", "not_a_digit")
+    assert all((out / r["drawing"]).is_file() and "not_a_digit" in r["drawing"] for r in rows)
+
+
+def star() -> Image.Image:
+    """A star drawn on the pad (the not-a-digit drawings' test split)."""
+    return render(next(d for d in drawings("test", per_kind=220) if d.item == "star" and d.style == "pad"))
+
+
+def first_input(row: Correction) -> np.ndarray:
+    return np.frombuffer(row.input, np.float32).reshape(28, 28)
 
 
 def test_the_export_command_and_a_missing_database(visitors_db, tmp_path):

@@ -23,12 +23,12 @@ from harness.server import ROOT
 from model import load_classifier, read_drawing
 from model.feedback import Correction, FeedbackOff, FeedbackStore, LabelError, anonymous, parse_label
 from model.feedback.correction import DRAWING_BYTES, DRAWING_SIDE
-from model.feedback.schema import VERSION
+from model.feedback.schema import MIGRATIONS, NOT_A_DIGIT, VERSION
 from model.feedback.writer import Writer
 from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
 
-COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session"]
+COLUMNS = ["id", "created", "input", "drawing", "label", "answer", "probs", "weights", "session", "verdict"]
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +49,13 @@ def test_a_row_holds_what_the_model_saw_and_said_and_nothing_else(tmp_path, seve
     store.close()
     db = sqlite3.connect(tmp_path / "db.sqlite3")
     assert [c[1] for c in db.execute("PRAGMA table_info(corrections)")] == COLUMNS
-    created, pixels, drawing, label, answer, probs, weights, session = db.execute(
+    created, pixels, drawing, label, answer, probs, weights, session, verdict = db.execute(
         f"SELECT {', '.join(COLUMNS[1:])} FROM corrections WHERE id = ?", (row_id,)
     ).fetchone()
     reading = seven[1].digits[0]
     assert abs(created - time.time()) < 60
     assert np.array_equal(np.frombuffer(pixels, np.float32).reshape(28, 28), reading.image)
-    assert (label, answer) == (1, 7)
+    assert (label, answer, verdict) == (1, 7, "number")
     assert json.loads(probs) == pytest.approx(list(reading.probabilities), abs=1e-6)
     assert weights == "0123456789abcdef"
     assert len(session) == 16 and session != "visit" and session == anonymous("visit")
@@ -78,7 +78,14 @@ def test_a_label_is_one_digit(value):
     assert parse_label(value) == int(value)
 
 
-@pytest.mark.parametrize("value", [10, -1, 7.5, "77", "", " 7", "seven", None, True, [7], {"label": 7}])
+@pytest.mark.parametrize("value", ["not_a_digit", -1, -1.0])
+def test_a_label_can_say_not_a_digit(value):
+    assert parse_label(value) == NOT_A_DIGIT == -1
+
+
+@pytest.mark.parametrize(
+    "value", [10, -2, "-1", 7.5, "77", "", " 7", "seven", "not a digit", None, True, [7], {"label": 7}]
+)
 def test_anything_else_is_refused_with_a_plain_message(value):
     with pytest.raises(LabelError, match="one digit, 0 to 9"):
         parse_label(value)
@@ -134,6 +141,47 @@ def test_a_new_file_gets_the_current_schema_and_an_old_one_is_migrated(tmp_path,
     assert db.execute("SELECT COUNT(*) FROM corrections").fetchone()[0] == 1
     db.close()
     FeedbackStore.open(tmp_path / "old.sqlite3").close()  # reopening changes nothing
+
+
+def test_a_drawing_marked_not_a_digit_is_stored_and_counted_apart_from_the_digits(tmp_path, seven):
+    store = FeedbackStore.open(tmp_path / "db.sqlite3")
+    for label in (7, 1, NOT_A_DIGIT, NOT_A_DIGIT):
+        store.add(row(seven, label=label))
+    tally = store.tally(0)
+    assert (tally.right, tally.total, tally.not_digits) == (1, 2, 2)
+    assert tally.not_digits_doubted == 0  # the reading had said "number" for this 7
+    assert tally.confusion[9] == (0,) * 10  # label -1 never lands in the digits' grid
+    assert store.tally(0, share=3).not_digits == 1  # one session's share holds for these too
+    store.close()
+
+
+def test_a_file_of_schema_1_keeps_its_rows_and_ids_and_takes_not_a_digit(tmp_path, seven):
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    old = row(seven, label=3).values()[:-1]  # the columns schema 1 had
+    db.execute(
+        "INSERT INTO corrections (id, created, input, drawing, label, answer, probs, weights, session) "
+        "VALUES (41, ?, ?, ?, ?, ?, ?, ?, ?)",
+        old,
+    )
+    with pytest.raises(sqlite3.IntegrityError):  # schema 1 holds digits only
+        db.execute("UPDATE corrections SET label = -1")
+    db.close()
+    store = FeedbackStore.open(path)
+    new_id = store.add(row(seven, label=NOT_A_DIGIT))
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+    rows = db.execute("SELECT id, label, answer, verdict, input FROM corrections ORDER BY id").fetchall()
+    assert [r[:4] for r in rows] == [(41, 3, 7, None), (new_id, NOT_A_DIGIT, 7, "number")]
+    assert rows[0][4] == old[1] and new_id > 41
+    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == [
+        ("corrections_created",)
+    ]
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
 
 
 def test_a_file_from_a_newer_app_is_refused_and_left_alone(tmp_path):

@@ -3,7 +3,7 @@
 // KIOSK_IDLE_MS come from there.
 //
 // Once an answer is final, each card gets two small buttons, "Right!" and "No, it was…"; the
-// ten digits appear only after the second. Nothing is sent unless the visitor ticked the consent
+// ten digits and "not a digit" appear only after the second. Nothing is sent unless the visitor ticked the consent
 // box: then the server re-reads the very drawing the cards answer and stores that digit. While
 // the pad is empty, the result panel shows the booth screen (today's score). All of it inside a
 // function of its own, so that no name here can clash with, or replace, one of ui/pad.js's.
@@ -16,6 +16,7 @@ let feedbackOn = true;
 let answered = new Map(); // card index -> note shown, for the drawing on screen now
 let answeredFor = null; // ...which is this drawing
 let boothHtml = null;
+const NOT_A_DIGIT = "not_a_digit"; // the label for "not a digit" (model/feedback/correction.py)
 
 function note(card, text, kind) {
   const line = card.querySelector(".fb-note");
@@ -31,7 +32,9 @@ function controls(card) {
   box.dataset.testid = "feedback";
   const digits = Array.from({ length: 10 }, (_, k) =>
     `<button type="button" data-label="${k}" data-testid="label-${k}"${k === answer ? " disabled" : ""}>${k}</button>`,
-  ).join("");
+  ).join("") +
+    // always offered: a non-digit read as a confident number is the one most worth marking
+    '<button type="button" class="fb-not-digit" data-label="not_a_digit" data-testid="label-not-a-digit">not a digit</button>';
   box.innerHTML =
     '<span class="fb-ask"><button type="button" class="fb-right" data-testid="right">Right!</button>' +
     '<button type="button" class="fb-wrong" data-testid="wrong">No, it was…</button></span>' +
@@ -45,7 +48,8 @@ function controls(card) {
       box.querySelector(".fb-digits").hidden = false;
       return;
     }
-    const label = button.classList.contains("fb-right") ? answer : Number(button.dataset.label);
+    const named = button.dataset.label;
+    const label = button.classList.contains("fb-right") ? answer : named === NOT_A_DIGIT ? named : Number(named);
     send(card, index, label);
   });
   card.appendChild(box);
@@ -75,7 +79,8 @@ async function send(card, index, label) {
   if (image !== shownImage) return; // the drawing changed meanwhile: these cards are gone
   if (reply.off) turnOff();
   const kind = reply.stored ? "kept" : "refused";
-  const text = reply.stored ? (label === reply.answer ? "Kept: thanks!" : `Kept as ${label}: thanks!`) : reply.message;
+  const as = label === NOT_A_DIGIT ? "not a digit" : label;
+  const text = reply.stored ? (label === reply.answer ? "Kept: thanks!" : `Kept as ${as}: thanks!`) : reply.message;
   answered.set(index, [text, kind]);
   settle(card, text, kind);
   if (!reply.stored && !reply.off) {

@@ -1,9 +1,10 @@
 """What a visitor sees of the corrections: the consent line under the cards, and the booth screen.
 
     side = consent_html(kiosk=False)        # the opt-in, in plain words, off by default
-    screen = booth_html(tally, on=True)     # "Right N of M times today" and what each digit was read as
+    screen = booth_html(tally, on=True)     # "Right N of M times today", what each digit was read as,
+                                            # and apart from those, the drawings that were not digits
 
-The buttons on each card ("Right!", "No, it was…" and the ten digits) are added by
+The buttons on each card ("Right!", "No, it was…", the ten digits and "not a digit") are added by
 ui/feedback.js once an answer is final, so the pad stays calm while someone draws. Colours come
 from Gradio's theme variables (ui/feedback.css), so light and dark themes both work.
 """
@@ -41,6 +42,8 @@ def booth_html(tally: Tally | None, on: bool = True) -> str:
     """The pad's empty state: the hint, then today's score and where it goes wrong (when anyone
     has marked an answer today)."""
     hint = f'<p class="hint">{html.escape(HINT)}</p>'
+    if tally is not None and tally.total == 0 and tally.not_digits:
+        return f'<div class="digit-result empty booth" data-testid="booth">{hint}{_not_digits(tally)}</div>'
     if tally is None or tally.total == 0:
         invite = (
             "After a reading, tell it “Right!” or “No, it was…”: it keeps score here." if on else OFF_TEXT
@@ -53,7 +56,20 @@ def booth_html(tally: Tally | None, on: bool = True) -> str:
     )
     return (
         f'<div class="digit-result empty booth" data-testid="booth">{hint}{score}'
-        f"{_confusion(tally)}{_mistakes(tally)}</div>"
+        f"{_confusion(tally)}{_mistakes(tally)}{_not_digits(tally)}</div>"
+    )
+
+
+def _not_digits(tally: Tally) -> str:
+    """Drawings visitors said are not digits, apart from the digits' score: how many, and how
+    many of them the reading had doubted too."""
+    if not tally.not_digits:
+        return ""
+    n, doubted = tally.not_digits, tally.not_digits_doubted
+    return (
+        f'<p class="booth-not-digits" data-testid="booth-not-digits">Not digits: '
+        f'<strong data-testid="booth-not-digits-total">{n}</strong> drawing{"s" * (n != 1)} today; '
+        f'it had doubted <strong data-testid="booth-not-digits-doubted">{doubted}</strong> of them.</p>'
     )
 
 

@@ -21,11 +21,14 @@ each frame (28 KB of about 46 KB), under an unchanged data URL the browser has a
 from __future__ import annotations
 
 import base64
+import html
 import io
+import math
 
 import numpy as np
 from PIL import Image
 
+from model.doubt import Doubt
 from model.explanation import Explanation
 
 # Each hidden layer is lit on a fixed scale, its 99th percentile activation on MNIST that training
@@ -43,8 +46,9 @@ GALLERY_COLUMNS = 20
 HINT = "Draw a digit to look inside the network."
 
 
-def inside_html(e: Explanation | None) -> str:
-    """The whole "Look inside" panel for one digit, or a hint when there is none."""
+def inside_html(e: Explanation | None, doubt: Doubt | None = None, chosen: int = 0) -> str:
+    """The whole "Look inside" panel for one digit (digit `chosen` of the reading), or a hint when
+    there is none; with `doubt`, first whether it looks like a digit at all, and why not."""
     if e is None:
         return f'<div class="inside empty" data-testid="inside"><p class="inside-hint">{HINT}</p></div>'
     # Pictures shared by several parts go in custom properties on the root, once.
@@ -63,9 +67,87 @@ def inside_html(e: Explanation | None) -> str:
         "big enough. The last row is the network's score for each digit. (The answer card averages "
         "this with four copies of your digit moved one pixel up, down, left and right, so now and "
         "then the two differ a little.)</p>"
+        f"{'' if doubt is None else doubt_html(doubt, chosen)}"
         f"{_network(e)}"
         f'<div class="inside-pictures">{_attribution(e)}{_units(e)}</div>'
         f"{_gallery(e)}</div>"
+    )
+
+
+def doubt_html(d: Doubt, chosen: int = 0) -> str:
+    """Is it a digit at all? The verdict's score in its two parts, against the lines training chose
+    (weights/verdict.json), and which part made it doubt, in words for a visitor."""
+    reasons = d.reasons
+    if d.verdict == "number":
+        lead = "Yes: it looks like a digit, so the answer is shown as a fact."
+    elif reasons == ("confidence",):
+        lead = (
+            f"It looks like a digit, but the network can't decide which: its least sure answer has "
+            f"{d.confidence:.0%}, so the answer is shown as a guess."
+        )
+    elif d.verdict == "not_a_digit":
+        lead = "It doesn't look like a digit, so the answer is only a guess."
+    else:
+        lead = "Maybe not, so the answer is shown as a guess."
+    if d.source is None and d.pieces > 1:
+        judged = "the whole drawing, taken as one digit (its pieces alone could each pass for one)"
+    elif d.source is None:
+        judged = "the whole drawing, taken as one digit, with the marks the reading left out"
+    elif d.source == chosen:
+        judged = "this digit"
+    else:
+        judged = f"digit {d.source + 1} of the number, the least digit-like"
+    energy, check = d.parts.energy, d.parts.whole
+    rows = [
+        _doubt_row(
+            "energy",
+            "Does the network see any digit?",
+            f"{energy:.1f}",
+            f"How strongly its ten outputs fire together (its energy). {'An' if d.digit == 8 else 'A'} "
+            f"{d.digit} it reads right scores about {d.typical_energy:.1f}.",
+            "energy" in reasons,
+        )
+    ]
+    if math.isfinite(check):
+        rows.append(
+            _doubt_row(
+                "check",
+                "Is it one whole digit?",
+                f"{math.exp(check):.0%}",
+                "A second, small network checks that this is one whole digit, not pieces of one, "
+                "several run together, or something else.",
+                "check" in reasons,
+            )
+        )
+    t = d.thresholds
+    if t is not None and math.isfinite(check):
+        total = (
+            f"<p>Together they make its score: {energy:.1f} + log {math.exp(check):.2f} = "
+            f'<b data-testid="inside-score">{d.score:.1f}</b>. Below {t.unsure:.1f} the answer is '
+            f"shown as a guess; below {t.not_a_digit:.1f} it says “not a digit”. Training chose both "
+            "lines on drawings of letters, symbols and doodles.</p>"
+        )
+    else:
+        total = "<p>No lines for “not a digit” are loaded, so it goes by its answer's probability alone.</p>"
+    blamed = {
+        ("energy",): "the network barely sees a digit in it.",
+        ("check",): "it does not look like one whole digit.",
+        ("energy", "check"): "both: the network barely sees a digit, and it is not one whole digit.",
+    }.get(reasons)
+    why = "" if blamed is None else f"What made it doubt: {blamed}"
+    why = why and f'<p class="inside-why" data-testid="inside-why">{why}</p>'
+    return (
+        f'<section class="inside-doubt {d.verdict}" data-testid="inside-doubt" data-verdict="{d.verdict}" '
+        f'data-reasons="{" ".join(reasons)}"><h4>Is it a digit at all?</h4>'
+        f"<p>{html.escape(lead, quote=False)} Judged on {judged}.</p>"
+        f"<dl>{''.join(rows)}</dl>{total}{why}</section>"
+    )
+
+
+def _doubt_row(name: str, question: str, value: str, text: str, low: bool) -> str:
+    return (
+        f'<div class="inside-part{" low" if low else ""}" data-testid="inside-{name}">'
+        f"<dt>{question} <b>{value}</b></dt><dd>{text}</dd></div>"
     )
 
 

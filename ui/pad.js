@@ -196,7 +196,10 @@ async function send(isFinal) {
   const held = digitsHeld(strokes); // what these strokes can hold, as sent
   const sentVersion = version;
   try {
-    const payload = { image, language: navigator.language, max_digits: held }; // ui/pad_request.py
+    const payload = { image, language: navigator.language }; // ui/pad_request.py
+    // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
+    // written close together count as one there, and their reading shows after REST_MS.
+    if (!isFinal) payload.max_digits = held;
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
     reply = await server.read_pad(payload);
   } catch (error) {

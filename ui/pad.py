@@ -13,8 +13,8 @@ The browser keeps at most one reading in flight per visitor, sends a live frame 
 LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
 waiting, so a slow server gets fewer frames, never a backlog. A live answer is shown only when
 the reading is sure and has no more digits than the strokes so far can hold (the pad counts them
-and sends the bound as "max_digits"); otherwise the last answer stays, dimmed. What it sends is
-read by ui/pad_request.py.
+and sends the bound with live frames as "max_digits", and the server's reading keeps to it);
+otherwise the last answer stays, dimmed. What it sends is read by ui/pad_request.py.
 """
 
 from __future__ import annotations

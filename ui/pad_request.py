@@ -39,8 +39,8 @@ class PadRequest:
     inside: int | None = None  # the digit whose "Look inside" panel is open; None: it is closed
     language: str | None = None  # the browser's language tag, as sent; None when absent or odd
     key: str | None = None  # the "Watch it learn" page's network key, as sent (ui/learn.py checks it)
-    # how many digits the pad's strokes can hold, as it counts them (ui/pad.js, digitsHeld); None
-    # when absent or not a sensible count. Not used by the reading yet: a bound for later
+    # how many digits the pad's strokes can hold, as it counts them (ui/pad.js, digitsHeld): the
+    # reading returns no more (read_drawing's max_digits); None when absent or not a sensible count
     max_digits: int | None = None
 
     @classmethod

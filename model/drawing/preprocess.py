@@ -14,11 +14,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .blobs import crop_group, digit_pieces
+from .blobs import Blob, crop_group, digit_pieces
 from .image_io import ImageError
 from .mnist_style import normalize_digit
 
-__all__ = ["ImageError", "preprocess"]
+__all__ = ["ImageError", "preprocess", "preprocess_pieces"]
 
 
 def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
@@ -27,7 +27,12 @@ def preprocess(image: Image.Image | np.ndarray) -> torch.Tensor | None:
     Accepts a PIL image (any mode) or a numpy array (H, W) / (H, W, 1-4), uint8, uint16, bool or
     float; raises `ImageError` (a ValueError) for anything else.
     """
-    ink, labels, blobs = digit_pieces(image)
+    return preprocess_pieces(digit_pieces(image))
+
+
+def preprocess_pieces(pieces: tuple[Image.Image, np.ndarray, list[Blob]]) -> torch.Tensor | None:
+    """preprocess, from the drawing's `digit_pieces` when the caller has them already."""
+    ink, labels, blobs = pieces
     if not blobs:
         return None
     crop, _ = crop_group(ink, labels, blobs)  # all the pieces are one digit

@@ -1,6 +1,6 @@
 """One corrected digit, as it is stored: what the model saw and said, and what the visitor says.
 
-    label = parse_label(value)                                   # 0-9, or LabelError with a message
+    label = parse_label(value)                 # 0-9, NOT_A_DIGIT (-1), or LabelError with a message
     row = Correction.of(reading, index, label, drawing, weights=digest, session=anonymous(h))
 
 Everything in a row comes from the server's own reading of the drawing it was sent, never from
@@ -24,10 +24,12 @@ import numpy as np
 from PIL import Image
 
 from ..reading import Reading
+from .schema import NOT_A_DIGIT
 
 DRAWING_SIDE = 128  # px: the stored drawing's longest side at most
 DRAWING_BYTES = 16 * 1024  # the stored PNG at most (a pad digit is 1-3 KB)
 DIGITS = tuple("0123456789")
+NOT_A_DIGIT_NAME = "not_a_digit"  # the label NOT_A_DIGIT as the pad and the export write it
 MARGIN = 0.15  # around the digit's box, as a share of its longer side
 _SESSION_KEY = secrets.token_bytes(16)  # per process: a stored session id leads back to nothing
 
@@ -43,11 +45,12 @@ class Correction:
     created: float
     input: bytes  # (28, 28) float32, the model's input
     drawing: bytes  # PNG, mode L
-    label: int
+    label: int  # 0-9, or NOT_A_DIGIT
     answer: int
     probabilities: tuple[float, ...]
     weights: str
     session: str
+    verdict: str | None = None  # the reading's: "number", "unsure" or "not_a_digit"
 
     @property
     def right(self) -> bool:
@@ -65,6 +68,7 @@ class Correction:
             probs,
             self.weights,
             self.session,
+            self.verdict,
         )
 
     @classmethod
@@ -89,17 +93,21 @@ class Correction:
             probabilities=tuple(float(p) for p in digit.probabilities),
             weights=weights,
             session=session,
+            verdict=reading.verdict,
         )
 
 
 def parse_label(value: object) -> int:
-    """The digit a visitor or program gives: 7, 7.0 or "7"; anything else raises LabelError."""
+    """The label a visitor or program gives: a digit as 7, 7.0 or "7", or "not a digit" as
+    "not_a_digit" or -1 (NOT_A_DIGIT); anything else raises LabelError."""
+    if isinstance(value, str) and value == NOT_A_DIGIT_NAME:
+        return NOT_A_DIGIT
     digit = value
     if (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and value in DIGITS):
         digit = int(value)
-    if isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit <= 9:
+    if isinstance(digit, int) and not isinstance(digit, bool) and NOT_A_DIGIT <= digit <= 9:
         return digit
-    raise LabelError(f"the label must be one digit, 0 to 9 (got {repr(value)[:20]})")
+    raise LabelError(f'the label must be one digit, 0 to 9, or "{NOT_A_DIGIT_NAME}" (got {repr(value)[:20]})')
 
 
 def digit_png(drawing: Image.Image, box: tuple[int, int, int, int]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 INPUT_BYTES = 28 * 28 * 4  # the model's input as float32, exactly what it saw
+NOT_A_DIGIT = -1  # the label of a drawing a visitor says is not a digit at all (schema 2 on)
 
 # One row per digit a visitor marked right or wrong, and nothing else: no address, no free text.
 MIGRATIONS: tuple[str, ...] = (
@@ -27,6 +28,28 @@ MIGRATIONS: tuple[str, ...] = (
         weights  TEXT    NOT NULL,                      -- sha256 of the weights file (16 hex digits)
         session  TEXT    NOT NULL                       -- anonymous: groups one visit's rows, nothing more
     );
+    CREATE INDEX corrections_created ON corrections (created);
+    """,
+    # 2: a drawing can be labelled "not a digit" (label -1), and each row keeps the reading's
+    # verdict (NULL in rows stored before there was one). SQLite cannot change a CHECK in place,
+    # so the table is copied into a new one, every row and id kept, in the step's one transaction.
+    f"""
+    CREATE TABLE corrections_2 (
+        id       INTEGER PRIMARY KEY,
+        created  REAL    NOT NULL,
+        input    BLOB    NOT NULL CHECK (length(input) = {INPUT_BYTES}),
+        drawing  BLOB    NOT NULL,
+        label    INTEGER NOT NULL CHECK (label BETWEEN {NOT_A_DIGIT} AND 9),  -- 0-9, or -1: not a digit
+        answer   INTEGER NOT NULL CHECK (answer BETWEEN 0 AND 9),
+        probs    TEXT    NOT NULL,
+        weights  TEXT    NOT NULL,
+        session  TEXT    NOT NULL,
+        verdict  TEXT    CHECK (verdict IN ('number', 'unsure', 'not_a_digit'))  -- the reading's
+    );
+    INSERT INTO corrections_2 (id, created, input, drawing, label, answer, probs, weights, session)
+        SELECT id, created, input, drawing, label, answer, probs, weights, session FROM corrections;
+    DROP TABLE corrections;
+    ALTER TABLE corrections_2 RENAME TO corrections;
     CREATE INDEX corrections_created ON corrections (created);
     """,
 )

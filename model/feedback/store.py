@@ -30,8 +30,8 @@ DEFAULT_DB = Path("data") / "corrections.sqlite3"
 DEFAULT_MAX_BYTES = 256 * 2**20  # about 50,000 digits (a row is 4-6 KB): a Space's disk is not ours alone
 BUSY_TIMEOUT_MS = 5000  # another process (an export, a backup) holding the lock: wait this long
 INSERT = (
-    "INSERT INTO corrections (created, input, drawing, label, answer, probs, weights, session) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO corrections (created, input, drawing, label, answer, probs, weights, session, verdict) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

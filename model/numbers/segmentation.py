@@ -35,6 +35,7 @@ from PIL import Image
 from ..classifier import Classifier
 from ..drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
 from ..drawing.mnist_style import normalize_digit
+from ..drawing.preprocess import preprocess_pieces
 from .cuts import cut_families, cut_out
 from .marks import is_small, minor_pieces, split_off_lines
 from .priors import candidate_features, is_sure, step_features
@@ -125,26 +126,107 @@ class _Group:
 
 
 def find_digits(
-    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader
+    image: Image.Image | np.ndarray,
+    classifier: Classifier,
+    reader: NumberReader,
+    max_digits: int | None = None,
+    pieces: tuple | None = None,
 ) -> tuple[list[Segment], np.ndarray, np.ndarray]:
     """The digits of a drawing, left to right, their logits ((N, 10) array, each digit read over
     its one-pixel moves) and the whole-digit check's log-probability that each is one whole digit
-    ((N,); NaN without the check), which the verdict scores them with (verdict.py)."""
-    found = search(image, classifier, reader)
-    weights = reader.vector
-    chosen = [i for steps, stop in zip(found.groups, found.stops) for i in best_path(steps, stop, weights)]
-    segments = [found.candidates[i] for i in chosen]
+    ((N,); NaN without the check), which the verdict scores them with (verdict.py).
+
+    `max_digits`: at most this many (the pad's count of what its strokes can hold): the best path
+    with so few, or, when no path has so few, all the ink read as one digit. `pieces`: the
+    drawing's digit_pieces, when the caller has them already (they are found once per frame)."""
+    pieces = pieces or digit_pieces(image)
+    found = search(image, classifier, reader, pieces)
+    chosen = best_paths(found.groups, found.stops, reader.vector, max_digits)
+    nothing = [], np.zeros((0, 10), np.float32), np.zeros(0)
+    if chosen is None:  # more pieces than asked for, and none can be dropped: all the ink, one digit
+        everything = _all_ink(pieces) if max_digits else None
+        if everything is None:
+            return nothing
+        segments = [Segment(everything, _union([c.box for c in found.candidates]), False)]
+        whole = reader.whole_log_prob(torch.from_numpy(everything)[None, None])
+        whole = np.full(1, np.nan) if whole is None else whole.numpy().astype(np.float64)
+    else:
+        segments = [found.candidates[i] for i in chosen]
+        whole = np.full(len(chosen), np.nan) if found.whole is None else found.whole[chosen]
+        whole = whole.astype(np.float64)
     if not segments:
-        return [], np.zeros((0, 10), np.float32), np.zeros(0)
+        return nothing
     # the digits chosen are read again, each five times (model/shifts.py): fewer mistakes
     x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]
-    whole = np.full(len(chosen), np.nan) if found.whole is None else found.whole[chosen].astype(np.float64)
     return segments, classifier.predict_logits(x).numpy(), whole
 
 
-def search(image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader) -> Search:
-    """The search graphs of a drawing's groups of ink, every step with its features."""
-    ink, labels, blobs = digit_pieces(image)
+def best_paths(
+    groups: Sequence[Sequence[Step]], stops: Sequence[int], weights: np.ndarray, max_digits: int | None = None
+) -> list[int] | None:
+    """The candidates a drawing reads as, its groups left to right: each group's best path
+    (best_path); with `max_digits`, the best paths whose digits number at most that many in all
+    (the highest total score), or None when no paths have so few."""
+    if max_digits is None:
+        return [i for steps, stop in zip(groups, stops) for i in best_path(steps, stop, weights)]
+    totals: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}  # digits so far -> best
+    for steps, stop in zip(groups, stops):
+        ways = _best_by_count(steps, stop, weights, max_digits) or {0: (0.0, [])}  # as best_path: none
+        joined: dict[int, tuple[float, list[int]]] = {}
+        for k, (score, chosen) in totals.items():
+            for n, (more, path) in ways.items():
+                if k + n <= max_digits and (k + n not in joined or score + more > joined[k + n][0]):
+                    joined[k + n] = (score + more, chosen + path)
+        totals = joined
+    return max(totals.values(), key=lambda t: t[0])[1] if totals else None
+
+
+def _best_by_count(
+    steps: Sequence[Step], stop: int, weights: np.ndarray, most: int
+) -> dict[int, tuple[float, list[int]]]:
+    """Per number of digits 0..`most`, the best path through a group with that many and its
+    score (Viterbi, as best_path, with the digits read so far as a second coordinate)."""
+    score = [[-math.inf] * (most + 1) for _ in range(stop + 1)]
+    back: list[list[Step | None]] = [[None] * (most + 1) for _ in range(stop + 1)]
+    score[0][0] = 0.0
+    for step in sorted(steps, key=lambda e: e.stop):  # steps into j before steps out of j
+        gain, adds = float(step.features @ weights), int(step.candidate is not None)
+        for k in range(most + 1 - adds):
+            total = score[step.start][k] + gain
+            if total > score[step.stop][k + adds]:
+                score[step.stop][k + adds], back[step.stop][k + adds] = total, step
+    found = {}
+    for n in range(most + 1):
+        if score[stop][n] == -math.inf:
+            continue
+        chosen, at, k = [], stop, n
+        while at > 0:
+            step = back[at][k]
+            if step.candidate is not None:
+                chosen.append(step.candidate)
+                k -= 1
+            at = step.start
+        found[n] = (score[stop][n], chosen[::-1])
+    return found
+
+
+def _all_ink(pieces: tuple) -> np.ndarray | None:
+    """All of a drawing's ink as one MNIST-style digit (as preprocess does); None: no ink."""
+    whole = preprocess_pieces(pieces)
+    return None if whole is None else whole[0].numpy()
+
+
+def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = zip(*boxes)
+    return min(left), min(top), max(right), max(bottom)
+
+
+def search(
+    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader, pieces: tuple | None = None
+) -> Search:
+    """The search graphs of a drawing's groups of ink, every step with its features (`pieces`:
+    the drawing's digit_pieces, when the caller has them)."""
+    ink, labels, blobs = pieces or digit_pieces(image)
     blobs, _lines = split_off_lines(blobs)
     if not blobs:
         return Search([], np.zeros((0, 10), np.float32), [], [])

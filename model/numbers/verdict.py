@@ -73,6 +73,28 @@ def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> 
     return scores_of(classifier.predict_logits(x).numpy(), whole)
 
 
+@dataclass(frozen=True)
+class ScoreParts:
+    """A score's two parts, each a reason to doubt on its own (the "Look inside" panel names
+    them): the classifier's energy and the whole-digit check's log P(one whole digit)."""
+
+    energy: float  # log-sum-exp of the logits: how strongly the network sees any digit
+    whole: float  # log P(one whole digit); NaN without the check
+
+    @property
+    def score(self) -> float:
+        return self.energy + self.whole
+
+
+def score_parts(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> list[ScoreParts]:
+    """(N, 1, 28, 28) floats in [0, 1] -> the parts of each image's digit_scores, by name."""
+    if len(x) == 0:
+        return []
+    energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).tolist()
+    whole = [math.nan] * len(x) if check is None else whole_log_prob(check, x).double().tolist()
+    return [ScoreParts(e, w) for e, w in zip(energy, whole)]
+
+
 def scores_of(logits: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """The score from what reading already has: (N, 10) logits (over the one-pixel moves) and
     (N,) log P(one whole digit) -> (N,) their energy + the log-probability."""
