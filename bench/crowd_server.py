@@ -9,8 +9,11 @@ once before the run as the JSON bodies ui/pad.js sends to /gradio_api/component_
 worker count the app is started afresh (`python app.py`, DIGIT_WORKERS=N), warmed up, then each
 connection count runs for `--seconds`. Reported: readings/s, wrk's latency p50/p99, and the
 server's CPU per reading: utime+stime of the app and all its processes (the reading workers),
-from /proc before and after, over the readings answered. That figure hardly depends on the
-client or on other load on the machine; readings/s and latency do. "busy" counts the gate's
+from /proc before and after, over the readings answered (and the main process's share: HTTP,
+JSON, passing drawings to the workers; and the whole less what the app burns idle, measured for
+5 s before the levels, which matters when the machine gives it only a few readings a second).
+That figure hardly depends on the client or on other load on the machine; readings/s and
+latency do. "busy" counts the gate's
 "try again" replies (ui/admission.py), which are answered but not read.
 
 wrk is Debian's `wrk` package (`apt-get install wrk`; https://github.com/wg/wrk elsewhere): without
@@ -68,17 +71,18 @@ end
 """
 
 
-def server_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of the process `pid` and every process under it, from /proc."""
+def server_cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of the process `pid`, and of every process under it (the
+    reading workers), from /proc."""
     root = psutil.Process(pid)
-    total = 0.0
-    for p in [root, *root.children(recursive=True)]:
+    main, rest = root.cpu_times(), 0.0
+    for p in root.children(recursive=True):
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            rest += t.user + t.system
         except psutil.NoSuchProcess:  # a worker replaced mid-run: its time is lost, and small
             continue
-    return total
+    return main.user + main.system, rest
 
 
 def server_rss_mb(pid: int) -> float:
@@ -112,10 +116,21 @@ def run_wrk(url: str, script: Path, bodies: Path, connections: int, seconds: flo
     return json.loads(found[0])
 
 
-def level(server: AppServer, script: Path, bodies: Path, connections: int, seconds: float) -> dict:
-    cpu0, tic = server_cpu_s(server.process.pid), time.monotonic()
+def idle_cores(pid: int, seconds: float = 5) -> float:
+    """Cores the app uses with no requests (Gradio's and uvicorn's own timers): at a few readings a
+    second this share, counted per reading, would swamp the figure."""
+    before = sum(server_cpu_s(pid))
+    time.sleep(seconds)
+    return (sum(server_cpu_s(pid)) - before) / seconds
+
+
+def level(
+    server: AppServer, script: Path, bodies: Path, connections: int, seconds: float, idle: float
+) -> dict:
+    (main0, rest0), tic = server_cpu_s(server.process.pid), time.monotonic()
     result = run_wrk(server.url, script, bodies, connections, seconds)
-    cpu, wall = server_cpu_s(server.process.pid) - cpu0, time.monotonic() - tic
+    (main1, rest1), wall = server_cpu_s(server.process.pid), time.monotonic() - tic
+    main, cpu = main1 - main0, main1 - main0 + rest1 - rest0
     read = result["replies"] - result["busy"]
     row = {
         "connections": connections,
@@ -123,6 +138,8 @@ def level(server: AppServer, script: Path, bodies: Path, connections: int, secon
         "p50_ms": result["p50_us"] / 1e3,
         "p99_ms": result["p99_us"] / 1e3,
         "cpu_ms_per_reading": 1e3 * cpu / max(1, read),
+        "main_cpu_ms_per_reading": 1e3 * main / max(1, read),  # the app's own process: HTTP, JSON
+        "busy_cpu_ms_per_reading": 1e3 * max(0.0, cpu - idle * wall) / max(1, read),  # idle taken out
         "cores_busy": cpu / wall,
         "rss_mb": server_rss_mb(server.process.pid),
         **result,
@@ -130,7 +147,8 @@ def level(server: AppServer, script: Path, bodies: Path, connections: int, secon
     errors = sum(result["errors"].values())
     print(
         f"  {connections:>3} connections: {row['per_second']:6.1f} readings/s, p50 {row['p50_ms']:6.1f} ms, "
-        f"p99 {row['p99_ms']:6.1f} ms, server CPU {row['cpu_ms_per_reading']:5.2f} ms/reading on "
+        f"p99 {row['p99_ms']:6.1f} ms, server CPU {row['cpu_ms_per_reading']:5.2f} ms/reading "
+        f"({row['main_cpu_ms_per_reading']:.2f} in the main process) on "
         f"{row['cores_busy']:.2f} cores, busy {result['busy']}, errors {errors}, RSS {row['rss_mb']:.0f} MB",
         flush=True,
     )
@@ -139,10 +157,12 @@ def level(server: AppServer, script: Path, bodies: Path, connections: int, secon
 
 def table(runs: list[dict]) -> str:
     header = ["DIGIT_WORKERS", "connections", "readings/s", "p50 ms", "p99 ms", "server CPU per reading ms"]
+    header += ["of it, main process ms", "less the idle app's ms"]
     header += ["server cores busy", "busy", "errors", "server RSS MB (all processes)"]
     body = [
         [run["workers"], r["connections"], f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}",
-         f"{r['p99_ms']:.0f}", f"{r['cpu_ms_per_reading']:.2f}", f"{r['cores_busy']:.2f}", r["busy"],
+         f"{r['p99_ms']:.0f}", f"{r['cpu_ms_per_reading']:.2f}", f"{r['main_cpu_ms_per_reading']:.2f}",
+         f"{r['busy_cpu_ms_per_reading']:.2f}", f"{r['cores_busy']:.2f}", r["busy"],
          sum(r["errors"].values()), f"{r['rss_mb']:.0f}"]
         for run in runs
         for r in run["levels"]
@@ -171,9 +191,11 @@ def main() -> None:
             with AppServer(folder / f"app-{workers}.log", env=env) as server:
                 bodies = bodies_file(server.url, folder)
                 run_wrk(server.url, script, bodies, 4, 3)  # warm-up: the workers ready, caches filled
-                levels = [level(server, script, bodies, c, args.seconds) for c in args.connections]
+                idle = idle_cores(server.process.pid)
+                print(f"  idle: {idle:.3f} cores", flush=True)
+                levels = [level(server, script, bodies, c, args.seconds, idle) for c in args.connections]
                 tracebacks = server.log().count("Traceback")
-            runs.append({"workers": workers, "levels": levels, "tracebacks": tracebacks})
+            runs.append({"workers": workers, "idle_cores": idle, "levels": levels, "tracebacks": tracebacks})
     text = table(runs)
     text += "\n\nTracebacks in the server logs: " + ", ".join(f"{r['tracebacks']}" for r in runs) + "."
     command = "python -m bench.crowd_server " + " ".join(
