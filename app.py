@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 # No network at run time (no usage analytics, no model hub look-ups; only MNIST, fetched once for
@@ -46,25 +47,15 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 with contextlib.suppress(ImportError):
     import spaces  # noqa: F401
 
+import anyio
 import gradio as gr
-import numpy as np
 import torch
 from starlette.middleware import Middleware
 
-from model import (
-    Classifier,
-    ImageError,
-    Reading,
-    WeightsError,
-    explain,
-    load_classifier,
-    open_image,
-    pick_device,
-    read_drawing,
-)
-from model.doubt import doubt
+from model import Classifier, ImageError, WeightsError, open_image, pick_device
 from ui import host
 from ui.admission import Busy, ReadingGate
+from ui.answers import TRY_AGAIN_FILE, TRY_AGAIN_PAD, Answers, answer_pad, file_answer, load_model
 from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
@@ -73,12 +64,13 @@ from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
 from ui.line import FULL
 from ui.pad import drawing_pad, load_examples
-from ui.pad_request import MAX_PIXELS, PadRequest, pad_image
+from ui.pad_request import MAX_PIXELS, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
 from ui.render import HINT, pad_reply, reading_html
 from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
+from ui.workers import WorkerFailed, Workers
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -89,21 +81,17 @@ BUSY = "Lots of people are drawing right now: your answer is coming in a moment.
 log = logging.getLogger("draw-a-digit")
 
 
-def load_model(weights: str | Path) -> Classifier:
-    """The classifier, warmed up so the first visitor waits no longer; raises WeightsError."""
-    clf = load_classifier(weights, device=host.reading_device())
-    read_drawing(np.full((8, 8), 255, np.uint8), clf)
-    clf.predict_proba(torch.zeros(1, 1, 28, 28))
-    return clf
-
-
 def create_app(settings: Settings) -> App:
     """The app for `settings`: the weights loaded, the corrections database open (its writer
     thread started), the page built. Raises WeightsError (or ValueError) for unusable weights."""
     # Tiny batches: threads only add overhead; readings run side by side. A visitor's training on
     # the CPU gets this one thread too, at a lower priority (ui/learn.py), so readings come first.
     torch.set_num_threads(1)
-    classifier = load_model(settings.weights)
+    classifier = load_model(settings.weights, device=host.reading_device())
+    # Readings in worker processes use every core (ui/workers.py); they load the weights themselves.
+    workers = None
+    if settings.workers > 0:
+        workers = Workers(settings.workers, settings.weights, device=str(classifier.device))
     gate = ReadingGate(running=settings.concurrency, waiting=settings.queue_size)
     clients = Clients.from_env()  # who a request is from, for every per-client limit (ui/clients.py)
     pages = OpenPages()  # which sessions have a page open (ui/pages.py)
@@ -116,10 +104,11 @@ def create_app(settings: Settings) -> App:
         booth_share=settings.booth_share,
         per_client=settings.corrections_per_minute,  # per address, and per session
         overall=settings.corrections_all_per_minute,  # from everyone together
+        read_elsewhere=partial(workers.call, "drawing") if workers else None,
     )
     training_device = "cuda" if host.ZERO_GPU else pick_device().type
     learning = Learning(classifier, settings.data, training_device, clients=clients, pages=pages)
-    return App(settings, classifier, gate, corrections, learning, clients, pages)
+    return App(settings, classifier, gate, corrections, learning, clients, pages, workers)
 
 
 class App:
@@ -134,8 +123,11 @@ class App:
         learning: Learning,
         clients: Clients,
         pages: OpenPages,
+        workers: Workers | None = None,
     ) -> None:
         self.settings = settings
+        self.answers = Answers(classifier)  # the stateless readings, here when there are no workers
+        self.workers = workers
         self.classifier = classifier
         self.gate = gate
         self.corrections = corrections
@@ -145,37 +137,41 @@ class App:
         self.demo = build(self)
 
     def close(self) -> None:
-        """Commit the queued corrections and fold the database's WAL in (at exit)."""
+        """Stop the reading workers, commit the queued corrections and fold the database's WAL
+        in (at exit)."""
+        if self.workers is not None:
+            self.workers.close()
         self.corrections.close()
 
     # ---- the events ------------------------------------------------------------------------
-    def read_file(self, source: object) -> tuple[str, dict]:
-        """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
+    async def read_upload(self, file: dict | None) -> tuple[str, dict]:
+        """The upload tab's raw value ({"path": ..., ...} of the uploaded file, or None), read as
+        (result panel HTML, JSON). Never raises."""
+        source = file.get("path") if isinstance(file, dict) else None
         if source is None:
-            return _answer(None, HINT)
+            return file_answer(None, HINT)
         try:
-            reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), self.classifier)
+            path = str(uploaded_file(source))
         except ImageError as e:
-            return _answer(None, f"Sorry, I can't read that image: {e}.")
-        except Exception:  # a visitor never sees a traceback; the log keeps it
-            log.exception("reading failed")
-            return _answer(None, "Something went wrong reading that image. Please try again.")
-        return _answer(reading, "" if reading.digits else HINT)
-
-    def read_upload(self, file: dict | None) -> tuple[str, dict]:
-        """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None."""
-        return self.read_file(file.get("path") if isinstance(file, dict) else None)
+            return file_answer(None, f"Sorry, I can't read that image: {e}.")
+        if self.workers is None:
+            return await anyio.to_thread.run_sync(self.answers.file, path)
+        try:
+            return await self.workers.call("file", path)
+        except WorkerFailed:
+            return file_answer(None, TRY_AGAIN_FILE)
 
     async def read_pad(self, payload: object) -> dict:
         """What the pad sends (ui/pad_request.py), read: the pad's own endpoint. Never raises."""
-        return await self._admit(self._answer_pad, payload, self._read)
+        if self.workers is None:
+            return await self._admit(self.answers.pad, payload)
+        return await self._admit(self.workers.call, "pad", payload)
 
     async def read_learn_pad(self, payload: object, session: str | None) -> dict:
         """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
+        # The visitor's own network lives in this process: read here, in a thread.
         return await self._admit(
-            self._answer_pad,
-            payload,
-            lambda request: self.learning.answer(request.image, session, request.key),
+            answer_pad, payload, lambda request: self.learning.answer(request.image, session, request.key)
         )
 
     async def correct_pad(self, payload: object, request: gr.Request) -> dict:
@@ -214,39 +210,8 @@ class App:
             return await self.gate.run(fn, *args)
         except Busy:
             return pad_reply(None, BUSY, busy=True)
-
-    def _read(self, request: PadRequest) -> dict:
-        reading = read_drawing(request.image, self.classifier, max_digits=request.max_digits)
-        panel = self._inside_panel(reading, request.inside, request.image)
-        return pad_reply(reading, "" if reading.digits else HINT, panel)
-
-    def _answer_pad(self, payload: object, answer: Callable[[PadRequest], dict]) -> dict:
-        """The pad's request parsed, its drawing checked, decoded and answered by `answer(request)`.
-        Never raises."""
-        try:
-            return answer(PadRequest.parse(payload))
-        except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
-            return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
-        except Exception:
-            log.exception("reading failed")
-            return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
-
-    def _inside_panel(self, reading: Reading, digit: int | None, image: object) -> str | None:
-        """The "Look inside" panel for one digit of the reading of `image`, with why it doubts
-        it is a digit (model/doubt.py); None while the panel is closed."""
-        if digit is None:
-            return None  # closed: no extra work
-        if not reading.digits:
-            return inside_html(None)
-        chosen = min(digit, len(reading.digits) - 1)
-        why = doubt(reading, image, self.classifier)
-        return inside_html(explain(self.classifier, reading.digits[chosen].image), why, chosen)
-
-
-def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
-    result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
-    result["message"] = message
-    return reading_html(reading, message or None), result
+        except WorkerFailed:  # its worker died or hung: it has been replaced
+            return pad_reply(None, TRY_AGAIN_PAD)
 
 
 def build(app: App) -> gr.Blocks:

@@ -1,7 +1,7 @@
 """A crowd at the booth: the real app server on loopback, N visitors drawing on the pad at once.
 
     python -m bench.crowd                                  # 1, 8, 32, 64 visitors, 20 s each, 2 min soak
-    python -m bench.crowd --users 32 --seconds 60 --soak 0
+    python -m bench.crowd --users 32 --seconds 60 --soak 0 --workers 0
 
 Each visitor draws the way a person does and the pad reacts the way ui/pad.js does: a digit
 takes STROKE_S seconds of pointer moves (one every 16 ms); the pad sends the drawing so far at
@@ -10,14 +10,17 @@ replaces one still waiting (counted as "superseded"); on pen-up the finished dra
 sent, and the time from pen-up to its answer is the latency reported. Then a pause, and the
 next digit. All visitors run on one asyncio loop with httpx, speaking the pad's protocol (one
 POST per reading, harness/pad_client.py), so the load generator stays light: it shares the
-same 2 cores as the server. A gradio_client run against the upload endpoint (/read_image) is
-kept beside it, for what a program sees.
+same 2 cores as the server; every frame is encoded before the run. The server's CPU per reading
+and its memory are those of all its processes (the reading workers too, DIGIT_WORKERS=--workers).
+For what the server alone can take, see bench/crowd_server.py (wrk). A gradio_client run
+against the upload endpoint (/read_image) is kept beside it, for what a program sees.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import secrets
 import tempfile
@@ -138,14 +141,40 @@ async def crowd(url: str, users: int, seconds: float, drawings: list) -> Tally:
     return tally
 
 
+def tree(pid: int) -> list[psutil.Process]:
+    """The server's process and all under it (its reading workers)."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server and its workers together."""
+    total = 0
+    for p in tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the server and its workers, from /proc."""
+    total = 0.0
+    for p in tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def run_level(server: AppServer, users: int, seconds: float, drawings: list, sample_every: float = 0) -> dict:
-    process = psutil.Process(server.process.pid)
-    rss = [process.memory_info().rss / 2**20]
+    pid = server.process.pid
+    rss = [rss_mb(pid)]
+    cpu0 = cpu_s(pid)
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(sample_every):
-            rss.append(process.memory_info().rss / 2**20)
+            rss.append(rss_mb(pid))
 
     sampler = threading.Thread(target=sample, daemon=True) if sample_every else None
     if sampler:
@@ -154,7 +183,8 @@ def run_level(server: AppServer, users: int, seconds: float, drawings: list, sam
     tally = asyncio.run(crowd(server.url, users, seconds, drawings))
     elapsed = time.monotonic() - tic
     done.set()
-    rss.append(process.memory_info().rss / 2**20)
+    rss.append(rss_mb(pid))
+    server_cpu = cpu_s(pid) - cpu0
     row = {
         "users": users,
         "seconds": round(elapsed, 1),
@@ -169,6 +199,7 @@ def run_level(server: AppServer, users: int, seconds: float, drawings: list, sam
         "errors": len(tally.errors),
         "error_samples": sorted(set(tally.errors))[:5],
         "rss_mb": [round(r, 1) for r in rss],
+        "cpu_ms_per_reading": 1e3 * server_cpu / max(1, tally.readings),
         "alive": server.alive(),
     }
     lat = row.get("latency", {})
@@ -176,7 +207,7 @@ def run_level(server: AppServer, users: int, seconds: float, drawings: list, sam
         f"{users:>3} visitors {elapsed:5.1f}s: {row['per_second']:6.1f} readings/s, pen-up->answer "
         f"p50 {lat.get('median_ms', float('nan')):.0f} p99 {lat.get('p99_ms', float('nan')):.0f} ms, "
         f"busy {tally.busy}, superseded {tally.superseded}, wrong {tally.wrong}, errors {len(tally.errors)}, "
-        f"RSS {rss[0]:.0f}->{rss[-1]:.0f} MB",
+        f"server CPU {row['cpu_ms_per_reading']:.1f} ms/reading, RSS {rss[0]:.0f}->{rss[-1]:.0f} MB",
         flush=True,
     )
     return row
@@ -218,7 +249,7 @@ def program_run(server: AppServer, users: int, seconds: float, folder: Path) -> 
 
 def table(rows: list[dict]) -> str:
     header = ["visitors", "s", "readings", "per second", "pen-up→answer p50 ms", "p95 ms", "p99 ms"]
-    header += ["superseded frames", "busy", "wrong", "errors", "server RSS MB"]
+    header += ["superseded frames", "busy", "wrong", "errors", "server CPU ms/reading", "server RSS MB"]
     body = []
     for r in rows:
         lat = r.get("latency", {})
@@ -227,6 +258,7 @@ def table(rows: list[dict]) -> str:
             [label, f"{r['seconds']:.0f}", r["readings"], f"{r['per_second']:.1f}",
              f"{lat.get('median_ms', float('nan')):.0f}", f"{r['p95_ms'] or float('nan'):.0f}",
              f"{lat.get('p99_ms', float('nan')):.0f}", r["superseded"], r["busy"], r["wrong"], r["errors"],
+             f"{r.get('cpu_ms_per_reading', float('nan')):.1f}",
              f"{r['rss_mb'][0]:.0f} → {r['rss_mb'][-1]:.0f}"]
         )  # fmt: skip
     return markdown_table(header, body)
@@ -238,9 +270,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--soak", type=float, default=120, help="then this long at the largest crowd (0: none)")
     p.add_argument("--program-users", type=int, default=8, help="gradio_client sessions on /read_image")
+    p.add_argument("--workers", type=int, default=2, help="the server's DIGIT_WORKERS")
     args = p.parse_args()
-    drawings = growing_drawings()
-    with tempfile.TemporaryDirectory() as tmp, AppServer(Path(tmp) / "app.log") as server:
+    drawings = growing_drawings()  # every frame encoded before the run: the client stays light
+    env = {"DIGIT_WORKERS": str(args.workers)}
+    with tempfile.TemporaryDirectory() as tmp, AppServer(Path(tmp) / "app.log", env=env) as server:
         run_level(server, 4, 5, drawings)  # warm-up: thread pools, caches, allocator
         rows = [run_level(server, users, args.seconds, drawings) for users in args.users]
         if args.soak:
@@ -262,6 +296,7 @@ def main() -> None:
     text += f"\n\nTracebacks in the server log: {log_tracebacks}."
     command = "python -m bench.crowd " + " ".join(
         [f"--users {' '.join(map(str, args.users))}", f"--seconds {args.seconds:g}", f"--soak {args.soak:g}"]
+        + [f"--program-users {args.program_users}", f"--workers {args.workers}"]
     )
     write("crowd", {"levels": rows, "program": program, "tracebacks": log_tracebacks}, text, command)
 

@@ -12,6 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Apps the tests start read in their own process unless a test asks for workers (tests/test_workers.py):
+# two more interpreters per server would only slow the suite down.
+os.environ.setdefault("DIGIT_WORKERS", "0")
+
 from harness.browser import CHROMIUM, chromium
 from harness.server import ROOT, AppServer
 from model import preprocess

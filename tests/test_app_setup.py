@@ -19,7 +19,7 @@ from harness.server import ROOT
 from model.synth.sketches import Placement, draw_digit
 from tests.conftest import checkout_files
 from ui.pad import CANVAS
-from ui.settings import Settings
+from ui.settings import Settings, cores_worth_a_worker
 
 SEVEN = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
 
@@ -106,7 +106,10 @@ def test_settings_come_from_the_environment_and_a_bad_number_is_named():
     )
     assert str(settings.feedback_db) == "/srv/db.sqlite3" and settings.kiosk_idle == 45.0
     assert settings.concurrency == Settings().concurrency  # empty: the default
-    assert Settings.from_env({}) == Settings()
+    # unset: the defaults, but for the served app's reading workers (one per core; Settings()
+    # alone, for a program or a test, reads in its own process)
+    assert Settings.from_env({}) == Settings(workers=cores_worth_a_worker())
+    assert Settings.from_env({"DIGIT_WORKERS": "0"}).workers == 0 == Settings().workers
     assert Settings().feedback_db == ROOT / "data" / "corrections.sqlite3"
     with pytest.raises(ValueError, match="DIGIT_QUEUE_SIZE='lots' is not a whole number"):
         Settings.from_env({"DIGIT_QUEUE_SIZE": "lots"})

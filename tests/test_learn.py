@@ -309,12 +309,14 @@ def spaces_dir(tmp_path_factory) -> Path | None:
 @pytest.mark.slow
 def test_on_zerogpu_reading_stays_on_the_cpu_and_training_asks_for_the_gpu(tiny_mnist, spaces_dir, tmp_path):
     with DeviceApi() as api:
-        env = {**api.env(spaces_dir), "DIGIT_DATA": str(tiny_mnist)}
+        # two reading workers, as a 2-vCPU Space would start: they read on the CPU too
+        env = {**api.env(spaces_dir), "DIGIT_DATA": str(tiny_mnist), "DIGIT_WORKERS": "2"}
         with AppServer(tmp_path / "app.log", env=env) as server:
             # spaces reports at launch only when a function is decorated with @spaces.GPU
             assert api.paths() == ["/startup-report"]
             assert "reading runs on cpu" in footer(server.url) and "ZeroGPU" in footer(server.url)
-            assert PadClient(server.url).read(SEVEN)["number"] == "7"  # CUDA is emulated: the CPU reads
+            reply = PadClient(server.url).read(SEVEN)
+            assert reply["number"] == "7" and reply["worker"] != server.process.pid  # read by a worker
 
             messages = train(server.url)
             schedule = [query for path, query in api.requests if path == "/schedule"]

@@ -6,8 +6,8 @@
 
 The pad calls its server function with one plain POST (no queue, no event stream: that is what
 makes it fast), so the queue's limits and its "busy" shedding do not apply. This does the same
-job: a few readings run at once in worker threads (the work is CPU-bound, and more threads only
-contend for the same cores), a bounded number wait, and anyone beyond is told to come back at
+job: a few readings run at once (in threads here, or, for a coroutine function, awaited: the
+reading worker processes, ui/workers.py), a bounded number wait, and anyone beyond is told to come back at
 once instead of piling up in memory. One client holds at most `per_client` places (the pad keeps
 one reading in flight; a client sending many costly drawings at once held everyone else up), and
 a call whose client has hung up while it waited is dropped when its turn comes (issue 24, H1:
@@ -17,6 +17,7 @@ is still there, the door middleware says for each request (ui/limits.py, `CALLER
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -49,8 +50,8 @@ class Gone(Busy):
 
 
 class ReadingGate:
-    """At most `running` calls at once in threads, `waiting` more queued, `per_client` of them
-    from one client, the rest refused."""
+    """At most `running` calls at once (a plain function in a thread, a coroutine function
+    awaited), `waiting` more queued, `per_client` of them from one client, the rest refused."""
 
     def __init__(self, running: int, waiting: int, per_client: int = 2) -> None:
         self.running = max(1, running)
@@ -76,6 +77,8 @@ class ReadingGate:
             async with self._limiter:
                 if caller is not None and await caller.gone():
                     raise Gone
+                if inspect.iscoroutinefunction(fn):  # it holds no thread while it waits
+                    return await fn(*args)
                 return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
         finally:
             self.admitted -= 1

@@ -5,10 +5,11 @@
     corrections.booth()     # {"html": booth screen, "on": bool}
 
 The reading a visitor corrects is the server's own: the request carries the drawing itself (the
-pad sends back exactly the image it was answered on), and the server reads it again, in the
-same bounded worker threads as every reading. No number a client sends about the model's answer
-is believed, and nothing about a drawing is kept in memory waiting for a correction that may
-never come. Re-reading costs one reading (a few milliseconds) per correction.
+pad sends back exactly the image it was answered on), and the server reads it again, through the
+same bounded gate as every reading (in a reading worker process when there are any). No number
+a client sends about the model's answer is believed, and nothing about a drawing is kept in
+memory waiting for a correction that may never come. Re-reading costs one reading (a few
+milliseconds) per correction.
 
 Order of checks, cheapest first: consent (without it nothing is done at all), feedback on, the
 label, the digit's index, the rate limits, then the drawing. Every refusal is a reply with a
@@ -28,9 +29,10 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import anyio
 import gradio as gr
 from PIL import Image
 
@@ -53,6 +55,7 @@ from model.feedback import (
 from .admission import Busy, ReadingGate
 from .feedback import OFF_TEXT, booth_html
 from .ratelimit import RateLimit
+from .workers import WorkerFailed
 
 CORRECT_FUNCTION, BOOTH_FUNCTION = "correct_pad", "booth"  # the page's server functions (app.py)
 NO_CONSENT = "Nothing was kept: consent was not given (it must be true to keep a drawing)."
@@ -82,8 +85,10 @@ class Corrections:
         booth_share: int | None = BOOTH_SHARE,
         per_client: int = PER_CLIENT,
         overall: int = OVERALL,
+        read_elsewhere: Callable[[Image.Image], Awaitable[Reading]] | None = None,
     ) -> None:
         self.store = store
+        self.read_elsewhere = read_elsewhere  # the reading workers (ui/workers.py), when there are any
         self.classifier = classifier
         self.weights = weights
         self.gate = gate
@@ -107,6 +112,7 @@ class Corrections:
         booth_share: int | None = BOOTH_SHARE,
         per_client: int = PER_CLIENT,
         overall: int = OVERALL,
+        read_elsewhere: Callable[[Image.Image], Awaitable[Reading]] | None = None,
     ) -> Corrections:
         """Open the database at `path`; when it cannot be used, corrections are off (and the log
         says why) but the app starts and reads as ever."""
@@ -117,6 +123,7 @@ class Corrections:
             log.warning("Corrections are off: %s", reason)
         digest = weights_digest(weights_path)
         limits = {"booth_share": booth_share, "per_client": per_client, "overall": overall}
+        limits["read_elsewhere"] = read_elsewhere
         return cls(store, classifier, digest, gate, off_reason=reason, **limits)
 
     @property
@@ -149,8 +156,9 @@ class Corrections:
         if refused:
             return _reply(False, refused)
         try:
-            image, reading = await self.gate.run(self._read, drawing)
-        except Busy:
+            reader = self._read if self.read_elsewhere is None else self._read_in_worker
+            image, reading = await self.gate.run(reader, drawing)
+        except (Busy, WorkerFailed):
             return _reply(False, BUSY)
         except ImageError as e:
             return _reply(False, f"Not kept: I can't read that drawing: {e}.")
@@ -212,6 +220,10 @@ class Corrections:
     def _read(self, drawing: Callable[[], Image.Image]) -> tuple[Image.Image, Reading]:
         image = drawing()
         return image, read_drawing(image, self.classifier)
+
+    async def _read_in_worker(self, drawing: Callable[[], Image.Image]) -> tuple[Image.Image, Reading]:
+        image = await anyio.to_thread.run_sync(drawing)  # decoded here: the stored row keeps it
+        return image, await self.read_elsewhere(image)
 
 
 def correction_api(fn: Callable) -> None:

@@ -8,6 +8,8 @@ corrections are kept, only with their consent; default data/corrections.sqlite3 
 DIGIT_DATA (where the "Watch it learn" tab finds MNIST, or downloads it: ./data), DIGIT_KIOSK_IDLE
 (seconds: a booth tablet's pad clears itself after that long without drawing, with a short header
 and large buttons), DIGIT_CONCURRENCY and DIGIT_QUEUE_SIZE (readings at once, and waiting),
+DIGIT_WORKERS (reading worker processes, ui/workers.py: one per core by default where there are
+two or more cores; 0 reads in the app's own process, as Settings() does),
 DIGIT_FEEDBACK_MAX_MB (the corrections database's size cap, then "corrections are full"),
 DIGIT_BOOTH_SHARE (rows one session or address counts on the booth screen a day),
 DIGIT_CORRECTIONS_PER_MINUTE and DIGIT_CORRECTIONS_ALL_PER_MINUTE (per address and per session,
@@ -38,6 +40,7 @@ class Settings:
     data: Path = ROOT / "data"  # MNIST for the "Watch it learn" tab
     kiosk_idle: float = 0.0  # > 0: a booth tablet's idle reset, in seconds
     concurrency: int = 4  # readings worked on at once
+    workers: int = 0  # reading worker processes; 0: read in the app's process (ui/workers.py)
     queue_size: int = 256  # waiting readings before "busy, try again"
     feedback_max_mb: int = DEFAULT_MAX_BYTES // 2**20  # the corrections database's size cap
     booth_share: int = BOOTH_SHARE  # rows one session or address counts on the booth screen a day
@@ -57,6 +60,7 @@ class Settings:
             kiosk_idle=_number(env, "DIGIT_KIOSK_IDLE", float, default.kiosk_idle),
             concurrency=_number(env, "DIGIT_CONCURRENCY", int, default.concurrency),
             queue_size=_number(env, "DIGIT_QUEUE_SIZE", int, default.queue_size),
+            workers=max(0, _number(env, "DIGIT_WORKERS", int, cores_worth_a_worker())),
             feedback_max_mb=_number(env, "DIGIT_FEEDBACK_MAX_MB", int, default.feedback_max_mb),
             booth_share=_number(env, "DIGIT_BOOTH_SHARE", int, default.booth_share),
             corrections_per_minute=_number(
@@ -67,6 +71,13 @@ class Settings:
             ),
             monitoring=env.get("DIGIT_MONITORING", "").strip() == "1",
         )
+
+
+def cores_worth_a_worker() -> int:
+    """One reading worker per core this process may use; none on one core, where a second
+    process only adds the cost of passing each drawing across."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores if cores > 1 else 0
 
 
 def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> float:

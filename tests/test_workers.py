@@ -1,0 +1,122 @@
+"""Readings in worker processes (ui/workers.py): `python app.py` with DIGIT_WORKERS=2 over HTTP,
+a worker killed under load, DIGIT_WORKERS=0, and nothing left behind at shutdown.
+
+python -m pytest tests/test_workers.py
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psutil
+import pytest
+
+from app import create_app
+from harness.pad_client import PadClient, png_data_url
+from harness.server import AppServer
+from model.synth.sketches import Placement, draw_digit
+from ui.answers import TRY_AGAIN_PAD
+from ui.pad import CANVAS
+from ui.settings import Settings
+
+pytestmark = pytest.mark.slow
+SEVEN = png_data_url(draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white"))
+
+
+def workers_of(pid: int) -> list[psutil.Process]:
+    """The reading workers under process `pid` (python -m ui.worker), alive."""
+    found = []
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            if "ui.worker" in p.cmdline() and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def gone(processes: list[psutil.Process], within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    with AppServer(tmp_path_factory.mktemp("workers") / "app.log", env={"DIGIT_WORKERS": "2"}) as server:
+        yield server
+
+
+def test_with_two_workers_a_drawing_is_read_right_in_another_process(two_workers):
+    pad = PadClient(two_workers.url)
+    reply = pad.read(SEVEN)
+    assert reply["number"] == "7" and reply["busy"] is False and 'class="card' in reply["html"]
+    workers = {p.pid for p in workers_of(two_workers.process.pid)}
+    assert len(workers) == 2 and reply["worker"] in workers  # read there, not in the server's process
+    # the corrections' re-reading goes through them too, and the row keeps the worker's answer
+    stored = pad.correct(SEVEN, 0, 7)
+    assert stored["stored"] is True and stored["answer"] == 7
+
+
+def test_a_worker_killed_under_load_costs_only_its_own_reading(two_workers):
+    pad = PadClient(two_workers.url)
+    before = workers_of(two_workers.process.pid)
+    victim = before[0]
+
+    def read(_: int) -> dict:
+        response = PadClient(two_workers.url).send({"image": SEVEN})  # one client each, as visitors
+        assert response.status_code == 200
+        return response.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = pool.map(read, range(60))
+        time.sleep(0.3)  # readings are flowing
+        os.kill(victim.pid, signal.SIGKILL)
+        replies = list(replies)
+    # every request got an answer: the drawing read, or a clean "try again"; never an error page
+    assert all(r["number"] == "7" or r["reading"]["message"] == TRY_AGAIN_PAD for r in replies), replies
+    assert sum(r["number"] == "7" for r in replies) >= 50
+    # the pool has two workers again, one of them new, and reads as before
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = {p.pid for p in workers_of(two_workers.process.pid)}
+        if len(now) == 2 and victim.pid not in now and pad.read(SEVEN)["worker"] not in (victim.pid,):
+            break
+        time.sleep(0.5)
+    assert len(now) == 2 and victim.pid not in now
+    assert {pad.read(SEVEN)["number"] for _ in range(6)} == {"7"}
+    assert "Traceback" not in two_workers.log()
+
+
+def test_with_no_workers_the_server_reads_in_its_own_process(tmp_path):
+    with AppServer(tmp_path / "app.log", env={"DIGIT_WORKERS": "0"}) as server:
+        reply = PadClient(server.url).read(SEVEN)
+        assert reply["number"] == "7" and "worker" not in reply
+        assert workers_of(server.process.pid) == []
+
+
+def test_stopping_the_server_leaves_no_worker_behind(tmp_path):
+    server = AppServer(tmp_path / "app.log", env={"DIGIT_WORKERS": "2"})
+    try:
+        assert PadClient(server.url).read(SEVEN)["number"] == "7"
+        workers = workers_of(server.process.pid)
+        assert len(workers) == 2
+        server.process.kill()  # not even a chance to clean up: the workers see their stdin close
+        server.process.wait(15)
+        assert gone(workers, within_s=15)
+    finally:
+        server.stop()
+
+
+def test_closing_the_app_stops_its_workers(tmp_path):
+    app = create_app(Settings(feedback_db=tmp_path / "db.sqlite3", workers=2))
+    workers = [psutil.Process(pid) for pid in app.workers.pids]
+    assert len(workers) == 2 and all(p.is_running() for p in workers)
+    app.close()
+    assert gone(workers, within_s=10)
