@@ -75,7 +75,7 @@ from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, PadRequest, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
-from ui.render import HINT, pad_reply, reading_html
+from ui.render import HINT, UPLOAD_HINT, pad_reply, reading_html
 from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
 
@@ -151,7 +151,7 @@ class App:
     def read_file(self, source: object) -> tuple[str, dict]:
         """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
         if source is None:
-            return _answer(None, HINT)
+            return _answer(None, UPLOAD_HINT)
         try:
             reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), self.classifier)
         except ImageError as e:
@@ -289,7 +289,7 @@ def build(app: App) -> gr.Blocks:
                                 )
                             )
                     with gr.Column(scale=2, min_width=280):
-                        result = gr.HTML(reading_html(None), elem_id="photo-result")
+                        result = gr.HTML(reading_html(None, UPLOAD_HINT), elem_id="photo-result")
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
             with gr.Tab("Watch it learn", id="learn"):
@@ -333,6 +333,7 @@ def launch(app: App) -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
         css_paths=CSS,
+        js=(HERE / "ui" / "photo.js").read_text(),  # no broken-image icon for a file that is not one
         footer_links=["api"],
         run_history=False,
         enable_monitoring=app.settings.monitoring,  # Gradio's traffic page: public when on
