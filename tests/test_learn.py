@@ -101,6 +101,14 @@ def test_each_visitors_network_is_kept_bounded_and_expires():
     assert len(store) == 0 and store.get(None) is None
 
 
+def test_the_loss_axis_holds_its_largest_value_on_a_few_round_steps():
+    from ui.charts import loss_scale
+
+    for largest in (0.04, 0.3, 1.3, 2.31, 2.5, 7.0, 60.0):  # 1.3: a first loss once cut off
+        top, step = loss_scale(largest)
+        assert largest <= top < largest + step and round(top / step) <= 5, (largest, top, step)
+
+
 def test_a_background_run_yields_in_order_makes_way_and_stops_when_left():
     log: list[str] = []
 
@@ -441,13 +449,14 @@ def test_a_visitor_waiting_to_train_is_told_in_words_when_theirs_starts(browser,
         pad.page.locator("#learn-train").click()
         seen: list[str] = []
         deadline = time.monotonic() + 120
+        told = r"Someone else's network is training: yours starts in about \d+ s\."
         while not re.search("Epoch|Your network reads", status.inner_text()) and time.monotonic() < deadline:
             seen.append(status.inner_text())
+            if len([t for t in seen if re.search(told, t)]) == 1:
+                pad.screenshot(OUT / "learn-waiting.png")
             time.sleep(0.1)
         thread.join(120)
-        told = r"Someone else's network is training: yours starts in about \d+ s\."
         assert any(re.search(told, t) for t in seen), seen
         # and no Gradio progress in code ("queue: 1/1 | 2.3/14.4s", "processing | 0.7s")
         assert not [t for t in seen if re.search(r"queue|processing|\d+(\.\d+)?/\d+(\.\d+)? ?s", t)], seen
-        pad.screenshot(OUT / "learn-waiting.png")
         pad.close()

@@ -385,7 +385,7 @@ const TEXT_FIELD = "textarea, select, [contenteditable=''], [contenteditable='tr
   "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=range])";
 document.addEventListener("keydown", (event) => {
   if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
-  if (event.key.toLowerCase() !== "z" || !root.checkVisibility()) return;
+  if (event.key.toLowerCase() !== "z" || !root.getClientRects().length) return; // tab hidden
   const focus = document.activeElement;
   if (focus && focus.matches && focus.matches(TEXT_FIELD)) return; // that field's own undo
   event.preventDefault();
