@@ -67,7 +67,7 @@ from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
-from ui.render import HINT, pad_reply, reading_html
+from ui.render import UPLOAD_HINT, pad_reply, reading_html
 from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
 from ui.workers import WorkerFailed, Workers
@@ -149,7 +149,7 @@ class App:
         (result panel HTML, JSON). Never raises."""
         source = file.get("path") if isinstance(file, dict) else None
         if source is None:
-            return file_answer(None, HINT)
+            return file_answer(None, UPLOAD_HINT)
         try:
             path = str(uploaded_file(source))
         except ImageError as e:
@@ -258,7 +258,7 @@ def build(app: App) -> gr.Blocks:
                                 )
                             )
                     with gr.Column(scale=2, min_width=280):
-                        result = gr.HTML(reading_html(None), elem_id="photo-result")
+                        result = gr.HTML(reading_html(None, UPLOAD_HINT), elem_id="photo-result")
                         with gr.Accordion("Result as JSON (what the API returns)", open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
             with gr.Tab("Watch it learn", id="learn"):
@@ -302,6 +302,7 @@ def launch(app: App) -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
         css_paths=CSS,
+        js=(HERE / "ui" / "photo.js").read_text(),  # no broken-image icon for a file that is not one
         footer_links=["api"],
         run_history=False,
         enable_monitoring=app.settings.monitoring,  # Gradio's traffic page: public when on

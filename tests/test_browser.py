@@ -9,9 +9,11 @@ REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.browser import PHONE, Pad
 from harness.server import AppServer
@@ -150,3 +152,96 @@ def test_a_kiosk_pad_clears_itself_when_nobody_draws(browser, tmp_path):
         assert "Draw a digit" in pad.result.inner_text()
         pad.screenshot(OUT / "kiosk-cleared.png")
         pad.close()
+
+
+# ---- rough edges a visitor met (issue 25) ----------------------------------------------------
+def since_now(pad: Pad) -> None:
+    """What follows (a key, a tap) is what the next final answer must answer."""
+    pad.page.evaluate("() => { window.__lastUp = performance.now(); }")
+
+
+def test_ctrl_z_right_after_drawing_undoes_the_last_stroke(pad):
+    pad.write("17", height=180)
+    assert pad.final_answer() == "17"
+    since_now(pad)
+    pad.page.keyboard.press("Control+z")  # nothing was clicked: the focus is on the page
+    assert pad.final_answer() == "1"
+    pad.page.keyboard.press("Meta+z")  # a Mac's ⌘Z
+    expect(pad.root.get_by_test_id("pad")).to_have_class(re.compile(r"\bempty\b"))
+
+
+def test_a_stray_dot_and_the_upload_tab_say_what_to_do(pad, tmp_path):
+    pad.stroke([[320, 160], [321, 160]])  # a dot: no digit in it
+    assert pad.final_answer() == ""
+    line = pad.page.locator("#pad .pad-answer").inner_text().strip()
+    assert line and line not in ("I see", "I read") and "not sure" not in line, line
+
+    pad.page.get_by_role("tab", name="Upload a photo").click()
+    result = pad.page.locator("#photo-result")
+    assert "upload" in result.inner_text().lower() and "Draw" not in result.inner_text()
+    (tmp_path / "notes.png").write_text("a shopping list, not a picture")
+    pad.page.locator("#photo input[type=file]").set_input_files(tmp_path / "notes.png")
+    expect(result).to_contain_text("can't read that image")
+    pad.page.locator("#photo img").wait_for(state="attached")
+    # no broken-image icon beside the message: the picture that cannot be shown is not shown
+    pad.page.wait_for_function(
+        "() => ![...document.querySelectorAll('#photo img')].some("
+        "i => i.checkVisibility() && i.complete && i.naturalWidth === 0)",
+        timeout=5000,
+    )
+    pad.screenshot(OUT / "upload-not-an-image.png")
+
+
+def test_on_a_phone_a_numbers_cards_are_one_compact_row_and_a_tap_shows_every_bar(browser, app_server):
+    pad = Pad(browser, app_server.url, **PHONE)
+    pad.page.get_by_test_id("example-2026").click()
+    assert pad.final_answer() == "2026"
+    cards = pad.result.locator(".card")
+    boxes = [cards.nth(k).bounding_box() for k in range(4)]
+    assert len({round(b["y"]) for b in boxes}) == 1, boxes  # side by side, in one row
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in boxes), boxes
+    for k, digit in enumerate("2026"):  # each shows its 28x28 and its top three, the winner first
+        card = cards.nth(k)
+        assert card.locator("img.preview").is_visible()
+        rows = card.locator(".bar-row:visible")
+        assert rows.count() == 3 and card.locator(".bar-row.top").is_visible()
+        first = min(range(3), key=lambda i: rows.nth(i).bounding_box()["y"])
+        assert rows.nth(first).locator(".bar-label").inner_text() == digit
+    pad.screenshot(OUT / "phone-2026-compact.png")
+    cards.nth(2).locator("img.preview").tap()
+    assert cards.nth(2).locator(".bar-row:visible").count() == 10  # the full bars of the tapped one
+    assert cards.nth(0).locator(".bar-row:visible").count() == 3
+    pad.screenshot(OUT / "phone-2026-tapped.png")
+    pad.close()
+
+
+# every control a finger can hit on the pad
+CONTROLS = """() => [...document.querySelectorAll('#pad button, #pad summary, #pad label')]
+  .filter(e => e.checkVisibility())
+  .map(e => { const b = e.getBoundingClientRect();
+              return [e.textContent.trim().slice(0, 20), Math.round(b.width), Math.round(b.height)]; })"""
+
+
+def test_on_a_phone_every_control_on_the_pad_is_at_least_44_px(browser, app_server):
+    pad = Pad(browser, app_server.url, **PHONE)
+    pad.write("7", touch=True)
+    assert pad.final_answer() == "7"
+    seen = pad.page.evaluate(CONTROLS)
+    pad.result.locator(".card").first.get_by_test_id("wrong").tap()  # the ten digits show
+    seen += pad.page.evaluate(CONTROLS)
+    assert len(seen) >= 20  # undo, clear, the examples, the card's buttons, the ten digits...
+    assert [c for c in seen if c[1] < 44 or c[2] < 44] == []
+    pad.screenshot(OUT / "phone-targets.png")
+    pad.close()
+
+
+def test_a_split_digit_is_explained_in_words_once(browser, app_server):
+    pad = Pad(browser, app_server.url, **PHONE)  # a phone shows no hover tooltip
+    for digit, x in ((2, 267.5), (5, 372.5)):  # written so close that the 2's foot touches the 5
+        pad.draw(digit, Placement(CANVAS, (x, 160), 200, 0, 12), touch=True)
+    assert pad.final_answer() == "25"
+    assert pad.result.locator(".cut").count() == 2  # both cards wear the badge
+    said = pad.result.get_by_test_id("cut-note")
+    assert said.count() == 1 and said.is_visible() and "cut apart" in said.inner_text()
+    pad.screenshot(OUT / "phone-split.png")
+    pad.close()

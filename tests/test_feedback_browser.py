@@ -56,11 +56,17 @@ def test_draw_correct_and_see_the_score_change(browser, server):
     assert not card.get_by_test_id("label-3").is_visible()  # the ten digits wait for "No, it was…"
     pad.screenshot(OUT / "feedback-card.png")
 
+    width = card.bounding_box()["width"]
     card.get_by_test_id("right").click()  # without consent: thanked, nothing sent
-    assert "Not kept" in card.get_by_test_id("feedback-note").inner_text()
+    note = card.get_by_test_id("feedback-note")
+    assert "Not kept" in note.inner_text()
+    assert card.bounding_box()["width"] <= width + 1  # the note wraps inside the card
     assert stored(server) == []
 
-    consent.check()
+    consent.check()  # ticked afterwards: the mark just made is kept, and the note says so
+    wait_for_corrections(pad, 1)
+    expect(note).to_have_text("Kept: thanks!")
+    assert stored(server) == [(7, 7)]
     pad.page.get_by_test_id("clear").click()
     pad.write("7")
     assert pad.final_answer() == "7"
@@ -68,20 +74,20 @@ def test_draw_correct_and_see_the_score_change(browser, server):
     card.get_by_test_id("wrong").click()
     assert card.get_by_test_id("label-7").is_disabled()  # "No, it was 7" would be "Right!"
     card.get_by_test_id("label-1").click()
-    wait_for_corrections(pad, 1)
+    wait_for_corrections(pad, 2)
     assert "Kept as 1" in card.get_by_test_id("feedback-note").inner_text()
-    assert stored(server) == [(1, 7)]
+    assert stored(server) == [(7, 7), (1, 7)]
     pad.screenshot(OUT / "feedback-kept.png")
 
     pad.page.get_by_test_id("clear").click()
-    score_is(pad, "Right 0 of 1 times today")
+    score_is(pad, "Right 1 of 2 times today")
     pad.write("3")
     assert pad.final_answer() == "3"
     pad.result.locator(".card").first.get_by_test_id("right").click()
-    wait_for_corrections(pad, 2)
+    wait_for_corrections(pad, 3)
     pad.page.get_by_test_id("clear").click()
-    score_is(pad, "Right 1 of 2 times today")
-    assert stored(server) == [(1, 7), (3, 3)]
+    score_is(pad, "Right 2 of 3 times today")
+    assert stored(server) == [(7, 7), (1, 7), (3, 3)]
     assert pad.result.locator('[title="drawn 1, read as 7: 1 time"]').inner_text() == "1"
     pad.screenshot(OUT / "feedback-booth.png")
     pad.close()

@@ -101,6 +101,14 @@ def test_each_visitors_network_is_kept_bounded_and_expires():
     assert len(store) == 0 and store.get(None) is None
 
 
+def test_the_loss_axis_holds_its_largest_value_on_a_few_round_steps():
+    from ui.charts import loss_scale
+
+    for largest in (0.04, 0.3, 1.3, 2.31, 2.5, 7.0, 60.0):  # 1.3: a first loss once cut off
+        top, step = loss_scale(largest)
+        assert largest <= top < largest + step and round(top / step) <= 5, (largest, top, step)
+
+
 def test_a_background_run_yields_in_order_makes_way_and_stops_when_left():
     log: list[str] = []
 
@@ -252,8 +260,8 @@ def test_two_trainings_at_once_run_one_after_the_other_and_the_second_sees_its_p
     # them (a run here takes about 200 ms, so overlapping runs would still show)
     completed = next(m["t"] for m in first if m["msg"] == "process_completed")
     assert when(second, starting) >= completed - 0.02
-    # while it waited, the second was told its place: next in line
-    assert when(second, "Waiting for your turn: 1 training ahead") < when(second, starting)
+    # while it waited, the second was told so: next in line
+    assert when(second, "Someone else's network is training") < when(second, starting)
     assert all(ms[-1]["msg"] == "process_completed" and ms[-1]["success"] for ms in (first, second))
 
 
@@ -327,10 +335,24 @@ def test_on_zerogpu_reading_stays_on_the_cpu_and_training_asks_for_the_gpu(tiny_
 
 # ---- a real browser (the `browser` fixture: tests/conftest.py) ---------------------------------
 
-# points on the longest line of the accuracy plot (Vega draws each line as one SVG path)
-CURVE = """() => Math.max(0, ...[...document.querySelectorAll(
-  '#learn-accuracy path[aria-roledescription="line mark"]')]
-  .map(p => (p.getAttribute('d').match(/L/g) || []).length + 1))"""
+# The two charts as drawn (ui/learn.py draws them as SVG): each line's points, whether every
+# point lies inside the plot area, whether the last one reaches the area's right edge (the run's
+# last epoch), and whether the chart is within the window.
+CHARTS = """() => Object.fromEntries(['accuracy', 'loss'].map(name => {
+  const svg = document.querySelector(`[data-testid=chart-${name}] svg`);
+  if (!svg || !svg.querySelector('polyline')) return [name, null];
+  const a = svg.querySelector('.plot-area').getBBox();
+  const lines = [...svg.querySelectorAll('polyline')].map(l => [...l.points]);
+  const inside = (p) => p.x >= a.x - 0.5 && p.x <= a.x + a.width + 0.5
+    && p.y >= a.y - 0.5 && p.y <= a.y + a.height + 0.5;
+  const box = svg.getBoundingClientRect();
+  return [name, {
+    points: lines.map(ps => ps.length),
+    inside: lines.every(ps => ps.every(inside)),
+    toTheEnd: lines.every(ps => ps.length && Math.abs(ps[ps.length - 1].x - (a.x + a.width)) < 0.5),
+    inView: box.width > 0 && box.left >= 0 && box.right <= window.innerWidth,
+  }];
+}))"""
 
 
 @pytest.mark.slow
@@ -340,6 +362,8 @@ def test_pressing_train_grows_the_curve_then_the_pad_reads_with_both_networks(br
     options = {"theme": "dark"} if look == "dark" else PHONE if look == "phone" else {}
     pad = Pad(browser, learn_server.url, tab="Watch it learn", elem_id="learn-pad", **options)
     page = pad.page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     status = page.get_by_test_id("learn-status")
     assert status.get_attribute("data-state") == "idle"
     pad.screenshot(OUT / f"learn-{look}-before.png")
@@ -348,14 +372,26 @@ def test_pressing_train_grows_the_curve_then_the_pad_reads_with_both_networks(br
     points: list[int] = []
     while status.get_attribute("data-state") != "done":
         assert status.get_attribute("data-state") != "error", status.inner_text()
-        points.append(page.evaluate(CURVE))
-        if len(set(points)) == 2:  # the first points are on screen, the run goes on
-            pad.screenshot(OUT / f"learn-{look}-during.png")
+        charts = page.evaluate(CHARTS)
+        if charts["accuracy"] is not None:
+            accuracy, loss = charts["accuracy"], charts["loss"]
+            # both charts show every check so far, every point in view
+            assert accuracy["points"] == loss["points"] and accuracy["inside"] and loss["inside"], charts
+            points.append(accuracy["points"][0])
+            if len(set(points)) == 2:  # the first points are on screen, the run goes on
+                pad.screenshot(OUT / f"learn-{look}-during.png")
         time.sleep(0.05)
+    charts = page.evaluate(CHARTS)
     # it grew while we watched: several sizes seen, the last with every check of the run
-    assert len(set(points)) >= 2 and page.evaluate(CURVE) >= max(points) >= 4, points
+    assert len(set(points)) >= 2 and charts["accuracy"]["points"][0] >= max(points) >= 4, points
+    for chart in charts.values():
+        assert chart["inside"] and chart["toTheEnd"] and chart["inView"], charts
+        assert chart["points"] == charts["accuracy"]["points"]
     assert "Your network reads" in status.inner_text()
     pad.screenshot(OUT / f"learn-{look}-after.png")
+    page.set_viewport_size({"width": 600, "height": 800})  # a window resized: the charts follow
+    assert page.evaluate(CHARTS)["loss"]["inView"]
+    page.set_viewport_size(options.get("viewport", {"width": 1280, "height": 900}))
 
     pad.canvas.scroll_into_view_if_needed()  # the pad is below the curves
     pad.write("7", touch=look == "phone")
@@ -366,4 +402,46 @@ def test_pressing_train_grows_the_curve_then_the_pad_reads_with_both_networks(br
     assert pad.result.get_by_test_id("ours-number").inner_text().startswith("7")
     assert pad.result.get_by_test_id("yours-number").is_visible()
     pad.screenshot(OUT / f"learn-{look}-drawn.png")
+    assert errors == []
     pad.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_visitor_waiting_to_train_is_told_in_words_when_theirs_starts(browser, tiny_mnist, tmp_path):
+    data = repeated(tiny_mnist, tmp_path / "data", 600)  # 180,000 images: a run of about 12 s here
+    env = {"DIGIT_DATA": str(data), "DIGIT_BEHIND_PROXY": "1"}  # X-Forwarded-For: two visitors
+    with AppServer(tmp_path / "app.log", env=env) as server:
+        first: list[dict] = []
+        press = QueueClient(server.url, headers={"X-Forwarded-For": "10.9.0.1"}).press
+
+        def first_visitor() -> None:
+            for message in press("learn-train", session="first"):
+                first.append(message)
+
+        thread = threading.Thread(target=first_visitor)
+        thread.start()
+        pad = Pad(
+            browser,
+            server.url,
+            tab="Watch it learn",
+            elem_id="learn-pad",
+            extra_http_headers={"X-Forwarded-For": "10.9.0.2"},
+        )
+        status = pad.page.locator("#learn-status")  # with whatever Gradio shows on it
+        while thread.is_alive() and not any(m["msg"] == "process_generating" for m in first):
+            time.sleep(0.1)  # until the first visitor's run has begun
+        pad.page.locator("#learn-train").click()
+        seen: list[str] = []
+        deadline = time.monotonic() + 120
+        told = r"Someone else's network is training: yours starts in about \d+ s\."
+        while not re.search("Epoch|Your network reads", status.inner_text()) and time.monotonic() < deadline:
+            seen.append(status.inner_text())
+            if len([t for t in seen if re.search(told, t)]) == 1:
+                pad.screenshot(OUT / "learn-waiting.png")
+            time.sleep(0.1)
+        thread.join(120)
+        assert any(re.search(told, t) for t in seen), seen
+        # and no Gradio progress in code ("queue: 1/1 | 2.3/14.4s", "processing | 0.7s")
+        assert not [t for t in seen if re.search(r"queue|processing|\d+(\.\d+)?/\d+(\.\d+)? ?s", t)], seen
+        pad.close()

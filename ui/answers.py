@@ -25,7 +25,7 @@ from model.doubt import doubt
 
 from .inside import inside_html
 from .pad_request import MAX_PIXELS, PadRequest
-from .render import HINT, pad_reply, reading_html
+from .render import HINT, UPLOAD_HINT, pad_reply, reading_html
 
 TRY_AGAIN_PAD = "Something went wrong reading that drawing. Please try again."
 TRY_AGAIN_FILE = "Something went wrong reading that image. Please try again."
@@ -53,7 +53,7 @@ class Answers:
     def file(self, path: str | Path | None) -> tuple[str, dict]:
         """An image file (a path already checked to be this server's upload) as (panel HTML, JSON)."""
         if path is None:
-            return file_answer(None, HINT)
+            return file_answer(None, UPLOAD_HINT)
         try:
             reading = read_drawing(open_image(path, max_pixels=MAX_PIXELS), self.classifier)
         except ImageError as e:
@@ -61,7 +61,7 @@ class Answers:
         except Exception:
             log.exception("reading failed")
             return file_answer(None, TRY_AGAIN_FILE)
-        return file_answer(reading, "" if reading.digits else HINT)
+        return file_answer(reading, "" if reading.digits else UPLOAD_HINT)
 
     def drawing(self, image: Image.Image) -> Reading:
         """The reading of a decoded drawing; raises what read_drawing raises."""

@@ -15,6 +15,7 @@ const BOOTH_REFRESH_MS = 20000; // a kiosk's idle screen stays current
 let feedbackOn = true;
 let answered = new Map(); // card index -> note shown, for the drawing on screen now
 let answeredFor = null; // ...which is this drawing
+let unsent = new Map(); // card index -> label marked before the box was ticked, same drawing
 let boothHtml = null;
 const NOT_A_DIGIT = "not_a_digit"; // the label for "not a digit" (model/feedback/correction.py)
 
@@ -44,6 +45,7 @@ function controls(card) {
     const button = event.target.closest("button");
     if (!button || button.disabled) return;
     if (button.classList.contains("fb-wrong")) {
+      card.classList.add("open"); // a phone's compact card widens for the ten digits (pad.css)
       box.querySelector(".fb-ask").hidden = true;
       box.querySelector(".fb-digits").hidden = false;
       return;
@@ -67,8 +69,10 @@ async function send(card, index, label) {
   if (!consent.checked) {
     settle(card, "Thanks! Not kept: tick the box below to let it learn from this.", "not-kept");
     consentBox.classList.add("nudge");
+    unsent.set(index, label); // ticking the box afterwards sends it
     return;
   }
+  unsent.delete(index);
   settle(card, "Saving…", "saving");
   let reply;
   try {
@@ -102,6 +106,7 @@ element.addEventListener("pad:answer", (event) => {
   if (!event.detail.final || !feedbackOn || !shownImage) return;
   if (answeredFor !== shownImage) {
     answered = new Map();
+    unsent = new Map();
     answeredFor = shownImage;
   }
   result.querySelectorAll(".card").forEach((card) => { if (!card.querySelector(".fb")) controls(card); });
@@ -121,6 +126,7 @@ async function booth() {
 }
 
 element.addEventListener("pad:reset", () => {
+  answeredFor = null; // whatever is drawn next is a new drawing, even one just like the last
   if (boothHtml) result.innerHTML = boothHtml; // at once, then the newest
   booth();
 });
@@ -128,7 +134,17 @@ element.addEventListener("pad:idle", () => {
   consent.checked = false; // the next visitor decides for themselves
   consentBox.classList.remove("nudge");
 });
-consent.addEventListener("change", () => consentBox.classList.remove("nudge"));
+// Ticked after marking: the marks just made on the drawing on screen are sent now, so the
+// visitor need not draw again.
+consent.addEventListener("change", () => {
+  consentBox.classList.remove("nudge");
+  if (!consent.checked || answeredFor !== shownImage) return;
+  for (const [index, label] of unsent) {
+    const card = result.querySelector(`.card[data-index="${index}"]`);
+    if (card && card.querySelector(".fb")) send(card, index, label);
+  }
+  unsent = new Map();
+});
 if (KIOSK_IDLE_MS > 0) {
   setInterval(() => { if (root.classList.contains("empty")) booth(); }, BOOTH_REFRESH_MS);
 }

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +36,6 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 import numpy as np
-import pandas as pd
 import torch
 from PIL import Image
 
@@ -43,6 +43,7 @@ from model import MLP, Classifier, Reading, read_drawing
 from model.reading import reread
 from ui import host
 from ui.background import in_background
+from ui.charts import Line, line_chart, loss_scale
 from ui.clients import Clients
 from ui.inside import patterns_png
 from ui.line import Place, Refused, TrainingLine
@@ -114,6 +115,8 @@ class Learning:
         self.clients = clients or Clients()
         self.pages = pages  # None: every page counts as open (no middleware, e.g. a unit test)
         self.line = TrainingLine(WAITING, alive=self._page_open)
+        # the run now training: (when its latest snapshot came, its seconds so far, seconds left)
+        self.running: tuple[float, float, float | None] | None = None
         # key -> (the session that trained it, the network): the key is the server's, not the client's
         self.networks: SessionStore[tuple[str, Trained]] = SessionStore(NETWORKS_KEPT, IDLE_S)
 
@@ -130,19 +133,8 @@ class Learning:
         with gr.Row(equal_height=False, elem_id="learn-controls"):
             button = gr.Button("Train", variant="primary", scale=0, min_width=160, elem_id="learn-train")
             status = gr.HTML(status_html(None), min_width=300, elem_id="learn-status")
-        with gr.Row(elem_id="learn-curves"):
-            # hidden until Train: an empty plot is a blank box (and cannot be given empty data)
-            accuracy = gr.LinePlot(
-                x="epoch", y="accuracy", color="set", x_lim=[0, 1], title="Accuracy (%)",
-                y_title="% right", elem_id="learn-accuracy", **PLOT,
-                caption="Training batches: the average over the epoch so far, restarted each epoch. "
-                "Test digits: 10,000 it never learns from.",
-            )  # fmt: skip
-            loss = gr.LinePlot(
-                x="epoch", y="loss", color="set", x_lim=[0, 1], title="Loss (how wrong, on average)",
-                y_title="cross-entropy", elem_id="learn-loss", **PLOT,
-                caption="Lower is better: 0 would be sure, and right, on every digit.",
-            )  # fmt: skip
+        # the two curves, drawn as SVG on the server: one HTML for both, so they always agree
+        charts = gr.HTML("", elem_id="learn-charts")
         patterns = gr.HTML(patterns_html(_fresh_first_layer(), None), elem_id="learn-patterns")
         gr.Markdown("### Draw on your network and on ours", elem_id="learn-draw")
         drawing_pad(
@@ -156,11 +148,12 @@ class Learning:
         button.click(
             self.train,
             None,
-            [status, accuracy, loss, patterns],
+            [status, charts, patterns],
             concurrency_limit=TRAIN_SLOTS,  # not Gradio's queue: the line (ui/line.py) holds them
             concurrency_id=LEARN_GROUP,
-            show_progress="full",
-            show_progress_on=[status],  # the queue position shows there
+            # the status line says in words where the visitor stands (waiting, training, done);
+            # Gradio's own "processing | 2.3s" and queue counters would say it in code
+            show_progress="hidden",
             api_visibility="private",
         )
 
@@ -180,14 +173,15 @@ class Learning:
     def _wait_turn(self, place: Place) -> Iterator[tuple]:
         """Show the visitor their place until it is their turn; False when their page is gone."""
         shown = None
-        while not place.wait_turn(1.0):
+        while not place.wait_turn(1.0 if shown else 0.0):  # the first word at once
             if not place.alive():
                 log.info("a waiting training was dropped: its page is gone")
                 return False
-            if place.ahead() != shown:
-                shown = place.ahead()
-                ahead = f"{shown} training{'s' * (shown != 1)}"
-                yield _status_only(status_html(None, f"Waiting for your turn: {ahead} ahead of yours…"))
+            ahead = place.ahead()
+            said = waiting_text(ahead, self._wait_estimate(ahead))
+            if said != shown:
+                shown = said
+                yield _status_only(status_html(None, said))
         while not self._page_open(place.session):  # its turn came before its page said it was there
             if not place.alive():
                 log.info("a training was dropped before it started: nobody is listening")
@@ -215,6 +209,7 @@ class Learning:
                     if not self._page_open(session):  # nobody watches: nobody would get the network
                         log.info("training stopped: the visitor left (no page) at epoch %.2f", last.epoch)
                         return
+                    self.running = (time.monotonic(), last.seconds, last.seconds_left)
                     yield _frame(last)
         except gr.Error as e:  # ZeroGPU's own messages (quota, no GPU free) are for the visitor
             yield _status_only(status_html(last, f"ZeroGPU: {e.message}", error=True))
@@ -222,6 +217,8 @@ class Learning:
         except GeneratorExit:
             log.info("training stopped: the visitor left at epoch %.2f", last.epoch if last else 0)
             raise
+        finally:
+            self.running = None
         if last is None or not last.done:
             return
         trained = Trained(Classifier(last.network(), torch.device("cpu")), last.accuracy or 0.0)
@@ -229,6 +226,15 @@ class Learning:
         self.networks.put(key, (session, trained))
         log.info("trained a network for a visitor: %.2f%% in %.1f s", 100 * trained.accuracy, last.seconds)
         yield _status_only(status_html(last, finished=True, key=key))
+
+    def _wait_estimate(self, ahead: int) -> float | None:
+        """Seconds until a place `ahead` trainings back starts: what the run now training has
+        left, and as long as it takes in all for each one waiting before. None until that run's
+        first check has given an estimate."""
+        if self.running is None or self.running[2] is None:
+            return None
+        arrived, seconds, left = self.running
+        return max(left - (time.monotonic() - arrived), 1.0) + (ahead - 1) * (seconds + left)
 
     def _page_open(self, session: str | None) -> bool:
         return self.pages is None or self.pages.open(session)
@@ -288,17 +294,6 @@ class Learning:
         self.networks.drop_if(lambda entry: entry[0] == session)
 
 
-PLOT = {
-    # training: the running average over the epoch's batches so far; test: the 10,000 test digits
-    "color_map": {TRAINING: "#9aa3b5", TEST: "#f97316"},
-    "color_title": "measured on",
-    "visible": False,
-    "show_label": False,
-    "x_title": "epoch",
-    "buttons": [],
-}
-
-
 def _side(name: str, title: str, reading: Reading | None, accuracy: float | None, stale: bool = False) -> str:
     """One network's answer: its name and test accuracy, the number it reads, its cards."""
     if reading is None:
@@ -314,28 +309,44 @@ def _side(name: str, title: str, reading: Reading | None, accuracy: float | None
 
 def _frame(snapshot: Snapshot) -> tuple:
     """One update of the tab while training: status, both curves, the first-layer patterns."""
-    if snapshot.history:
-        curves = _curves(snapshot.history)
-        limits = {"x_lim": [0, snapshot.epochs]}
-        accuracy = gr.LinePlot(value=curves[["epoch", "set", "accuracy"]], **limits)
-        loss = gr.LinePlot(value=curves[["epoch", "set", "loss"]], **limits)
-    else:  # an empty table would fix the plot's axes and legend for good (Gradio 6.31): nothing
-        accuracy = loss = gr.update(value=None, visible=True)
-    return status_html(snapshot), accuracy, loss, patterns_html(snapshot.first_layer, snapshot)
+    return status_html(snapshot), charts_html(snapshot), patterns_html(snapshot.first_layer, snapshot)
+
+
+def waiting_text(ahead: int, seconds: float | None) -> str:
+    """What a visitor waiting to train is told: who is ahead, and about when theirs starts."""
+    if ahead <= 1:
+        when = f"in about {seconds:.0f} s" if seconds is not None else "when it is done"
+        return f"Someone else's network is training: yours starts {when}."
+    when = f"in about {seconds:.0f} s" if seconds is not None else "when they are done"
+    return f"{ahead} trainings are ahead of yours: it starts {when}."
 
 
 def _status_only(status: str) -> tuple:
-    return status, gr.skip(), gr.skip(), gr.skip()
+    return status, gr.skip(), gr.skip()
 
 
-def _curves(history: tuple[dict, ...]) -> pd.DataFrame:
-    """Training and test accuracy (%) and loss at every check, long format for gr.LinePlot."""
-    rows = [
-        (r["epoch"], name, 100 * r[f"{prefix}_accuracy"], r[f"{prefix}_loss"])
-        for r in history
-        for name, prefix in ((TRAINING, "train"), (TEST, "test"))
-    ]
-    return pd.DataFrame(rows, columns=["epoch", "set", "accuracy", "loss"])
+def charts_html(snapshot: Snapshot) -> str:
+    """Accuracy and loss at every check so far, as two SVG charts (ui/charts.py), each with a line
+    for the training batches and one for the test digits. Drawn whole from the run's history at
+    every update, so both charts always show every check, on axes that hold every point."""
+    # a run stopped by the time cap ends its axis where it stopped
+    epochs = snapshot.epoch if snapshot.capped and snapshot.epoch > 0 else snapshot.epochs
+    lines = {"accuracy": [], "loss": []}
+    for name, key, kind in ((TRAINING, "train", "training"), (TEST, "test", "test")):
+        for measure, times in (("accuracy", 100), ("loss", 1)):
+            points = [(r["epoch"], times * r[f"{key}_{measure}"]) for r in snapshot.history]
+            lines[measure].append(Line(name, kind, points))
+    largest = max((y for line in lines["loss"] for _, y in line.points if math.isfinite(y)), default=1.0)
+    accuracy = line_chart(
+        "accuracy", "Accuracy (%)", "% right", lines["accuracy"], epochs, (100.0, 25.0),
+        "Training batches: the average over the epoch so far, restarted each epoch. "
+        "Test digits: 10,000 it never learns from.",
+    )  # fmt: skip
+    loss = line_chart(
+        "loss", "Loss (how wrong, on average)", "cross-entropy", lines["loss"], epochs, loss_scale(largest),
+        "Lower is better: 0 would be sure, and right, on every digit.",
+    )  # fmt: skip
+    return f'<div class="learn-charts">{accuracy}{loss}</div>'
 
 
 def status_html(

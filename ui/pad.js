@@ -319,8 +319,10 @@ const label = root.querySelector(".pad-label");
 function show(reply) {
   result.innerHTML = reply.html;
   answer.textContent = reply.number || "";
-  label.textContent = (reply.number || "").length > 1 ? "I read" : "I see";
-  root.classList.toggle("unsure", reply.sure === false);
+  // no digit in the drawing (a stray dot): the line says so, rather than "I see" and nothing
+  const nothing = !reply.number && !reply.busy;
+  label.textContent = nothing ? "Nothing to read yet" : (reply.number || "").length > 1 ? "I read" : "I see";
+  root.classList.toggle("unsure", !nothing && reply.sure === false);
   root.classList.toggle("not-digit", reply.verdict === "not_a_digit");
   json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
   if (inside && reply.inside) insideBody.innerHTML = reply.inside;
@@ -380,13 +382,23 @@ if (inside) {
   });
 }
 undoButton.addEventListener("click", undo);
-root.addEventListener("keydown", (event) => {
-  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
-    event.preventDefault();
-    undo();
-  }
+// Ctrl+Z (⌘Z) undoes the last stroke while this pad is on screen (its tab showing) and no text
+// field has the focus: the page's, since drawing leaves the focus where it was (on the page).
+const TEXT_FIELD = "textarea, select, [contenteditable=''], [contenteditable='true'], " +
+  "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=range])";
+document.addEventListener("keydown", (event) => {
+  if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey) return;
+  if (event.key.toLowerCase() !== "z" || !root.getClientRects().length) return; // tab hidden
+  const focus = document.activeElement;
+  if (focus && focus.matches && focus.matches(TEXT_FIELD)) return; // that field's own undo
+  event.preventDefault();
+  undo();
 });
-root.tabIndex = -1; // focusable, so Ctrl+Z works after drawing
+// On a phone a number's cards are a compact row (pad.css); a tap on one shows all its bars.
+result.addEventListener("click", (event) => {
+  const card = event.target.closest(".card");
+  if (card) card.classList.toggle("open");
+});
 
 // An example is drawn stroke by stroke, as a visitor would, and read live on the way.
 function stopReplay() {

@@ -18,12 +18,15 @@ from PIL import Image
 from model.reading import DigitReading, Reading
 
 HINT = "Draw a digit: 0 to 9, or a whole number."
+UPLOAD_HINT = "Upload a photo or a scan of a handwritten digit or number, or pick an example below."
 # A reading is shown as a guess, or as not a digit, by its verdict (model/numbers/verdict.py).
 UNSURE_HINT = "not sure: try drawing it bigger or clearer"
 NOT_A_DIGIT = "That doesn't look like a digit. Try 0 to 9"
 GUESS_NOTE = "the model's guess, for the curious"
 # A digit that touched ink it was cut apart from (a neighbour, a joining stroke) says so.
 CUT_BADGE = '<span class="cut" title="cut apart from ink it touched">split</span>'
+# ...and says it in words once under the cards (a phone shows no tooltip).
+CUT_NOTE = "“split”: that digit touched other ink and was cut apart from it to be read."
 # A piece of a reading that does not look like a digit says so on its card.
 ODD_BADGE = '<span class="odd" title="this piece does not look like a digit">not a digit?</span>'
 
@@ -37,20 +40,25 @@ def reading_html(reading: Reading | None, message: str | None = None, headline: 
         text = html.escape(message or HINT)
         return f'<div class="digit-result empty"><p class="hint">{text}</p></div>'
     cards = "".join(_digit_card(d, i) for i, d in enumerate(reading.digits))
+    cut = (
+        f'<p class="cut-note" data-testid="cut-note">{CUT_NOTE}</p>'
+        if any(d.cut for d in reading.digits)
+        else ""
+    )
     if reading.verdict == "not_a_digit":
         # said kindly, in the page and the pad alike; the cards stay, marked as a guess
         top = (
             f'<p class="answer not-a-digit">{NOT_A_DIGIT}</p>'
             f'<p class="guess-note">{GUESS_NOTE}: <strong class="number">{reading.number}</strong></p>'
         )
-        return f'<div class="digit-result not-a-digit">{top}<div class="cards guess">{cards}</div></div>'
+        return f'<div class="digit-result not-a-digit">{top}<div class="cards guess">{cards}</div>{cut}</div>'
     top = ""
     if headline:
         label = "I read" if len(reading.digits) > 1 else "I see"
         caption = "" if is_sure(reading) else f'<span class="unsure">({UNSURE_HINT})</span>'
         top = f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
     guess = "" if is_sure(reading) else " guess"
-    return f'<div class="digit-result">{top}<div class="cards{guess}">{cards}</div></div>'
+    return f'<div class="digit-result">{top}<div class="cards{guess}">{cards}</div>{cut}</div>'
 
 
 def pad_reply(
@@ -83,10 +91,14 @@ def is_sure(reading: Reading) -> bool:
 
 def _digit_card(d: DigitReading, index: int) -> str:
     rows = []
+    # each digit's rank, the answer first: a phone's compact card shows the top three (pad.css)
+    ranked = sorted(range(len(d.probabilities)), key=lambda k: (k != d.digit, -d.probabilities[k]))
     for k, p in enumerate(d.probabilities):
         top = " top" if k == d.digit else ""
+        rank = ranked.index(k)
         rows.append(
-            f'<div class="bar-row{top}"><span class="bar-label">{k}</span>'
+            f'<div class="bar-row{top}" data-rank="{rank}" style="--rank:{rank}">'
+            f'<span class="bar-label">{k}</span>'
             f'<span class="bar"><span class="fill" style="width:{100 * p:.1f}%"></span></span>'
             f'<span class="bar-value">{100 * p:.1f}%</span></div>'
         )
