@@ -67,6 +67,7 @@ from ui.admission import Busy, ReadingGate
 from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
+from ui.i18n import gradio_i18n, head, label, language, of_payload, of_request, switch, tables, text
 from ui.inside import inside_html
 from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
@@ -75,7 +76,7 @@ from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, PadRequest, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
-from ui.render import HINT, pad_reply, reading_html
+from ui.render import pad_reply, reading_html
 from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
 
@@ -84,7 +85,6 @@ EXAMPLES = HERE / "examples"
 CSS = [HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css", "learn.css")]
 MAX_UPLOAD = "10mb"
 SESSIONS_KEPT = 1000  # Gradio's per-session state (about 50 KB each): the oldest go first
-BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
 
 
@@ -141,6 +141,7 @@ class App:
         self.learning = learning
         self.clients = clients
         self.pages = pages
+        self.i18n = gradio_i18n(**{FOOTER: _footer(self)})  # Gradio's labels and Markdown, per language
         self.demo = build(self)
 
     def close(self) -> None:
@@ -148,22 +149,24 @@ class App:
         self.corrections.close()
 
     # ---- the events ------------------------------------------------------------------------
-    def read_file(self, source: object) -> tuple[str, dict]:
-        """Reading of an uploaded image file as (result panel HTML, JSON). Never raises."""
+    def read_file(self, source: object, lang: str = "en") -> tuple[str, dict]:
+        """Reading of an uploaded image file as (result panel HTML, JSON), its words in `lang`.
+        Never raises."""
         if source is None:
-            return _answer(None, HINT)
+            return _answer(None, text("reading.hint", lang), lang)
         try:
             reading = read_drawing(open_image(uploaded_file(source), max_pixels=MAX_PIXELS), self.classifier)
         except ImageError as e:
-            return _answer(None, f"Sorry, I can't read that image: {e}.")
+            return _answer(None, text("message.bad_image", lang, reason=e), lang)
         except Exception:  # a visitor never sees a traceback; the log keeps it
             log.exception("reading failed")
-            return _answer(None, "Something went wrong reading that image. Please try again.")
-        return _answer(reading, "" if reading.digits else HINT)
+            return _answer(None, text("message.image_failed", lang), lang)
+        return _answer(reading, "" if reading.digits else text("reading.hint", lang), lang)
 
-    def read_upload(self, file: dict | None) -> tuple[str, dict]:
-        """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None."""
-        return self.read_file(file.get("path") if isinstance(file, dict) else None)
+    def read_upload(self, file: dict | None, request: gr.Request) -> tuple[str, dict]:
+        """The upload tab's raw value: {"path": ..., ...} of the uploaded file, or None. The message
+        is in the page's language, or an API client's Accept-Language (English without one)."""
+        return self.read_file(file.get("path") if isinstance(file, dict) else None, of_request(request))
 
     async def read_pad(self, payload: object) -> dict:
         """What the pad sends (ui/pad_request.py), read: the pad's own endpoint. Never raises."""
@@ -174,7 +177,7 @@ class App:
         return await self._admit(
             self._answer_pad,
             payload,
-            lambda request: self.learning.answer(request.image, session, request.key),
+            lambda request: self.learning.answer(request.image, session, request.key, of_payload(payload)),
         )
 
     async def correct_pad(self, payload: object, request: gr.Request) -> dict:
@@ -188,11 +191,13 @@ class App:
             fields.get("consent"),
             await session_of(request),
             self.clients.address(request),
+            of_payload(payload),
         )
 
     def booth(self, payload: object = None) -> dict:
-        """The booth screen for the pad's empty state: today's score and where it goes wrong."""
-        return self.corrections.booth()
+        """The booth screen for the pad's empty state: today's score and where it goes wrong, in
+        the language the page asks for ({"language": "zh-CN"})."""
+        return self.corrections.booth(of_payload(payload))
 
     async def correct(
         self, image: str | None, digit: float | None, label: float | None, consent: bool, request: gr.Request
@@ -206,61 +211,61 @@ class App:
             consent,
             request.session_hash,
             self.clients.address(request),
+            of_request(request),
         )
 
-    async def _admit(self, fn: Callable, *args: object) -> dict:
+    async def _admit(self, fn: Callable, payload: object, *args: object) -> dict:
         try:
-            return await self.gate.run(fn, *args)
+            return await self.gate.run(fn, payload, *args)
         except Busy:
-            return pad_reply(None, BUSY, busy=True)
+            lang = of_payload(payload)
+            return pad_reply(None, text("message.busy", lang), busy=True, lang=lang)
 
     def _read(self, request: PadRequest) -> dict:
         reading = read_drawing(request.image, self.classifier)
-        return pad_reply(reading, "" if reading.digits else HINT, self._inside_panel(reading, request.inside))
+        lang = language(request.language)
+        inside = self._inside_panel(reading, request.inside, lang)
+        return pad_reply(reading, "" if reading.digits else text("reading.hint", lang), inside, lang=lang)
 
     def _answer_pad(self, payload: object, answer: Callable[[PadRequest], dict]) -> dict:
         """The pad's request parsed, its drawing checked, decoded and answered by `answer(request)`.
         Never raises."""
+        lang = of_payload(payload)
         try:
             return answer(PadRequest.parse(payload))
         except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
-            return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
+            return pad_reply(None, text("message.bad_drawing", lang, reason=e), lang=lang)
         except Exception:
             log.exception("reading failed")
-            return pad_reply(None, "Something went wrong reading that drawing. Please try again.")
+            return pad_reply(None, text("message.drawing_failed", lang), lang=lang)
 
-    def _inside_panel(self, reading: Reading, digit: int | None) -> str | None:
+    def _inside_panel(self, reading: Reading, digit: int | None, lang: str = "en") -> str | None:
         """The "Look inside" panel for one digit of the reading; None while the panel is closed."""
         if digit is None:
             return None  # closed: no extra work
         if not reading.digits:
-            return inside_html(None)
+            return inside_html(None, lang)
         chosen = reading.digits[min(digit, len(reading.digits) - 1)]
-        return inside_html(explain(self.classifier, chosen.image))
+        return inside_html(explain(self.classifier, chosen.image), lang)
 
 
-def _answer(reading: Reading | None, message: str) -> tuple[str, dict]:
+def _answer(reading: Reading | None, message: str, lang: str = "en") -> tuple[str, dict]:
     result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
     result["message"] = message
-    return reading_html(reading, message or None), result
+    return reading_html(reading, message or None, lang=lang), result
 
 
 def build(app: App) -> gr.Blocks:
     """The page, its events wired to `app`."""
     kiosk_idle = app.settings.kiosk_idle
     # Uploaded photos are cached as files: every 5 minutes, delete those older than 10.
-    with gr.Blocks(title="Draw a digit", delete_cache=(300, 600)) as demo:
-        if kiosk_idle > 0:
-            gr.Markdown("# Draw a digit", elem_id="header")
-        else:
-            gr.Markdown(
-                "# Draw a digit\nA small neural network, trained on MNIST, reads it while you draw. "
-                "Try a whole number, too.",
-                elem_id="header",
-            )
+    with gr.Blocks(title=text("page.title"), delete_cache=(300, 600)) as demo:
+        with gr.Row(equal_height=False, elem_id="header-row"):
+            gr.Markdown(label("page.header_kiosk" if kiosk_idle > 0 else "page.header"), elem_id="header")
+            switch()  # English / 中文 (ui/i18n.py)
         examples = load_examples(EXAMPLES / "pad.json")
         with gr.Tabs():
-            with gr.Tab("Draw", id="draw"):
+            with gr.Tab(label("page.tab_draw"), id="draw"):
                 drawing_pad(
                     app.read_pad,
                     examples=examples,
@@ -271,11 +276,11 @@ def build(app: App) -> gr.Blocks:
                     side_html=consent_html(),
                     js=(HERE / "ui" / "feedback.js").read_text(),
                 )
-            with gr.Tab("Upload a photo", id="upload"):
+            with gr.Tab(label("page.tab_upload"), id="upload"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
                         photo = gr.Image(
-                            label="A photo or scan of a handwritten digit",
+                            label=label("page.photo_label"),
                             type="filepath",
                             image_mode=None,
                             sources=["upload", "clipboard", "webcam"],
@@ -285,14 +290,16 @@ def build(app: App) -> gr.Blocks:
                         if photos:  # .change reads it
                             checked_examples(
                                 gr.Examples(
-                                    [[str(p)] for p in photos], inputs=[photo], label="Example photos"
+                                    [[str(p)] for p in photos],
+                                    inputs=[photo],
+                                    label=label("page.photo_examples"),
                                 )
                             )
                     with gr.Column(scale=2, min_width=280):
                         result = gr.HTML(reading_html(None), elem_id="photo-result")
-                        with gr.Accordion("Result as JSON (what the API returns)", open=False):
+                        with gr.Accordion(label("page.photo_json"), open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
-            with gr.Tab("Watch it learn", id="learn"):
+            with gr.Tab(label("page.tab_learn"), id="learn"):
                 app.learning.build(app.read_learn_pad, examples)
         # Raw value (preprocess=False): the app decodes the file itself, safely (model/drawing/image_io.py).
         photo.change(
@@ -304,25 +311,35 @@ def build(app: App) -> gr.Blocks:
             preprocess=False,
         )
         correction_api(app.correct)
-        gr.Markdown(_footer(app), elem_id="footer")
+        gr.Markdown(label(FOOTER, computed=True), elem_id="footer")
         demo.unload(app.learning.forget)  # a visitor's own network goes with their page
     demo.queue(max_size=app.settings.queue_size, default_concurrency_limit=app.settings.concurrency)
     return demo
 
 
-def _footer(app: App) -> str:
+FOOTER = "page.footer_text"  # made per app, in every language: it carries the model's numbers
+
+
+def _footer(app: App) -> dict[str, str]:
+    """The footer in each language: {lang: Markdown}."""
     meta, network = app.classifier.metadata, app.classifier.network
     accuracy = float(meta.get("test_accuracy", "nan"))
-    return (
-        f"<small>Model: MLP {' - '.join(map(str, network.config.sizes))}, "
-        f"{network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
-        f"MNIST test digits; reading runs on {app.classifier.device.type}, a visitor's training on "
-        f"{host.training_place(app.learning.training_device)}. Nothing you draw is stored, "
-        "in this browser or on the server, unless you tick “Keep the digits I mark”: then only the "
-        "digits you mark right or wrong are kept, on the server."
-        + ("" if app.corrections.off_reason is None else " Corrections are off on this server right now.")
-        + "</small>"
-    )
+    place = host.training_place(app.learning.training_device)  # a key of ui/strings/, or a device
+    return {
+        lang: text(
+            "page.footer",
+            lang,
+            sizes=" - ".join(map(str, network.config.sizes)),
+            parameters=f"{network.num_parameters():,}",
+            accuracy=f"{100 * accuracy:.2f}",
+            reading_device=app.classifier.device.type,
+            training_place=text(place, lang)
+            if place.startswith("page.")
+            else text("page.place_device", lang, device=place),
+            off="" if app.corrections.off_reason is None else text("page.footer_off", lang),
+        )
+        for lang in tables()
+    }
 
 
 def launch(app: App) -> None:
@@ -333,6 +350,8 @@ def launch(app: App) -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD,
         css_paths=CSS,
+        i18n=app.i18n,  # Gradio translates our labels and Markdown (ui/strings/)
+        head=head(),  # ours: the page's language for our HTML, and the switch (ui/i18n.js)
         footer_links=["api"],
         run_history=False,
         enable_monitoring=app.settings.monitoring,  # Gradio's traffic page: public when on

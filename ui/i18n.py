@@ -29,6 +29,7 @@ COOKIE = "page-lang"  # the visitor's choice from the header's switch (ui/i18n.j
 # Traditional Chinese is written differently; it falls back to English like any other language
 # we lack (as Gradio's own translations do), not to Simplified Chinese.
 TRADITIONAL = {"hant", "tw", "hk", "mo"}
+MAX_TAG = 40  # RFC 5646's longest well-formed tags are shorter
 MAX_HEADER = 500  # an Accept-Language longer than this is not a browser's: read its start only
 
 
@@ -54,7 +55,7 @@ def language(tag: object) -> str:
 
 def match(tag: object) -> str | None:
     """The table whose language is `tag`'s, or None."""
-    if not isinstance(tag, str) or not tag.strip():
+    if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG:
         return None
     parts = tag.strip().lower().replace("_", "-").split("-")
     codes = {code.lower(): code for code in tables()}
@@ -85,6 +86,11 @@ def from_header(header: object) -> str | None:
     return None
 
 
+def of_payload(payload: object) -> str:
+    """The language a page's call asks for: {"language": "zh-CN", ...} (ui/pad.js sends it)."""
+    return language(payload.get("language")) if isinstance(payload, dict) else DEFAULT
+
+
 def of_request(request: object) -> str:
     """The language of a queued event's visitor: the switch's cookie, else the browser's header."""
     headers = getattr(request, "headers", None) or {}
@@ -102,9 +108,10 @@ def gradio_i18n(**computed: dict[str, str]) -> gr.I18n:
     return gr.I18n(**langs)
 
 
-def label(key: str) -> I18nData:
-    """A component label or Markdown in the visitor's language (translated by Gradio's page)."""
-    if key not in tables()[DEFAULT]:
+def label(key: str, computed: bool = False) -> I18nData:
+    """A component label or Markdown in the visitor's language (translated by Gradio's page).
+    `computed`: one of `gradio_i18n`'s made-per-app keys rather than one of the tables'."""
+    if not computed and key not in tables()[DEFAULT]:
         raise KeyError(key)
     return I18nData(key)
 

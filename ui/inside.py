@@ -28,6 +28,8 @@ from PIL import Image
 
 from model.explanation import Explanation
 
+from .i18n import DEFAULT, marked, text
+
 # Each hidden layer is lit on a fixed scale, its 99th percentile activation on MNIST that training
 # writes into the weights file (Explanation.layer_scales), so frames compare and the picture does
 # not flicker; stronger units saturate. Brightness is the square root of activation / scale: most
@@ -40,13 +42,14 @@ RED, BLUE = (214, 39, 40), (45, 110, 245)  # the blue a little light, to show on
 # the strokes read just as well (compared side by side).
 MAP_SHADES, SPRITE_SHADES = 8, 4
 GALLERY_COLUMNS = 20
-HINT = "Draw a digit to look inside the network."
+HINT = text("inside.hint")
 
 
-def inside_html(e: Explanation | None) -> str:
-    """The whole "Look inside" panel for one digit, or a hint when there is none."""
+def inside_html(e: Explanation | None, lang: str = DEFAULT) -> str:
+    """The whole "Look inside" panel for one digit in `lang`, or a hint when there is none."""
     if e is None:
-        return f'<div class="inside empty" data-testid="inside"><p class="inside-hint">{HINT}</p></div>'
+        hint = marked("inside.hint", lang, "p", ' class="inside-hint"')
+        return f'<div class="inside empty" data-testid="inside">{hint}</div>'
     # Pictures shared by several parts go in custom properties on the root, once.
     ink = np.zeros((28, 28, 2), np.uint8)
     ink[..., 0], ink[..., 1] = 255, np.round(e.image * 255)  # white, with the ink as alpha (a mask)
@@ -57,19 +60,15 @@ def inside_html(e: Explanation | None) -> str:
     )
     return (
         f'<div class="inside" data-testid="inside" data-digit="{e.top}" style="{shared}">'
-        "<h3>Look inside</h3>"
-        '<p class="inside-lead">Your drawing is 784 numbers, one per pixel. They flow down through '
-        "four layers of little units; each adds up what reaches it and lights up if the total is "
-        "big enough. The last row is the network's score for each digit. (The answer card averages "
-        "this with four copies of your digit moved one pixel up, down, left and right, so now and "
-        "then the two differ a little.)</p>"
-        f"{_network(e)}"
-        f'<div class="inside-pictures">{_attribution(e)}{_units(e)}</div>'
-        f"{_gallery(e)}</div>"
+        f"<h3>{text('inside.title', lang)}</h3>"
+        f'<p class="inside-lead">{text("inside.lead", lang)}</p>'
+        f"{_network(e, lang)}"
+        f'<div class="inside-pictures">{_attribution(e, lang)}{_units(e, lang)}</div>'
+        f"{_gallery(e, lang)}</div>"
     )
 
 
-def _network(e: Explanation) -> str:
+def _network(e: Explanation, lang: str = DEFAULT) -> str:
     """Five rows of cells in a fixed order (units never move), lit by activation."""
     hidden = e.activations[:-1]
     scales = e.layer_scales or [max(a.max(), 1e-6) for a in hidden]
@@ -79,7 +78,7 @@ def _network(e: Explanation) -> str:
         cells = "".join(f'<i class="a{v}"></i>' for v in levels)
         rows.append(
             f'<div class="inside-layer" data-testid="inside-layer-{k}">'
-            f'<span class="inside-layer-name">layer {k}<br>{len(a)} units</span>'
+            f'<span class="inside-layer-name">{text("inside.layer", lang, k=k, n=len(a))}</span>'
             f'<div class="inside-cells" style="--n:{len(a)}">{cells}</div></div>'
         )
     outputs = "".join(
@@ -89,14 +88,14 @@ def _network(e: Explanation) -> str:
     )
     rows.append(
         f'<div class="inside-layer" data-testid="inside-layer-{len(e.activations)}">'
-        '<span class="inside-layer-name">answer<br>10 digits</span>'
+        f'<span class="inside-layer-name">{text("inside.answer_layer", lang)}</span>'
         f'<div class="inside-outputs">{outputs}</div></div>'
     )
     widest = max(len(a) for a in hidden)  # rows narrow like a funnel, every cell one width
     return f'<div class="inside-net" style="--widest:{widest}">{"".join(rows)}</div>'
 
 
-def _attribution(e: Explanation) -> str:
+def _attribution(e: Explanation, lang: str = DEFAULT) -> str:
     """The drawing, coloured by integrated gradients: for the answer, and for the runner-up."""
     # One symmetric scale for both maps, so "why not" is drawn as weak as it is; the 99th
     # percentile of the inked pixels, so one extreme pixel does not wash the rest out.
@@ -116,32 +115,30 @@ def _attribution(e: Explanation) -> str:
         '<section class="inside-attribution" data-testid="inside-attribution">'
         + panel(
             e.attribution,
-            f"Why a {e.top}?",
-            f"Red pixels pushed the network towards {e.top}, blue pixels pushed it away. "
-            "The brighter, the harder the push.",
+            text("inside.why", lang, digit=e.top),
+            text("inside.why_text", lang, digit=e.top),
         )
         + panel(
             e.runner_up_attribution,
-            f"Why not a {e.runner_up}?",
-            f"{e.runner_up} came second. Red pixels look a bit like a {e.runner_up}; "
-            f"blue ones are why it isn't one.",
+            text("inside.why_not", lang, digit=e.runner_up),
+            text("inside.why_not_text", lang, digit=e.runner_up),
         )
-        + '<div class="inside-legend"><span>pushed away</span><i></i><span>pushed towards</span></div>'
+        + f'<div class="inside-legend"><span>{text("inside.pushed_away", lang)}</span><i></i>'
+        f"<span>{text('inside.pushed_towards', lang)}</span></div>"
         "</section>"
     )
 
 
-def _units(e: Explanation) -> str:
+def _units(e: Explanation, lang: str = DEFAULT) -> str:
     """The first-layer units that gave most to the answer, each showing the pattern it looks for."""
     figures = "".join(
-        f'<figure class="inside-unit">{_sprite_cell(u)}<figcaption>unit {u}</figcaption></figure>'
+        f'<figure class="inside-unit">{_sprite_cell(u)}<figcaption>{text("inside.unit", lang, unit=u)}'
+        "</figcaption></figure>"
         for u in e.units
     )
     return (
         '<section class="inside-units"><div class="inside-unit-row">'
-        f"{figures}</div><p>Each unit in the first layer looks for its own pattern: ink on its red "
-        "parts makes it fire, ink on its blue parts calms it down. These did the most to make it a "
-        f"{e.top}; your drawing is shown faintly underneath.</p></section>"
+        f"{figures}</div><p>{text('inside.units_text', lang, digit=e.top)}</p></section>"
     )
 
 
@@ -154,7 +151,7 @@ def _sprite_cell(unit: int) -> str:
     )
 
 
-def _gallery(e: Explanation) -> str:
+def _gallery(e: Explanation, lang: str = DEFAULT) -> str:
     """All first-layer patterns (the sprite) under a grid that dims the units not firing now."""
     top = set(e.units)
     cells = "".join(
@@ -164,8 +161,7 @@ def _gallery(e: Explanation) -> str:
     firing = int(np.count_nonzero(e.activations[0] > 0))
     return (
         '<section class="inside-gallery" data-testid="inside-gallery">'
-        f"<p>All {len(e.activations[0])} patterns of the first layer. The {firing} lit up "
-        "are firing for your drawing right now; the outlined ones helped most.</p>"
+        f"<p>{text('inside.gallery_text', lang, units=len(e.activations[0]), firing=firing)}</p>"
         f'<div class="inside-sprite"><div class="inside-overlay">{cells}</div></div></section>'
     )
 
