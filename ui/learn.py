@@ -270,8 +270,8 @@ class Learning:
         self, theirs: Reading | None, ours: Reading, trained: Trained | None, stale: bool, lang: str = DEFAULT
     ) -> str:
         shipped = float(self.shipped.metadata.get("test_accuracy", "nan"))
-        yours = _side("yours", theirs, trained.accuracy if trained else None, stale, lang)
-        return f'<div class="versus">{yours}{_side("ours", ours, shipped, lang=lang)}</div>'
+        yours = _side("yours", "learn.yours", theirs, trained.accuracy if trained else None, stale, lang)
+        return f'<div class="versus">{yours}{_side("ours", "learn.ours", ours, shipped, lang=lang)}</div>'
 
     def forget(self, request: gr.Request) -> None:
         """A page of this session closed (demo.unload): its networks go, unless the session still
@@ -296,7 +296,12 @@ PLOT = {
 
 
 def _side(
-    name: str, reading: Reading | None, accuracy: float | None, stale: bool = False, lang: str = DEFAULT
+    name: str,
+    title: str,
+    reading: Reading | None,
+    accuracy: float | None,
+    stale: bool = False,
+    lang: str = DEFAULT,
 ) -> str:
     """One network's answer ("yours" or "ours"): its name and test accuracy, the number it reads,
     its cards."""
@@ -312,7 +317,7 @@ def _side(
         if accuracy is not None
         else ""
     )
-    return f'<section data-testid="{name}"><h4>{text("learn." + name, lang)} {score}</h4>{body}</section>'
+    return f'<section data-testid="{name}"><h4>{text(title, lang)} {score}</h4>{body}</section>'
 
 
 def _frame(snapshot: Snapshot, lang: str = DEFAULT) -> tuple:

@@ -106,15 +106,15 @@ def _digit_card(d: DigitReading, index: int, lang: str = DEFAULT) -> str:
         f'src="data:image/png;base64,{png_base64(d.image)}">'
         f'<span class="digit">{d.digit}</span>'
         f'<span class="confidence">{100 * d.confidence:.1f}%</span>'
-        f"{_badge('cut', 'reading.split', lang) if d.cut else ''}"
-        f"{_badge('odd', 'reading.odd', lang) if d.not_a_digit else ''}</div>"
+        f"{_badge('cut', 'reading.split', 'reading.split_title', lang) if d.cut else ''}"
+        f"{_badge('odd', 'reading.odd', 'reading.odd_title', lang) if d.not_a_digit else ''}</div>"
         f'<div class="bars">{"".join(rows)}</div></div>'
     )
 
 
-def _badge(kind: str, key: str, lang: str) -> str:
+def _badge(kind: str, key: str, title: str, lang: str) -> str:
     """A digit cut apart from ink it touched ("split"), or a piece that does not look like a digit."""
-    return f'<span class="{kind}" title="{text(key + "_title", lang)}">{text(key, lang)}</span>'
+    return f'<span class="{kind}" title="{text(title, lang)}">{text(key, lang)}</span>'
 
 
 def png_base64(image: np.ndarray) -> str:
