@@ -126,13 +126,11 @@ class Learning:
             # hidden until Train: an empty plot is a blank box (and cannot be given empty data)
             accuracy = gr.LinePlot(
                 x="epoch", y="accuracy", color="set", x_lim=[0, 1], title=label("learn.accuracy_title"),
-                y_title=label("learn.accuracy_axis"), elem_id="learn-accuracy", **PLOT,
-                caption=label("learn.accuracy_caption"),
+                elem_id="learn-accuracy", **PLOT, **_words("accuracy"),
             )  # fmt: skip
             loss = gr.LinePlot(
                 x="epoch", y="loss", color="set", x_lim=[0, 1], title=label("learn.loss_title"),
-                y_title="cross-entropy", elem_id="learn-loss", **PLOT,
-                caption=label("learn.loss_caption"),
+                elem_id="learn-loss", **PLOT, **_words("loss"),
             )  # fmt: skip
         patterns = gr.HTML(patterns_html(_fresh_first_layer(), None), elem_id="learn-patterns")
         gr.Markdown(label("learn.draw_heading"), elem_id="learn-draw")
@@ -287,12 +285,21 @@ class Learning:
 PLOT = {
     # training: the running average over the epoch's batches so far; test: the 10,000 test digits
     "color_map": {text(TRAINING): "#9aa3b5", text(TEST): "#f97316"},
-    "color_title": "measured on",
     "visible": False,
     "show_label": False,
-    "x_title": "epoch",
     "buttons": [],
 }
+
+
+def _words(plot: str, lang: str = DEFAULT) -> dict:
+    """A curve's axis titles, legend title and caption in `lang` (a plot's own words: Gradio
+    translates its title only, so each update of the curves brings them in the visitor's language)."""
+    return {
+        "x_title": text("learn.epoch_axis", lang),
+        "y_title": text("learn.accuracy_axis" if plot == "accuracy" else "learn.loss_axis", lang),
+        "color_title": text("learn.legend_title", lang),
+        "caption": text("learn.accuracy_caption" if plot == "accuracy" else "learn.loss_caption", lang),
+    }
 
 
 def _side(
@@ -326,10 +333,13 @@ def _frame(snapshot: Snapshot, lang: str = DEFAULT) -> tuple:
         curves = _curves(snapshot.history, lang)
         colors = {text(TRAINING, lang): "#9aa3b5", text(TEST, lang): "#f97316"}
         limits = {"x_lim": [0, snapshot.epochs], "color_map": colors}
-        accuracy = gr.LinePlot(value=curves[["epoch", "set", "accuracy"]], **limits)
-        loss = gr.LinePlot(value=curves[["epoch", "set", "loss"]], **limits)
+        accuracy = gr.LinePlot(
+            value=curves[["epoch", "set", "accuracy"]], **limits, **_words("accuracy", lang)
+        )
+        loss = gr.LinePlot(value=curves[["epoch", "set", "loss"]], **limits, **_words("loss", lang))
     else:  # an empty table would fix the plot's axes and legend for good (Gradio 6.31): nothing
-        accuracy = loss = gr.update(value=None, visible=True)
+        accuracy = gr.update(value=None, visible=True, **_words("accuracy", lang))
+        loss = gr.update(value=None, visible=True, **_words("loss", lang))
     return (
         status_html(snapshot, lang=lang),
         accuracy,
