@@ -71,6 +71,7 @@ TRAIN_JOINS = (
 KEY_CHARS = 64  # a network's key is 22 characters: anything longer is not one
 # The tab's words are in ui/strings/ ("learn.*"), in every language the page speaks.
 HINT_BOTH = text("learn.hint_both")
+STALE = text("learn.stale")  # a key that is no longer, or never was, this page's (in English)
 TRAINING, TEST = "learn.set_training", "learn.set_test"  # the curves' two lines
 log = logging.getLogger("draw-a-digit")
 
