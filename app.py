@@ -55,10 +55,11 @@ from starlette.middleware import Middleware
 from model import Classifier, ImageError, WeightsError, open_image, pick_device
 from ui import host
 from ui.admission import Busy, ReadingGate
-from ui.answers import TRY_AGAIN_FILE, TRY_AGAIN_PAD, Answers, answer_pad, file_answer, load_model
+from ui.answers import Answers, answer_pad, file_answer, load_model
 from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
+from ui.i18n import gradio_i18n, head, label, switch
 from ui.inside import inside_html
 from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
@@ -67,9 +68,10 @@ from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
-from ui.render import UPLOAD_HINT, pad_reply, reading_html
+from ui.render import hint_html, pad_reply, reading_html
 from ui.settings import Settings
 from ui.uploads import start_sweeping, uploaded_file
+from ui.words import of_payload, of_request, tables, text
 from ui.workers import WorkerFailed, Workers
 
 HERE = Path(__file__).resolve().parent
@@ -77,7 +79,6 @@ EXAMPLES = HERE / "examples"
 CSS = [HERE / "ui" / name for name in ("style.css", "pad.css", "inside.css", "feedback.css", "learn.css")]
 MAX_UPLOAD = "10mb"
 SESSIONS_KEPT = 1000  # Gradio's per-session state (about 50 KB each): the oldest go first
-BUSY = "Lots of people are drawing right now: your answer is coming in a moment."
 log = logging.getLogger("draw-a-digit")
 
 
@@ -134,6 +135,7 @@ class App:
         self.learning = learning
         self.clients = clients
         self.pages = pages
+        self.i18n = gradio_i18n(**{FOOTER: _footer(self)})  # Gradio's labels and Markdown, per language
         self.demo = build(self)
 
     def close(self) -> None:
@@ -144,39 +146,44 @@ class App:
         self.corrections.close()
 
     # ---- the events ------------------------------------------------------------------------
-    async def read_upload(self, file: dict | None) -> tuple[str, dict]:
+    async def read_upload(self, file: dict | None, request: gr.Request) -> tuple[str, dict]:
         """The upload tab's raw value ({"path": ..., ...} of the uploaded file, or None), read as
-        (result panel HTML, JSON). Never raises."""
+        (result panel HTML, JSON). The message is in the page's language, or an API client's
+        Accept-Language (English without one). Never raises."""
+        lang = of_request(request)
         source = file.get("path") if isinstance(file, dict) else None
         if source is None:
-            return file_answer(None, UPLOAD_HINT)
+            return file_answer(None, text("reading.upload_hint", lang), lang)
         try:
             path = str(uploaded_file(source))
         except ImageError as e:
-            return file_answer(None, f"Sorry, I can't read that image: {e}.")
+            return file_answer(None, text("message.bad_image", lang, reason=e), lang)
         if self.workers is None:
-            return await anyio.to_thread.run_sync(self.answers.file, path)
+            return await anyio.to_thread.run_sync(self.answers.file, path, lang)
         try:
-            return await self.workers.call("file", path)
+            return await self.workers.call("file", path, lang)
         except WorkerFailed:
-            return file_answer(None, TRY_AGAIN_FILE)
+            return file_answer(None, text("message.image_failed", lang), lang)
 
     async def read_pad(self, payload: object) -> dict:
         """What the pad sends (ui/pad_request.py), read: the pad's own endpoint. Never raises."""
         if self.workers is None:
-            return await self._admit(self.answers.pad, payload)
-        return await self._admit(self.workers.call, "pad", payload)
+            return await self._admit(payload, self.answers.pad, payload)
+        return await self._admit(payload, self.workers.call, "pad", payload)
 
     async def read_learn_pad(self, payload: object, session: str | None) -> dict:
         """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
         # The visitor's own network lives in this process: read here, in a thread.
         return await self._admit(
-            answer_pad, payload, lambda request: self.learning.answer(request.image, session, request.key)
+            payload,
+            answer_pad,
+            payload,
+            lambda request: self.learning.answer(request.image, session, request.key, of_payload(payload)),
         )
 
     async def correct_pad(self, payload: object, request: gr.Request) -> dict:
         """The pad's "Right!" / "No, it was…": {"image": the drawing the cards answer, "digit": its
-        index, "label": 0-9, "consent": true}. The server reads the drawing again itself."""
+        index, "label": 0-9 or "not_a_digit", "consent": true}. The server reads the drawing again."""
         fields = payload if isinstance(payload, dict) else {}
         return await self.corrections.correct(
             lambda: pad_image(payload),
@@ -185,11 +192,13 @@ class App:
             fields.get("consent"),
             await session_of(request),
             self.clients.address(request),
+            of_payload(payload),
         )
 
     def booth(self, payload: object = None) -> dict:
-        """The booth screen for the pad's empty state: today's score and where it goes wrong."""
-        return self.corrections.booth()
+        """The booth screen for the pad's empty state: today's score and where it goes wrong, in
+        the language the page asks for ({"language": "zh-CN"})."""
+        return self.corrections.booth(of_payload(payload))
 
     async def correct(
         self, image: str | None, digit: float | None, label: float | None, consent: bool, request: gr.Request
@@ -203,33 +212,33 @@ class App:
             consent,
             request.session_hash,
             self.clients.address(request),
+            of_request(request),
         )
 
-    async def _admit(self, fn: Callable, *args: object) -> dict:
+    async def _admit(self, payload: object, fn: Callable, *args: object) -> dict:
+        """`fn(*args)` for the pad's `payload`, once the gate lets it in; "busy" (in the page's
+        language) beyond the gate, "please try again" when its worker died."""
         try:
             return await self.gate.run(fn, *args)
         except Busy:
-            return pad_reply(None, BUSY, busy=True)
+            lang = of_payload(payload)
+            return pad_reply(None, text("message.busy", lang), busy=True, lang=lang)
         except WorkerFailed:  # its worker died or hung: it has been replaced
-            return pad_reply(None, TRY_AGAIN_PAD)
+            lang = of_payload(payload)
+            return pad_reply(None, text("message.drawing_failed", lang), lang=lang)
 
 
 def build(app: App) -> gr.Blocks:
     """The page, its events wired to `app`."""
     kiosk_idle = app.settings.kiosk_idle
     # Uploaded photos are cached as files: every 5 minutes, delete those older than 10.
-    with gr.Blocks(title="Draw a digit", delete_cache=(300, 600)) as demo:
-        if kiosk_idle > 0:
-            gr.Markdown("# Draw a digit", elem_id="header")
-        else:
-            gr.Markdown(
-                "# Draw a digit\nA small neural network, trained on MNIST, reads it while you draw. "
-                "Try a whole number, too.",
-                elem_id="header",
-            )
+    with gr.Blocks(title=text("page.title"), delete_cache=(300, 600)) as demo:
+        with gr.Row(equal_height=False, elem_id="header-row"):
+            gr.Markdown(label("page.header_kiosk" if kiosk_idle > 0 else "page.header"), elem_id="header")
+            switch()  # English / 中文 (ui/i18n.py)
         examples = load_examples(EXAMPLES / "pad.json")
         with gr.Tabs():
-            with gr.Tab("Draw", id="draw"):
+            with gr.Tab(label("page.tab_draw"), id="draw"):
                 drawing_pad(
                     app.read_pad,
                     examples=examples,
@@ -240,11 +249,11 @@ def build(app: App) -> gr.Blocks:
                     side_html=consent_html(),
                     js=(HERE / "ui" / "feedback.js").read_text(),
                 )
-            with gr.Tab("Upload a photo", id="upload"):
+            with gr.Tab(label("page.tab_upload"), id="upload"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
                         photo = gr.Image(
-                            label="A photo or scan of a handwritten digit",
+                            label=label("page.photo_label"),
                             type="filepath",
                             image_mode=None,
                             sources=["upload", "clipboard", "webcam"],
@@ -254,14 +263,16 @@ def build(app: App) -> gr.Blocks:
                         if photos:  # .change reads it
                             checked_examples(
                                 gr.Examples(
-                                    [[str(p)] for p in photos], inputs=[photo], label="Example photos"
+                                    [[str(p)] for p in photos],
+                                    inputs=[photo],
+                                    label=label("page.photo_examples"),
                                 )
                             )
                     with gr.Column(scale=2, min_width=280):
-                        result = gr.HTML(reading_html(None, UPLOAD_HINT), elem_id="photo-result")
-                        with gr.Accordion("Result as JSON (what the API returns)", open=False):
+                        result = gr.HTML(hint_html("reading.upload_hint"), elem_id="photo-result")
+                        with gr.Accordion(label("page.photo_json"), open=False):
                             as_json = gr.JSON(label="reading", elem_id="photo-json")
-            with gr.Tab("Watch it learn", id="learn"):
+            with gr.Tab(label("page.tab_learn"), id="learn"):
                 app.learning.build(app.read_learn_pad, examples)
         # Raw value (preprocess=False): the app decodes the file itself, safely (model/drawing/image_io.py).
         photo.change(
@@ -273,25 +284,35 @@ def build(app: App) -> gr.Blocks:
             preprocess=False,
         )
         correction_api(app.correct)
-        gr.Markdown(_footer(app), elem_id="footer")
+        gr.Markdown(label(FOOTER, computed=True), elem_id="footer")
         demo.unload(app.learning.forget)  # a visitor's own network goes with their page
     demo.queue(max_size=app.settings.queue_size, default_concurrency_limit=app.settings.concurrency)
     return demo
 
 
-def _footer(app: App) -> str:
+FOOTER = "page.footer_text"  # made per app, in every language: it carries the model's numbers
+
+
+def _footer(app: App) -> dict[str, str]:
+    """The footer in each language: {lang: Markdown}."""
     meta, network = app.classifier.metadata, app.classifier.network
     accuracy = float(meta.get("test_accuracy", "nan"))
-    return (
-        f"<small>Model: MLP {' - '.join(map(str, network.config.sizes))}, "
-        f"{network.num_parameters():,} parameters, {100 * accuracy:.2f}% on the 10,000 "
-        f"MNIST test digits; reading runs on {app.classifier.device.type}, a visitor's training on "
-        f"{host.training_place(app.learning.training_device)}. Nothing you draw is stored, "
-        "in this browser or on the server, unless you tick “Keep the digits I mark”: then only the "
-        "digits you mark right or wrong are kept, on the server."
-        + ("" if app.corrections.off_reason is None else " Corrections are off on this server right now.")
-        + "</small>"
-    )
+    place = host.training_place(app.learning.training_device)  # a key of ui/strings/, or a device
+    return {
+        lang: text(
+            "page.footer",
+            lang,
+            sizes=" - ".join(map(str, network.config.sizes)),
+            parameters=f"{network.num_parameters():,}",
+            accuracy=f"{100 * accuracy:.2f}",
+            reading_device=app.classifier.device.type,
+            training_place=text(place, lang)
+            if place.startswith("page.")
+            else text("page.place_device", lang, device=place),
+            off="" if app.corrections.off_reason is None else text("page.footer_off", lang),
+        )
+        for lang in tables()
+    }
 
 
 def launch(app: App) -> None:
@@ -303,6 +324,8 @@ def launch(app: App) -> None:
         max_file_size=MAX_UPLOAD,
         css_paths=CSS,
         js=(HERE / "ui" / "photo.js").read_text(),  # no broken-image icon for a file that is not one
+        i18n=app.i18n,  # Gradio translates our labels and Markdown (ui/strings/)
+        head=head(),  # ours: the page's language for our HTML, and the switch (ui/i18n.js)
         footer_links=["api"],
         run_history=False,
         enable_monitoring=app.settings.monitoring,  # Gradio's traffic page: public when on

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -219,7 +220,8 @@ def test_an_unusable_database_leaves_reading_alone_and_says_feedback_is_off(tmp_
             assert reply == {"stored": False, "message": OFF_TEXT, "off": True}
             config = pad.http.get(f"{app.url}config").json()
             (footer,) = [c for c in config["components"] if c.get("props", {}).get("elem_id") == "footer"]
-            assert "Corrections are off on this server right now." in footer["props"]["value"]
+            key = re.search(r'"key": "([\w.]+)"', footer["props"]["value"])[1]  # gr.I18n: per language
+            assert "Corrections are off on this server right now." in config["i18n_translations"]["en"][key]
             pad.close()
             assert "Corrections are off:" in app.log() and "Traceback" not in app.log()
     finally:

@@ -11,6 +11,7 @@ path (the `spaces` package against a stand-in device API), and a real Chromium p
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import pickle
 import re
@@ -272,8 +273,12 @@ def test_without_spaces_training_runs_in_the_app_on_the_cpu(learn_server):
 
 
 def footer(url: str) -> str:
-    components = QueueClient(url).config["components"]
-    return next(c["props"]["value"] for c in components if c.get("props", {}).get("elem_id") == "footer")
+    """The footer in English: a gr.I18n key, its text in the config's translations."""
+    config = QueueClient(url).config
+    value = next(
+        c["props"]["value"] for c in config["components"] if c.get("props", {}).get("elem_id") == "footer"
+    )
+    return config["i18n_translations"]["en"][json.loads(value.removeprefix("__i18n__"))["key"]]
 
 
 @pytest.mark.slow

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
 
-from app import create_app
 from harness.pad_client import PadClient, png_data_url
 from harness.server import AppServer
 from model.synth.sketches import Placement, draw_digit
 from ui.answers import TRY_AGAIN_PAD
 from ui.pad import CANVAS
-from ui.settings import Settings
 
 pytestmark = pytest.mark.slow
 SEVEN = png_data_url(draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white"))
@@ -114,9 +114,31 @@ def test_stopping_the_server_leaves_no_worker_behind(tmp_path):
         server.stop()
 
 
+# In a fresh interpreter, as `python app.py` makes it (nothing imports app.py; test_boundaries.py):
+# it prints its workers' pids, closes the app when told, and waits to be told to exit.
+CLOSE = """
+import sys
+from app import create_app
+from ui.settings import Settings
+
+app = create_app(Settings(feedback_db=sys.argv[1], workers=2))
+print(*app.workers.pids, flush=True)
+sys.stdin.readline()
+app.close()
+print("closed", flush=True)
+sys.stdin.read()
+"""
+
+
 def test_closing_the_app_stops_its_workers(tmp_path):
-    app = create_app(Settings(feedback_db=tmp_path / "db.sqlite3", workers=2))
-    workers = [psutil.Process(pid) for pid in app.workers.pids]
-    assert len(workers) == 2 and all(p.is_running() for p in workers)
-    app.close()
-    assert gone(workers, within_s=10)
+    args = [sys.executable, "-c", CLOSE, str(tmp_path / "db.sqlite3")]
+    with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as app:
+        try:
+            workers = [psutil.Process(int(pid)) for pid in app.stdout.readline().split()]
+            assert len(workers) == 2 and all(p.is_running() for p in workers)
+            app.stdin.write("close\n")
+            app.stdin.flush()
+            assert app.stdout.readline().strip() == "closed"
+            assert gone(workers, within_s=10)  # gone while the app's process still runs
+        finally:
+            app.kill()

@@ -25,10 +25,11 @@ from model.doubt import doubt
 
 from .inside import inside_html
 from .pad_request import MAX_PIXELS, PadRequest
-from .render import HINT, UPLOAD_HINT, pad_reply, reading_html
+from .render import pad_reply, reading_html
+from .words import DEFAULT, language, of_payload, text
 
-TRY_AGAIN_PAD = "Something went wrong reading that drawing. Please try again."
-TRY_AGAIN_FILE = "Something went wrong reading that image. Please try again."
+# in English; each visitor gets their language's (ui/strings/)
+TRY_AGAIN_PAD = text("message.drawing_failed")
 log = logging.getLogger("draw-a-digit")
 
 
@@ -50,18 +51,19 @@ class Answers:
         """What the pad sends (ui/pad_request.py), read and answered for ui/pad.js."""
         return answer_pad(payload, self._pad)
 
-    def file(self, path: str | Path | None) -> tuple[str, dict]:
-        """An image file (a path already checked to be this server's upload) as (panel HTML, JSON)."""
+    def file(self, path: str | Path | None, lang: str = DEFAULT) -> tuple[str, dict]:
+        """An image file (a path already checked to be this server's upload) as (panel HTML, JSON),
+        its words in `lang`."""
         if path is None:
-            return file_answer(None, UPLOAD_HINT)
+            return file_answer(None, text("reading.upload_hint", lang), lang)
         try:
             reading = read_drawing(open_image(path, max_pixels=MAX_PIXELS), self.classifier)
         except ImageError as e:
-            return file_answer(None, f"Sorry, I can't read that image: {e}.")
-        except Exception:
+            return file_answer(None, text("message.bad_image", lang, reason=e), lang)
+        except Exception:  # a visitor never sees a traceback; the log keeps it
             log.exception("reading failed")
-            return file_answer(None, TRY_AGAIN_FILE)
-        return file_answer(reading, "" if reading.digits else UPLOAD_HINT)
+            return file_answer(None, text("message.image_failed", lang), lang)
+        return file_answer(reading, "" if reading.digits else text("reading.upload_hint", lang), lang)
 
     def drawing(self, image: Image.Image) -> Reading:
         """The reading of a decoded drawing; raises what read_drawing raises."""
@@ -69,35 +71,37 @@ class Answers:
 
     def _pad(self, request: PadRequest) -> dict:
         reading = read_drawing(request.image, self.classifier, max_digits=request.max_digits)
-        panel = self._inside_panel(reading, request.inside, request.image)
-        return pad_reply(reading, "" if reading.digits else HINT, panel)
+        lang = language(request.language)
+        panel = self._inside_panel(reading, request.inside, request.image, lang)
+        return pad_reply(reading, "" if reading.digits else text("reading.hint", lang), panel, lang=lang)
 
-    def _inside_panel(self, reading: Reading, digit: int | None, image: object) -> str | None:
+    def _inside_panel(self, reading: Reading, digit: int | None, image: object, lang: str) -> str | None:
         """The "Look inside" panel for one digit of the reading of `image`, with why it doubts
         it is a digit (model/doubt.py); None while the panel is closed."""
         if digit is None:
             return None  # closed: no extra work
         if not reading.digits:
-            return inside_html(None)
+            return inside_html(None, lang=lang)
         chosen = min(digit, len(reading.digits) - 1)
         why = doubt(reading, image, self.classifier)
-        return inside_html(explain(self.classifier, reading.digits[chosen].image), why, chosen)
+        return inside_html(explain(self.classifier, reading.digits[chosen].image), why, chosen, lang)
 
 
 def answer_pad(payload: object, answer: Callable[[PadRequest], dict]) -> dict:
     """The pad's request parsed, its drawing checked, decoded and answered by `answer(request)`.
     Never raises."""
+    lang = of_payload(payload)
     try:
         return answer(PadRequest.parse(payload))
     except ImageError as e:  # not a drawing: wrong shape, not a data URL, not base64, too big, broken
-        return pad_reply(None, f"Sorry, I can't read that drawing: {e}.")
+        return pad_reply(None, text("message.bad_drawing", lang, reason=e), lang=lang)
     except Exception:  # a visitor never sees a traceback; the log keeps it
         log.exception("reading failed")
-        return pad_reply(None, TRY_AGAIN_PAD)
+        return pad_reply(None, text("message.drawing_failed", lang), lang=lang)
 
 
-def file_answer(reading: Reading | None, message: str) -> tuple[str, dict]:
-    """The upload tab's (result panel HTML, JSON) for a reading, or for a message alone."""
+def file_answer(reading: Reading | None, message: str, lang: str = DEFAULT) -> tuple[str, dict]:
+    """The upload tab's (result panel HTML, JSON) for a reading, or for a message alone, in `lang`."""
     result = reading.to_dict() if reading is not None else {"number": "", "digits": []}
     result["message"] = message
-    return reading_html(reading, message or None), result
+    return reading_html(reading, message or None, lang=lang), result

@@ -44,6 +44,8 @@ def line_chart(
     x_max: float,
     scale: tuple[float, float],
     caption: str,
+    x_title: str = "epoch",
+    legend: str = LEGEND,
 ) -> str:
     """A figure: the title, the SVG (x from 0 to `x_max`, y from 0 to scale's top), the legend
     and the caption. A dot marks each line's latest point."""
@@ -71,7 +73,8 @@ def line_chart(
             f'<text class="tick" x="{x_at(x):.1f}" y="{bottom + 16}" text-anchor="middle">{x}</text>'
         )
     parts.append(
-        f'<text class="axis" x="{(left + right) / 2}" y="{VIEW[1] - 2}" text-anchor="middle">epoch</text>'
+        f'<text class="axis" x="{(left + right) / 2}" y="{VIEW[1] - 2}" text-anchor="middle">'
+        f"{html.escape(x_title)}</text>"
     )
     parts.append(
         f'<text class="axis" transform="rotate(-90)" x="{-(upper + bottom) / 2}" y="12" '
@@ -88,10 +91,11 @@ def line_chart(
         parts.append(
             f'<circle class="dot {line.kind}" cx="{x_at(last_x):.1f}" cy="{y_at(last_y):.1f}" r="3"/>'
         )
-    legend = "".join(f'<span class="key {line.kind}">{html.escape(line.name)}</span>' for line in lines)
+    keys = "".join(f'<span class="key {line.kind}">{html.escape(line.name)}</span>' for line in lines)
     title = html.escape(title)
     svg = f'<svg viewBox="0 0 {VIEW[0]} {VIEW[1]}" role="img" aria-label="{title}">{"".join(parts)}</svg>'
     return (
         f'<figure class="learn-chart" data-testid="chart-{name}"><figcaption>{title}</figcaption>{svg}'
-        f'<p class="legend">{LEGEND}: {legend}</p><p class="caption">{html.escape(caption)}</p></figure>'
+        f'<p class="legend">{html.escape(legend)}: {keys}</p>'
+        f'<p class="caption">{html.escape(caption)}</p></figure>'
     )

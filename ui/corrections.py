@@ -30,6 +30,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -53,16 +54,18 @@ from model.feedback import (
 )
 
 from .admission import Busy, ReadingGate
-from .feedback import OFF_TEXT, booth_html
+from .feedback import booth_html
 from .ratelimit import RateLimit
+from .words import DEFAULT, text
 from .workers import WorkerFailed
 
 CORRECT_FUNCTION, BOOTH_FUNCTION = "correct_pad", "booth"  # the page's server functions (app.py)
-NO_CONSENT = "Nothing was kept: consent was not given (it must be true to keep a drawing)."
-KEPT = "Thanks! Kept: it will learn from this."
-TOO_MANY = "That is a lot of corrections at once: please wait a moment and try again."
-BUSY = "Lots of people are teaching it right now: please try again in a moment."
-FULL = "Corrections are full on this server: thank you! No more are being kept for now."
+# The replies' words in English (ui/strings/): each visitor gets them in their language.
+NO_CONSENT = text("corrections.no_consent")
+KEPT = text("corrections.kept")
+TOO_MANY = text("corrections.too_many")
+BUSY = text("corrections.busy")
+FULL = text("corrections.full")
 ACK_TIMEOUT_S = 30
 BOOTH_CACHE_S = 2.0  # a crowd of idle kiosks asks for the booth screen often: count at most this often
 PER_CLIENT, BURST = 30, 12  # corrections a minute, and at once, per address and per session
@@ -97,7 +100,7 @@ class Corrections:
         self.overall = RateLimit(per_minute=overall, burst=max(1, overall // 4))
         self.booth_share = booth_share
         self._off_reason = off_reason if store is None else None
-        self._booth: tuple[float, dict] | None = None
+        self._booth: dict[str, tuple[float, dict]] = {}  # language -> (when, screen)
         # stored (anonymous) session -> anonymous address, for the booth's per-address share
         self._clients: OrderedDict[str, str] = OrderedDict()
 
@@ -139,53 +142,62 @@ class Corrections:
         consent: object,
         session: str | None,
         address: str,
+        lang: str = DEFAULT,
     ) -> dict:
         """Store digit `digit` of the drawing `drawing()` opens, as `label`; the reply says what
-        happened: {"stored": bool, "message": str, "off": bool, and when stored "id", "label",
-        "answer"}."""
+        happened, its message in `lang`: {"stored": bool, "message": str, "off": bool, and when
+        stored "id", "label", "answer"}."""
+        say = partial(text, lang=lang)
         if consent is not True:
-            return _reply(False, NO_CONSENT)
+            return _reply(False, say("corrections.no_consent"))
         if self.off_reason is not None:
-            return _reply(False, OFF_TEXT, off=True)
+            return _reply(False, say("feedback.off"), off=True)
         try:
             label = parse_label(label)
             index = _index(digit)
         except LabelError as e:
-            return _reply(False, f"Not kept: {e}.")
+            return _reply(False, say("corrections.not_kept", reason=e))
         refused = self._limited(session or "", address)
         if refused:
-            return _reply(False, refused)
+            return _reply(False, say(refused))
         try:
             reader = self._read if self.read_elsewhere is None else self._read_in_worker
             image, reading = await self.gate.run(reader, drawing)
         except (Busy, WorkerFailed):
-            return _reply(False, BUSY)
+            return _reply(False, say("corrections.busy"))
         except ImageError as e:
-            return _reply(False, f"Not kept: I can't read that drawing: {e}.")
+            return _reply(False, say("corrections.unreadable", reason=e))
         if index >= len(reading.digits):
-            found = f"it has {len(reading.digits)}" if reading.digits else "it has none"
-            return _reply(False, f"Not kept: there is no digit number {index + 1} in that drawing ({found}).")
+            count = len(reading.digits)
+            found = say("corrections.has_some", count=count) if count else say("corrections.has_none")
+            return _reply(False, say("corrections.no_such_digit", position=index + 1, found=found))
         row = Correction.of(reading, index, label, image, weights=self.weights, session=anonymous(session))
         try:
             row_id = await asyncio.wait_for(asyncio.wrap_future(self.store.submit(row)), ACK_TIMEOUT_S)
         except FeedbackOff:
-            return _reply(False, OFF_TEXT, off=True)
+            return _reply(False, say("feedback.off"), off=True)
         except FeedbackFull as e:
             log.warning("Corrections are full: %s", e)
-            return _reply(False, FULL)
+            return _reply(False, say("corrections.full"))
         except (FeedbackBusy, asyncio.TimeoutError):
-            return _reply(False, BUSY)
+            return _reply(False, say("corrections.busy"))
         except FeedbackError as e:
-            return _reply(False, f"Not kept: {e}.")
-        self._booth = None  # the score changed
+            return _reply(False, say("corrections.not_kept", reason=e))
+        self._booth = {}  # the score changed
         self._remember(row.session, anonymous(address))
-        return {**_reply(True, KEPT), "id": row_id, "label": row.label, "answer": row.answer}
+        return {
+            **_reply(True, say("corrections.kept")),
+            "id": row_id,
+            "label": row.label,
+            "answer": row.answer,
+        }
 
-    def booth(self) -> dict:
-        """The booth screen for the pad's empty state: {"html", "on"}; never raises."""
+    def booth(self, lang: str = DEFAULT) -> dict:
+        """The booth screen for the pad's empty state, in `lang`: {"html", "on"}; never raises."""
         now = time.monotonic()
-        if self._booth is not None and now - self._booth[0] < BOOTH_CACHE_S:
-            return self._booth[1]
+        cached = self._booth.get(lang)
+        if cached is not None and now - cached[0] < BOOTH_CACHE_S:
+            return cached[1]
         on = self.off_reason is None
         tally = None
         if self.store is not None:
@@ -193,8 +205,8 @@ class Corrections:
                 tally = self.store.tally(start_of_today(), self.booth_share, self._clients.get)
             except Exception:  # a damaged file: the screen shows the hint, the log says why
                 log.exception("could not count today's corrections")
-        screen = {"html": booth_html(tally, on=on), "on": on}
-        self._booth = (now, screen)
+        screen = {"html": booth_html(tally, on=on, lang=lang), "on": on}
+        self._booth[lang] = (now, screen)
         return screen
 
     def close(self) -> None:
@@ -203,12 +215,12 @@ class Corrections:
             self.store.close()
 
     def _limited(self, session: str, address: str) -> str | None:
-        """The message when a limit says no, else None. The address first: a client that sends a
-        new session hash each time is stopped before each new hash costs a bucket."""
+        """The message's key when a limit says no, else None. The address first: a client that
+        sends a new session hash each time is stopped before each new hash costs a bucket."""
         if not self.per_client.allow(address) or not self.per_session.allow(session):
-            return TOO_MANY
+            return "corrections.too_many"
         if not self.overall.allow(""):
-            return BUSY
+            return "corrections.busy"
         return None
 
     def _remember(self, session: str, client: str) -> None:

@@ -35,10 +35,10 @@ function controls(card) {
     `<button type="button" data-label="${k}" data-testid="label-${k}"${k === answer ? " disabled" : ""}>${k}</button>`,
   ).join("") +
     // always offered: a non-digit read as a confident number is the one most worth marking
-    '<button type="button" class="fb-not-digit" data-label="not_a_digit" data-testid="label-not-a-digit">not a digit</button>';
+    `<button type="button" class="fb-not-digit" data-label="not_a_digit" data-testid="label-not-a-digit">${say("feedback.not_a_digit")}</button>`;
   box.innerHTML =
-    '<span class="fb-ask"><button type="button" class="fb-right" data-testid="right">Right!</button>' +
-    '<button type="button" class="fb-wrong" data-testid="wrong">No, it was…</button></span>' +
+    `<span class="fb-ask"><button type="button" class="fb-right" data-testid="right">${say("feedback.right")}</button>` +
+    `<button type="button" class="fb-wrong" data-testid="wrong">${say("feedback.wrong")}</button></span>` +
     `<span class="fb-digits" hidden>${digits}</span><span class="fb-note" data-testid="feedback-note" aria-live="polite"></span>`;
   box.addEventListener("click", (event) => {
     event.stopPropagation(); // a click here is not a click on the card ("Look inside" picks cards)
@@ -67,24 +67,26 @@ function settle(card, text, kind) {
 async function send(card, index, label) {
   const image = shownImage;
   if (!consent.checked) {
-    settle(card, "Thanks! Not kept: tick the box below to let it learn from this.", "not-kept");
+    settle(card, say("feedback.not_kept"), "not-kept");
     consentBox.classList.add("nudge");
     unsent.set(index, label); // ticking the box afterwards sends it
     return;
   }
   unsent.delete(index);
-  settle(card, "Saving…", "saving");
+  settle(card, say("feedback.saving"), "saving");
   let reply;
   try {
-    reply = await server.correct_pad({ image, digit: index, label, consent: true });
+    reply = await server.correct_pad({ image, digit: index, label, consent: true, language: pageLanguage() });
   } catch (error) {
-    reply = { stored: false, message: "That did not reach the server: please try again." };
+    reply = { stored: false, message: say("feedback.unreached") };
   }
   if (image !== shownImage) return; // the drawing changed meanwhile: these cards are gone
   if (reply.off) turnOff();
   const kind = reply.stored ? "kept" : "refused";
-  const as = label === NOT_A_DIGIT ? "not a digit" : label;
-  const text = reply.stored ? (label === reply.answer ? "Kept: thanks!" : `Kept as ${as}: thanks!`) : reply.message;
+  const as = label === NOT_A_DIGIT ? say("feedback.not_a_digit") : label;
+  const text = reply.stored
+    ? (label === reply.answer ? say("feedback.kept") : say("feedback.kept_as", { label: as }))
+    : reply.message;
   answered.set(index, [text, kind]);
   settle(card, text, kind);
   if (!reply.stored && !reply.off) {
@@ -116,7 +118,7 @@ element.addEventListener("pad:answer", (event) => {
 async function booth() {
   let reply;
   try {
-    reply = await server.booth();
+    reply = await server.booth({ language: pageLanguage() });
   } catch (error) {
     return;
   }
@@ -145,6 +147,7 @@ consent.addEventListener("change", () => {
   }
   unsent = new Map();
 });
+window.addEventListener("page:language", () => booth()); // the booth screen in the new language
 if (KIOSK_IDLE_MS > 0) {
   setInterval(() => { if (root.classList.contains("empty")) booth(); }, BOOTH_REFRESH_MS);
 }

@@ -11,72 +11,61 @@ from Gradio's theme variables (ui/feedback.css), so light and dark themes both w
 
 from __future__ import annotations
 
-import html
-
 from model.feedback import Tally
 
-from .render import HINT
+from .words import DEFAULT, marked, text
 
-CONSENT_LABEL = "Keep the digits I mark, to help it learn"
-CONSENT_TEXT = (
-    "Off unless you tick it. Then each digit you mark “Right!” or “No, it was…” is kept on this "
-    "server: that digit as you drew it (small, grey), what the network saw and answered, your "
-    "answer and the time, to count how often it is right and to train it better. No name, no "
-    "address, nothing else you draw."
-)
-OFF_TEXT = "Corrections are off on this server right now; reading works as usual."
+OFF_TEXT = text("feedback.off")  # in English; each visitor gets their language's (ui/strings/)
 
 
 def consent_html() -> str:
-    """The opt-in under the result cards: a checkbox, unticked, and what it means."""
+    """The opt-in under the result cards: a checkbox, unticked, and what it means (the page puts
+    it in the visitor's language, ui/i18n.js)."""
+    label = marked("feedback.consent_label")
+    what = marked("feedback.consent_text", tag="p", attrs=' class="fb-what"')
+    off = marked("feedback.off", tag="p", attrs=' class="fb-off" data-testid="feedback-off" hidden')
     return (
         '<div class="fb-consent" data-testid="consent-box">'
-        f'<label><input type="checkbox" data-testid="consent"> {html.escape(CONSENT_LABEL)}</label>'
-        f'<p class="fb-what">{html.escape(CONSENT_TEXT)}</p>'
-        f'<p class="fb-off" data-testid="feedback-off" hidden>{html.escape(OFF_TEXT)}</p>'
-        "</div>"
+        f'<label><input type="checkbox" data-testid="consent"> {label}</label>{what}{off}</div>'
     )
 
 
-def booth_html(tally: Tally | None, on: bool = True) -> str:
-    """The pad's empty state: the hint, then today's score and where it goes wrong (when anyone
-    has marked an answer today)."""
-    hint = f'<p class="hint">{html.escape(HINT)}</p>'
+def booth_html(tally: Tally | None, on: bool = True, lang: str = DEFAULT) -> str:
+    """The pad's empty state in `lang`: the hint, then today's score and where it goes wrong (when
+    anyone has marked an answer today)."""
+    hint = f'<p class="hint">{text("reading.hint", lang)}</p>'
     if tally is not None and tally.total == 0 and tally.not_digits:
-        return f'<div class="digit-result empty booth" data-testid="booth">{hint}{_not_digits(tally)}</div>'
+        not_digits = _not_digits(tally, lang)
+        return f'<div class="digit-result empty booth" data-testid="booth">{hint}{not_digits}</div>'
     if tally is None or tally.total == 0:
-        invite = (
-            "After a reading, tell it “Right!” or “No, it was…”: it keeps score here." if on else OFF_TEXT
-        )
+        invite = text("feedback.invite" if on else "feedback.off", lang)
         invite = f'<p class="booth-invite">{invite}</p>'
         return f'<div class="digit-result empty booth" data-testid="booth">{hint}{invite}</div>'
-    score = (
-        f'<p class="booth-score">Right <strong data-testid="booth-right">{tally.right}</strong> of '
-        f'<strong data-testid="booth-total">{tally.total}</strong> times today</p>'
-    )
+    right = f'<strong data-testid="booth-right">{tally.right}</strong>'
+    total = f'<strong data-testid="booth-total">{tally.total}</strong>'
+    score = f'<p class="booth-score">{text("feedback.score", lang, right=right, total=total)}</p>'
     return (
         f'<div class="digit-result empty booth" data-testid="booth">{hint}{score}'
-        f"{_confusion(tally)}{_mistakes(tally)}{_not_digits(tally)}</div>"
+        f"{_confusion(tally, lang)}{_mistakes(tally, lang)}{_not_digits(tally, lang)}</div>"
     )
 
 
-def _not_digits(tally: Tally) -> str:
+def _not_digits(tally: Tally, lang: str = DEFAULT) -> str:
     """Drawings visitors said are not digits, apart from the digits' score: how many, and how
     many of them the reading had doubted too."""
     if not tally.not_digits:
         return ""
-    n, doubted = tally.not_digits, tally.not_digits_doubted
-    return (
-        f'<p class="booth-not-digits" data-testid="booth-not-digits">Not digits: '
-        f'<strong data-testid="booth-not-digits-total">{n}</strong> drawing{"s" * (n != 1)} today; '
-        f'it had doubted <strong data-testid="booth-not-digits-doubted">{doubted}</strong> of them.</p>'
-    )
+    n = f'<strong data-testid="booth-not-digits-total">{tally.not_digits}</strong>'
+    doubted = f'<strong data-testid="booth-not-digits-doubted">{tally.not_digits_doubted}</strong>'
+    key = "feedback.not_digits_one" if tally.not_digits == 1 else "feedback.not_digits_many"
+    said = text(key, lang, n=n, doubted=doubted)
+    return f'<p class="booth-not-digits" data-testid="booth-not-digits">{said}</p>'
 
 
-def _confusion(tally: Tally) -> str:
+def _confusion(tally: Tally, lang: str = DEFAULT) -> str:
     """A 10x10 grid: rows are the digits drawn, columns what it read; right answers on the
     diagonal in quiet grey, mistakes in the error colour, stronger for a bigger share."""
-    cells = ['<span class="corner">drawn ↓ read →</span>']
+    cells = [f'<span class="corner">{text("feedback.corner", lang)}</span>']
     cells += [f'<span class="head">{k}</span>' for k in range(10)]
     for label, row in enumerate(tally.confusion):
         drawn = sum(row)
@@ -84,19 +73,23 @@ def _confusion(tally: Tally) -> str:
         for answer, n in enumerate(row):
             kind = "right" if answer == label else "wrong"
             share = round(100 * n / drawn) if drawn else 0
-            title = f"drawn {label}, read as {answer}: {n} time{'s' * (n != 1)}"
-            text = n if n else ""
-            cells.append(f'<span class="cell {kind}" style="--share:{share}%" title="{title}">{text}</span>')
+            title = text(
+                "feedback.cell_one" if n == 1 else "feedback.cell_many", lang, drawn=label, read=answer, n=n
+            )
+            shown = n if n else ""
+            cells.append(f'<span class="cell {kind}" style="--share:{share}%" title="{title}">{shown}</span>')
     return (
         '<div class="booth-chart" data-testid="booth-chart" role="img" '
-        'aria-label="What each digit drawn today was read as">'
+        f'aria-label="{text("feedback.chart_label", lang)}">'
         f"{''.join(cells)}</div>"
     )
 
 
-def _mistakes(tally: Tally) -> str:
+def _mistakes(tally: Tally, lang: str = DEFAULT) -> str:
     worst = tally.mistakes()
     if not worst:
-        return '<p class="booth-worst">No mistakes marked today.</p>'
-    said = ", ".join(f"{drawn} read as {read} ({n}×)" for n, drawn, read in worst)
-    return f'<p class="booth-worst">Mixed up most: {said}.</p>'
+        return f'<p class="booth-worst">{text("feedback.no_mistakes", lang)}</p>'
+    said = text("feedback.list_separator", lang).join(
+        text("feedback.mix_item", lang, drawn=drawn, read=read, n=n) for n, drawn, read in worst
+    )
+    return f'<p class="booth-worst">{text("feedback.mixed_up", lang, list=said)}</p>'

@@ -40,7 +40,8 @@ def reading_device() -> str | None:
 
 
 def training_place(device: str) -> str:
-    """Where a visitor's training runs, in words for the footer."""
+    """Where a visitor's training runs, for the footer: the key of its words in ui/strings/, or
+    the device's name."""
     if ZERO_GPU:
-        return "a GPU lent by ZeroGPU for each run"
-    return "the CPU (1 thread, beside the readings)" if device == "cpu" else device
+        return "page.place_zerogpu"
+    return "page.place_cpu" if device == "cpu" else device

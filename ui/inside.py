@@ -31,6 +31,8 @@ from PIL import Image
 from model.doubt import Doubt
 from model.explanation import Explanation
 
+from .words import DEFAULT, marked, text
+
 # Each hidden layer is lit on a fixed scale, its 99th percentile activation on MNIST that training
 # writes into the weights file (Explanation.layer_scales), so frames compare and the picture does
 # not flicker; stronger units saturate. Brightness is the square root of activation / scale: most
@@ -43,14 +45,17 @@ RED, BLUE = (214, 39, 40), (45, 110, 245)  # the blue a little light, to show on
 # the strokes read just as well (compared side by side).
 MAP_SHADES, SPRITE_SHADES = 8, 4
 GALLERY_COLUMNS = 20
-HINT = "Draw a digit to look inside the network."
+HINT = text("inside.hint")
 
 
-def inside_html(e: Explanation | None, doubt: Doubt | None = None, chosen: int = 0) -> str:
-    """The whole "Look inside" panel for one digit (digit `chosen` of the reading), or a hint when
-    there is none; with `doubt`, first whether it looks like a digit at all, and why not."""
+def inside_html(
+    e: Explanation | None, doubt: Doubt | None = None, chosen: int = 0, lang: str = DEFAULT
+) -> str:
+    """The whole "Look inside" panel for one digit (digit `chosen` of the reading) in `lang`, or a
+    hint when there is none; with `doubt`, first whether it looks like a digit at all, and why not."""
     if e is None:
-        return f'<div class="inside empty" data-testid="inside"><p class="inside-hint">{HINT}</p></div>'
+        hint = marked("inside.hint", lang, "p", ' class="inside-hint"')
+        return f'<div class="inside empty" data-testid="inside">{hint}</div>'
     # Pictures shared by several parts go in custom properties on the root, once.
     ink = np.zeros((28, 28, 2), np.uint8)
     ink[..., 0], ink[..., 1] = 255, np.round(e.image * 255)  # white, with the ink as alpha (a mask)
@@ -61,50 +66,42 @@ def inside_html(e: Explanation | None, doubt: Doubt | None = None, chosen: int =
     )
     return (
         f'<div class="inside" data-testid="inside" data-digit="{e.top}" style="{shared}">'
-        "<h3>Look inside</h3>"
-        '<p class="inside-lead">Your drawing is 784 numbers, one per pixel. They flow down through '
-        "four layers of little units; each adds up what reaches it and lights up if the total is "
-        "big enough. The last row is the network's score for each digit. (The answer card averages "
-        "this with four copies of your digit moved one pixel up, down, left and right, so now and "
-        "then the two differ a little.)</p>"
-        f"{'' if doubt is None else doubt_html(doubt, chosen)}"
-        f"{_network(e)}"
-        f'<div class="inside-pictures">{_attribution(e)}{_units(e)}</div>'
-        f"{_gallery(e)}</div>"
+        f"<h3>{text('inside.title', lang)}</h3>"
+        f'<p class="inside-lead">{text("inside.lead", lang)}</p>'
+        f"{'' if doubt is None else doubt_html(doubt, chosen, lang)}"
+        f"{_network(e, lang)}"
+        f'<div class="inside-pictures">{_attribution(e, lang)}{_units(e, lang)}</div>'
+        f"{_gallery(e, lang)}</div>"
     )
 
 
-def doubt_html(d: Doubt, chosen: int = 0) -> str:
+def doubt_html(d: Doubt, chosen: int = 0, lang: str = DEFAULT) -> str:
     """Is it a digit at all? The verdict's score in its two parts, against the lines training chose
-    (weights/verdict.json), and which part made it doubt, in words for a visitor."""
+    (weights/verdict.json), and which part made it doubt, in words for a visitor, in `lang`."""
     reasons = d.reasons
     if d.verdict == "number":
-        lead = "Yes: it looks like a digit, so the answer is shown as a fact."
+        lead = text("doubt.lead_number", lang)
     elif reasons == ("confidence",):
-        lead = (
-            f"It looks like a digit, but the network can't decide which: its least sure answer has "
-            f"{d.confidence:.0%}, so the answer is shown as a guess."
-        )
+        lead = text("doubt.lead_confidence", lang, confidence=f"{d.confidence:.0%}")
     elif d.verdict == "not_a_digit":
-        lead = "It doesn't look like a digit, so the answer is only a guess."
+        lead = text("doubt.lead_not_a_digit", lang)
     else:
-        lead = "Maybe not, so the answer is shown as a guess."
+        lead = text("doubt.lead_maybe", lang)
     if d.source is None and d.pieces > 1:
-        judged = "the whole drawing, taken as one digit (its pieces alone could each pass for one)"
+        judged = text("doubt.judged_whole_pieces", lang)
     elif d.source is None:
-        judged = "the whole drawing, taken as one digit, with the marks the reading left out"
+        judged = text("doubt.judged_whole_marks", lang)
     elif d.source == chosen:
-        judged = "this digit"
+        judged = text("doubt.judged_this", lang)
     else:
-        judged = f"digit {d.source + 1} of the number, the least digit-like"
+        judged = text("doubt.judged_other", lang, n=d.source + 1)
     energy, check = d.parts.energy, d.parts.whole
     rows = [
         _doubt_row(
             "energy",
-            "Does the network see any digit?",
+            text("doubt.energy_question", lang),
             f"{energy:.1f}",
-            f"How strongly its ten outputs fire together (its energy). {'An' if d.digit == 8 else 'A'} "
-            f"{d.digit} it reads right scores about {d.typical_energy:.1f}.",
+            text("doubt.energy_text", lang, digit=d.digit, typical=f"{d.typical_energy:.1f}"),
             "energy" in reasons,
         )
     ]
@@ -112,46 +109,50 @@ def doubt_html(d: Doubt, chosen: int = 0) -> str:
         rows.append(
             _doubt_row(
                 "check",
-                "Is it one whole digit?",
+                text("doubt.check_question", lang),
                 f"{math.exp(check):.0%}",
-                "A second, small network checks that this is one whole digit, not pieces of one, "
-                "several run together, or something else.",
+                text("doubt.check_text", lang),
                 "check" in reasons,
             )
         )
     t = d.thresholds
     if t is not None and math.isfinite(check):
-        total = (
-            f"<p>Together they make its score: {energy:.1f} + log {math.exp(check):.2f} = "
-            f'<b data-testid="inside-score">{d.score:.1f}</b>. Below {t.unsure:.1f} the answer is '
-            f"shown as a guess; below {t.not_a_digit:.1f} it says “not a digit”. Training chose both "
-            "lines on drawings of letters, symbols and doodles.</p>"
+        score = f'<b data-testid="inside-score">{d.score:.1f}</b>'
+        total = text(
+            "doubt.total",
+            lang,
+            energy=f"{energy:.1f}",
+            check=f"{math.exp(check):.2f}",
+            score=score,
+            unsure=f"{t.unsure:.1f}",
+            not_a_digit=f"{t.not_a_digit:.1f}",
         )
+        total = f"<p>{total}</p>"
     else:
-        total = "<p>No lines for “not a digit” are loaded, so it goes by its answer's probability alone.</p>"
+        total = f"<p>{text('doubt.no_lines', lang)}</p>"
     blamed = {
-        ("energy",): "the network barely sees a digit in it.",
-        ("check",): "it does not look like one whole digit.",
-        ("energy", "check"): "both: the network barely sees a digit, and it is not one whole digit.",
+        ("energy",): "doubt.blame_energy",
+        ("check",): "doubt.blame_check",
+        ("energy", "check"): "doubt.blame_both",
     }.get(reasons)
-    why = "" if blamed is None else f"What made it doubt: {blamed}"
+    why = "" if blamed is None else text("doubt.why", lang, reason=text(blamed, lang))
     why = why and f'<p class="inside-why" data-testid="inside-why">{why}</p>'
     return (
         f'<section class="inside-doubt {d.verdict}" data-testid="inside-doubt" data-verdict="{d.verdict}" '
-        f'data-reasons="{" ".join(reasons)}"><h4>Is it a digit at all?</h4>'
-        f"<p>{html.escape(lead, quote=False)} Judged on {judged}.</p>"
+        f'data-reasons="{" ".join(reasons)}"><h4>{text("doubt.title", lang)}</h4>'
+        f"<p>{html.escape(lead, quote=False)} {text('doubt.judged', lang, what=judged)}</p>"
         f"<dl>{''.join(rows)}</dl>{total}{why}</section>"
     )
 
 
-def _doubt_row(name: str, question: str, value: str, text: str, low: bool) -> str:
+def _doubt_row(name: str, question: str, value: str, explained: str, low: bool) -> str:
     return (
         f'<div class="inside-part{" low" if low else ""}" data-testid="inside-{name}">'
-        f"<dt>{question} <b>{value}</b></dt><dd>{text}</dd></div>"
+        f"<dt>{question} <b>{value}</b></dt><dd>{explained}</dd></div>"
     )
 
 
-def _network(e: Explanation) -> str:
+def _network(e: Explanation, lang: str = DEFAULT) -> str:
     """Five rows of cells in a fixed order (units never move), lit by activation."""
     hidden = e.activations[:-1]
     scales = e.layer_scales or [max(a.max(), 1e-6) for a in hidden]
@@ -161,7 +162,7 @@ def _network(e: Explanation) -> str:
         cells = "".join(f'<i class="a{v}"></i>' for v in levels)
         rows.append(
             f'<div class="inside-layer" data-testid="inside-layer-{k}">'
-            f'<span class="inside-layer-name">layer {k}<br>{len(a)} units</span>'
+            f'<span class="inside-layer-name">{text("inside.layer", lang, k=k, n=len(a))}</span>'
             f'<div class="inside-cells" style="--n:{len(a)}">{cells}</div></div>'
         )
     outputs = "".join(
@@ -171,14 +172,14 @@ def _network(e: Explanation) -> str:
     )
     rows.append(
         f'<div class="inside-layer" data-testid="inside-layer-{len(e.activations)}">'
-        '<span class="inside-layer-name">answer<br>10 digits</span>'
+        f'<span class="inside-layer-name">{text("inside.answer_layer", lang)}</span>'
         f'<div class="inside-outputs">{outputs}</div></div>'
     )
     widest = max(len(a) for a in hidden)  # rows narrow like a funnel, every cell one width
     return f'<div class="inside-net" style="--widest:{widest}">{"".join(rows)}</div>'
 
 
-def _attribution(e: Explanation) -> str:
+def _attribution(e: Explanation, lang: str = DEFAULT) -> str:
     """The drawing, coloured by integrated gradients: for the answer, and for the runner-up."""
     # One symmetric scale for both maps, so "why not" is drawn as weak as it is; the 99th
     # percentile of the inked pixels, so one extreme pixel does not wash the rest out.
@@ -198,32 +199,30 @@ def _attribution(e: Explanation) -> str:
         '<section class="inside-attribution" data-testid="inside-attribution">'
         + panel(
             e.attribution,
-            f"Why a {e.top}?",
-            f"Red pixels pushed the network towards {e.top}, blue pixels pushed it away. "
-            "The brighter, the harder the push.",
+            text("inside.why", lang, digit=e.top),
+            text("inside.why_text", lang, digit=e.top),
         )
         + panel(
             e.runner_up_attribution,
-            f"Why not a {e.runner_up}?",
-            f"{e.runner_up} came second. Red pixels look a bit like a {e.runner_up}; "
-            f"blue ones are why it isn't one.",
+            text("inside.why_not", lang, digit=e.runner_up),
+            text("inside.why_not_text", lang, digit=e.runner_up),
         )
-        + '<div class="inside-legend"><span>pushed away</span><i></i><span>pushed towards</span></div>'
+        + f'<div class="inside-legend"><span>{text("inside.pushed_away", lang)}</span><i></i>'
+        f"<span>{text('inside.pushed_towards', lang)}</span></div>"
         "</section>"
     )
 
 
-def _units(e: Explanation) -> str:
+def _units(e: Explanation, lang: str = DEFAULT) -> str:
     """The first-layer units that gave most to the answer, each showing the pattern it looks for."""
     figures = "".join(
-        f'<figure class="inside-unit">{_sprite_cell(u)}<figcaption>unit {u}</figcaption></figure>'
+        f'<figure class="inside-unit">{_sprite_cell(u)}<figcaption>{text("inside.unit", lang, unit=u)}'
+        "</figcaption></figure>"
         for u in e.units
     )
     return (
         '<section class="inside-units"><div class="inside-unit-row">'
-        f"{figures}</div><p>Each unit in the first layer looks for its own pattern: ink on its red "
-        "parts makes it fire, ink on its blue parts calms it down. These did the most to make it a "
-        f"{e.top}; your drawing is shown faintly underneath.</p></section>"
+        f"{figures}</div><p>{text('inside.units_text', lang, digit=e.top)}</p></section>"
     )
 
 
@@ -236,7 +235,7 @@ def _sprite_cell(unit: int) -> str:
     )
 
 
-def _gallery(e: Explanation) -> str:
+def _gallery(e: Explanation, lang: str = DEFAULT) -> str:
     """All first-layer patterns (the sprite) under a grid that dims the units not firing now."""
     top = set(e.units)
     cells = "".join(
@@ -246,8 +245,7 @@ def _gallery(e: Explanation) -> str:
     firing = int(np.count_nonzero(e.activations[0] > 0))
     return (
         '<section class="inside-gallery" data-testid="inside-gallery">'
-        f"<p>All {len(e.activations[0])} patterns of the first layer. The {firing} lit up "
-        "are firing for your drawing right now; the outlined ones helped most.</p>"
+        f"<p>{text('inside.gallery_text', lang, units=len(e.activations[0]), firing=firing)}</p>"
         f'<div class="inside-sprite"><div class="inside-overlay">{cells}</div></div></section>'
     )
 

@@ -45,12 +45,14 @@ from ui import host
 from ui.background import in_background
 from ui.charts import Line, line_chart, loss_scale
 from ui.clients import Clients
+from ui.i18n import label
 from ui.inside import patterns_png
-from ui.line import Place, Refused, TrainingLine
+from ui.line import FULL, ONE_EACH, Place, Refused, TrainingLine
 from ui.pad import drawing_pad
 from ui.pages import OpenPages
-from ui.render import HINT, is_sure, pad_reply, reading_html
+from ui.render import hint_html, is_sure, pad_reply, reading_html
 from ui.sessions import SessionStore
+from ui.words import DEFAULT, marked, of_request, text
 
 if TYPE_CHECKING:
     from model.training.live import Snapshot
@@ -69,14 +71,10 @@ TRAIN_JOINS = (
     16  # Train presses waiting there to be answered; more are refused at the door (ui/queue_room.py)
 )
 KEY_CHARS = 64  # a network's key is 22 characters: anything longer is not one
-HINT_BOTH = "Draw a digit: your network and ours both read it."
-FETCHING = "Fetching MNIST (about 11 MB), once: it is kept for later runs."
-STARTING = "Starting: loading the training code and MNIST, building a fresh network…"
-STALE = (
-    "This network is no longer on the server, or was not trained on this page: press "
-    "<b>Train</b> to start a new training."
-)
-TRAINING, TEST = "training batches", "test digits"  # the curves' two lines
+# The tab's words are in ui/strings/ ("learn.*"), in every language the page speaks.
+HINT_BOTH = text("learn.hint_both")
+STALE = text("learn.stale")  # a key that is no longer, or never was, this page's (in English)
+TRAINING, TEST = "learn.set_training", "learn.set_test"  # the curves' two lines
 log = logging.getLogger("draw-a-digit")
 
 
@@ -123,24 +121,20 @@ class Learning:
     # ---- the tab -------------------------------------------------------------------------
     def build(self, read_pad: Callable, examples: list[list]) -> None:
         """The tab's components and its Train event (call inside a gr.Tab)."""
-        gr.Markdown(
-            "Press **Train** and a brand-new network of the same shape starts from random weights "
-            "and learns from the 60,000 MNIST digits, with the same training code as ours. Watch "
-            "its accuracy climb and its first-layer units turn from noise into strokes; then draw "
-            "and see what it reads, beside our fully trained network.",
-            elem_id="learn-intro",
-        )
+        gr.Markdown(label("learn.intro"), elem_id="learn-intro")
         with gr.Row(equal_height=False, elem_id="learn-controls"):
-            button = gr.Button("Train", variant="primary", scale=0, min_width=160, elem_id="learn-train")
+            button = gr.Button(
+                label("learn.train"), variant="primary", scale=0, min_width=160, elem_id="learn-train"
+            )
             status = gr.HTML(status_html(None), min_width=300, elem_id="learn-status")
         # the two curves, drawn as SVG on the server: one HTML for both, so they always agree
         charts = gr.HTML("", elem_id="learn-charts")
         patterns = gr.HTML(patterns_html(_fresh_first_layer(), None), elem_id="learn-patterns")
-        gr.Markdown("### Draw on your network and on ours", elem_id="learn-draw")
+        gr.Markdown(label("learn.draw_heading"), elem_id="learn-draw")
         drawing_pad(
             read_pad,
             examples=examples,
-            empty_html=reading_html(None, HINT_BOTH),
+            empty_html=hint_html("learn.hint_both"),
             elem_id="learn-pad",
             per_session=True,
             js=(Path(__file__).resolve().parent / "learn.js").read_text(),
@@ -160,17 +154,18 @@ class Learning:
     # ---- the Train event (a generator: Gradio streams each yield) --------------------------
     def train(self, request: gr.Request) -> Iterator[tuple]:
         """A place in the line, then the run: one client, one place; a page that is gone, no run."""
-        session = request.session_hash
+        session, lang = request.session_hash, of_request(request)
         try:
             place = self.line.join(self.clients.address(request), session)
         except Refused as e:
-            yield _status_only(status_html(None, str(e), error=True))
+            said = {FULL: "learn.full", ONE_EACH: "learn.one_each"}.get(str(e))
+            yield _status_only(status_html(None, text(said, lang) if said else str(e), error=True, lang=lang))
             return
         with place:
-            if (yield from self._wait_turn(place)):
-                yield from self._run(session)
+            if (yield from self._wait_turn(place, lang)):
+                yield from self._run(session, lang)
 
-    def _wait_turn(self, place: Place) -> Iterator[tuple]:
+    def _wait_turn(self, place: Place, lang: str = DEFAULT) -> Iterator[tuple]:
         """Show the visitor their place until it is their turn; False when their page is gone."""
         shown = None
         while not place.wait_turn(1.0 if shown else 0.0):  # the first word at once
@@ -178,10 +173,10 @@ class Learning:
                 log.info("a waiting training was dropped: its page is gone")
                 return False
             ahead = place.ahead()
-            said = waiting_text(ahead, self._wait_estimate(ahead))
+            said = waiting_text(ahead, self._wait_estimate(ahead), lang)
             if said != shown:
                 shown = said
-                yield _status_only(status_html(None, said))
+                yield _status_only(status_html(None, said, lang=lang))
         while not self._page_open(place.session):  # its turn came before its page said it was there
             if not place.alive():
                 log.info("a training was dropped before it started: nobody is listening")
@@ -189,14 +184,15 @@ class Learning:
             time.sleep(0.1)
         return True
 
-    def _run(self, session: str) -> Iterator[tuple]:
+    def _run(self, session: str, lang: str = DEFAULT) -> Iterator[tuple]:
         """Fetch MNIST when needed, train, stream the snapshots, keep the network for the page."""
-        yield _status_only(status_html(None, STARTING))  # the first press also imports torchvision (3 s)
+        # the first press also imports torchvision (3 s)
+        yield _status_only(status_html(None, text("learn.starting", lang), lang=lang))
         if not self._data_ready():
-            yield _status_only(status_html(None, FETCHING))
-            problem = self._fetch()
+            yield _status_only(status_html(None, text("learn.fetching", lang), lang=lang))
+            problem = self._fetch(lang)
             if problem:
-                yield _status_only(status_html(None, problem, error=True))
+                yield _status_only(status_html(None, problem, error=True, lang=lang))
                 return
         last = None
         make = partial(snapshots, str(self.data_dir), TIME_CAP_S)
@@ -210,9 +206,10 @@ class Learning:
                         log.info("training stopped: the visitor left (no page) at epoch %.2f", last.epoch)
                         return
                     self.running = (time.monotonic(), last.seconds, last.seconds_left)
-                    yield _frame(last)
+                    yield _frame(last, lang)
         except gr.Error as e:  # ZeroGPU's own messages (quota, no GPU free) are for the visitor
-            yield _status_only(status_html(last, f"ZeroGPU: {e.message}", error=True))
+            zerogpu = text("learn.zerogpu", lang, message=e.message)
+            yield _status_only(status_html(last, zerogpu, error=True, lang=lang))
             return
         except GeneratorExit:
             log.info("training stopped: the visitor left at epoch %.2f", last.epoch if last else 0)
@@ -225,7 +222,7 @@ class Learning:
         key = secrets.token_urlsafe(16)  # 128 bits: sent to this page only, in the status line
         self.networks.put(key, (session, trained))
         log.info("trained a network for a visitor: %.2f%% in %.1f s", 100 * trained.accuracy, last.seconds)
-        yield _status_only(status_html(last, finished=True, key=key))
+        yield _status_only(status_html(last, finished=True, key=key, lang=lang))
 
     def _wait_estimate(self, ahead: int) -> float | None:
         """Seconds until a place `ahead` trainings back starts: what the run now training has
@@ -244,7 +241,7 @@ class Learning:
 
         return is_present(self.data_dir)
 
-    def _fetch(self) -> str | None:
+    def _fetch(self, lang: str = DEFAULT) -> str | None:
         """Download MNIST; None when it worked, else what the visitor (or the host) should know."""
         from model.training.data import DataError, fetch
 
@@ -252,25 +249,25 @@ class Learning:
             fetch(self.data_dir)
         except DataError:
             log.exception("MNIST download failed")
-            return (
-                f"MNIST is not on this machine and could not be downloaded (no network?). On a "
-                f"machine that will be offline, fetch it once beforehand: "
-                f"<code>python -m model.training.download {html.escape(str(self.data_dir))}</code>"
-            )
+            command = f"<code>python -m model.training.download {html.escape(str(self.data_dir))}</code>"
+            return text("learn.no_mnist", lang, command=command)
         return None
 
     # ---- the pad: both networks on one drawing ---------------------------------------------
-    def answer(self, image: Image.Image, session: str | None, key: object = None) -> dict:
-        """The pad's reply: our reading and, once trained, the visitor's, side by side. `key` is
-        what the page was given when its training ended; without the right one (and the session
-        it was given to) there is no network of theirs, and a wrong one says to train again."""
+    def answer(
+        self, image: Image.Image, session: str | None, key: object = None, lang: str = DEFAULT
+    ) -> dict:
+        """The pad's reply in `lang`: our reading and, once trained, the visitor's, side by side.
+        `key` is what the page was given when its training ended; without the right one (and the
+        session it was given to) there is no network of theirs, and a wrong one says to train again."""
         ours = read_drawing(image, self.shipped)
         if not ours.digits:
-            return pad_reply(ours, HINT, html=reading_html(None, HINT_BOTH))
+            hint = reading_html(None, text("learn.hint_both", lang), lang=lang)
+            return pad_reply(ours, text("reading.hint", lang), html=hint, lang=lang)
         trained = self._network(session, key)
         theirs = reread(ours, trained.classifier) if trained else None
         stale = trained is None and bool(key)
-        return pad_reply(theirs or ours, "", html=self._versus(theirs, ours, trained, stale))
+        return pad_reply(theirs or ours, "", html=self._versus(theirs, ours, trained, stale, lang), lang=lang)
 
     def _network(self, session: str | None, key: object) -> Trained | None:
         if not isinstance(key, str) or not key or len(key) > KEY_CHARS:
@@ -278,10 +275,12 @@ class Learning:
         found = self.networks.get(key)
         return found[1] if found is not None and found[0] == session else None
 
-    def _versus(self, theirs: Reading | None, ours: Reading, trained: Trained | None, stale: bool) -> str:
+    def _versus(
+        self, theirs: Reading | None, ours: Reading, trained: Trained | None, stale: bool, lang: str = DEFAULT
+    ) -> str:
         shipped = float(self.shipped.metadata.get("test_accuracy", "nan"))
-        yours = _side("yours", "Your network", theirs, trained.accuracy if trained else None, stale)
-        return f'<div class="versus">{yours}{_side("ours", "Ours", ours, shipped)}</div>'
+        yours = _side("yours", "learn.yours", theirs, trained.accuracy if trained else None, stale, lang)
+        return f'<div class="versus">{yours}{_side("ours", "learn.ours", ours, shipped, lang=lang)}</div>'
 
     def forget(self, request: gr.Request) -> None:
         """A page of this session closed (demo.unload): its networks go, unless the session still
@@ -294,38 +293,56 @@ class Learning:
         self.networks.drop_if(lambda entry: entry[0] == session)
 
 
-def _side(name: str, title: str, reading: Reading | None, accuracy: float | None, stale: bool = False) -> str:
-    """One network's answer: its name and test accuracy, the number it reads, its cards."""
+def _side(
+    name: str,
+    title: str,
+    reading: Reading | None,
+    accuracy: float | None,
+    stale: bool = False,
+    lang: str = DEFAULT,
+) -> str:
+    """One network's answer ("yours" or "ours"): its name and test accuracy, the number it reads,
+    its cards."""
     if reading is None:
-        hint = STALE if stale else "Not trained yet: press <b>Train</b> above."
+        hint = text("learn.stale" if stale else "learn.not_trained", lang)
         body = f'<p class="hint" data-testid="{name}-hint">{hint}</p>'
     else:
-        unsure = "" if is_sure(reading) else ' <span class="unsure">not sure</span>'
+        unsure = "" if is_sure(reading) else f' <span class="unsure">{text("pad.not_sure", lang)}</span>'
         number = f'<p class="versus-number" data-testid="{name}-number">{reading.number}{unsure}</p>'
-        body = number + reading_html(reading, headline=False)
-    score = f"<small>{_pct(accuracy)} on MNIST</small>" if accuracy is not None else ""
-    return f'<section data-testid="{name}"><h4>{title} {score}</h4>{body}</section>'
+        body = number + reading_html(reading, headline=False, lang=lang)
+    score = (
+        f"<small>{text('learn.on_mnist', lang, accuracy=_pct(accuracy))}</small>"
+        if accuracy is not None
+        else ""
+    )
+    return f'<section data-testid="{name}"><h4>{text(title, lang)} {score}</h4>{body}</section>'
 
 
-def _frame(snapshot: Snapshot) -> tuple:
-    """One update of the tab while training: status, both curves, the first-layer patterns."""
-    return status_html(snapshot), charts_html(snapshot), patterns_html(snapshot.first_layer, snapshot)
+def _frame(snapshot: Snapshot, lang: str = DEFAULT) -> tuple:
+    """One update of the tab while training, in `lang`: status, both curves, the first-layer patterns."""
+    return (
+        status_html(snapshot, lang=lang),
+        charts_html(snapshot, lang),
+        patterns_html(snapshot.first_layer, snapshot, lang),
+    )
 
 
-def waiting_text(ahead: int, seconds: float | None) -> str:
-    """What a visitor waiting to train is told: who is ahead, and about when theirs starts."""
+def waiting_text(ahead: int, seconds: float | None, lang: str = DEFAULT) -> str:
+    """What a visitor waiting to train is told, in `lang`: who is ahead, and about when theirs starts."""
     if ahead <= 1:
-        when = f"in about {seconds:.0f} s" if seconds is not None else "when it is done"
-        return f"Someone else's network is training: yours starts {when}."
-    when = f"in about {seconds:.0f} s" if seconds is not None else "when they are done"
-    return f"{ahead} trainings are ahead of yours: it starts {when}."
+        if seconds is None:
+            return text("learn.waiting_one_done", lang)
+        return text("learn.waiting_one", lang, seconds=f"{seconds:.0f}")
+    if seconds is None:
+        return text("learn.waiting_many_done", lang, n=ahead)
+    return text("learn.waiting_many", lang, n=ahead, seconds=f"{seconds:.0f}")
 
 
 def _status_only(status: str) -> tuple:
     return status, gr.skip(), gr.skip()
 
 
-def charts_html(snapshot: Snapshot) -> str:
+def charts_html(snapshot: Snapshot, lang: str = DEFAULT) -> str:
     """Accuracy and loss at every check so far, as two SVG charts (ui/charts.py), each with a line
     for the training batches and one for the test digits. Drawn whole from the run's history at
     every update, so both charts always show every check, on axes that hold every point."""
@@ -335,16 +352,16 @@ def charts_html(snapshot: Snapshot) -> str:
     for name, key, kind in ((TRAINING, "train", "training"), (TEST, "test", "test")):
         for measure, times in (("accuracy", 100), ("loss", 1)):
             points = [(r["epoch"], times * r[f"{key}_{measure}"]) for r in snapshot.history]
-            lines[measure].append(Line(name, kind, points))
+            lines[measure].append(Line(text(name, lang), kind, points))
     largest = max((y for line in lines["loss"] for _, y in line.points if math.isfinite(y)), default=1.0)
+    words = {"x_title": text("learn.epoch_axis", lang), "legend": text("learn.legend_title", lang)}
     accuracy = line_chart(
-        "accuracy", "Accuracy (%)", "% right", lines["accuracy"], epochs, (100.0, 25.0),
-        "Training batches: the average over the epoch so far, restarted each epoch. "
-        "Test digits: 10,000 it never learns from.",
+        "accuracy", text("learn.accuracy_title", lang), text("learn.accuracy_axis", lang), lines["accuracy"],
+        epochs, (100.0, 25.0), text("learn.accuracy_caption", lang), **words,
     )  # fmt: skip
     loss = line_chart(
-        "loss", "Loss (how wrong, on average)", "cross-entropy", lines["loss"], epochs, loss_scale(largest),
-        "Lower is better: 0 would be sure, and right, on every digit.",
+        "loss", text("learn.loss_title", lang), text("learn.loss_axis", lang), lines["loss"],
+        epochs, loss_scale(largest), text("learn.loss_caption", lang), **words,
     )  # fmt: skip
     return f'<div class="learn-charts">{accuracy}{loss}</div>'
 
@@ -355,37 +372,52 @@ def status_html(
     error: bool = False,
     finished: bool = False,
     key: str | None = None,
+    lang: str = DEFAULT,
 ) -> str:
-    """The line above the curves: what to do, how far the run is, or how it ended."""
+    """The line above the curves, in `lang`: what to do, how far the run is, or how it ended."""
     if snapshot is None:
-        text = message or (
-            "A fresh network, untrained: it guesses at random (10%). Training takes a few seconds."
-        )
-        return _status(text, 0.0, "error" if error else "running" if message else "idle")
+        if not message:  # the page's first line: switched with the page's language, as it stands
+            return _status(marked("learn.untrained", lang), 0.0, "idle")
+        return _status(message, 0.0, "error" if error else "running")
+    say = partial(text, lang=lang)
     share = min(snapshot.epoch / snapshot.epochs, 1.0)
-    where = "on the GPU" if snapshot.device.startswith("cuda") else f"on the {snapshot.device.upper()}"
+    where = (
+        say("learn.on_gpu")
+        if snapshot.device.startswith("cuda")
+        else say("learn.on_device", device=snapshot.device.upper())
+    )
     if finished:
         how = (
-            f"stopped at the {TIME_CAP_S} s cap after {snapshot.epoch:.2f} epochs"
+            say("learn.capped", cap=TIME_CAP_S, epochs=f"{snapshot.epoch:.2f}")
             if snapshot.capped
-            else f"{snapshot.epochs} epochs"
+            else say("learn.epochs", epochs=snapshot.epochs)
         )
-        text = (
-            f"Your network reads <b>{_pct(snapshot.accuracy)}</b> of the {snapshot.test_size:,} MNIST "
-            f"test digits after {how}, {snapshot.seconds:.1f} s {where}. Draw below to compare it "
-            "with ours."
+        line = say(
+            "learn.finished",
+            accuracy=_pct(snapshot.accuracy),
+            test_size=f"{snapshot.test_size:,}",
+            how=how,
+            seconds=f"{snapshot.seconds:.1f}",
+            where=where,
         )
-        return _status(text, share, "done", key)
+        return _status(line, share, "done", key)
     if error:
         return _status(message, share, "error")
     if snapshot.accuracy is None:
-        return _status(f"Training {where}: the first score on the test digits is on its way…", 0.0, "running")
-    left = f" · about {snapshot.seconds_left:.0f} s left" if snapshot.seconds_left is not None else ""
-    text = (
-        f"Epoch <b>{min(int(snapshot.epoch) + 1, snapshot.epochs)}</b> of {snapshot.epochs}{left} · "
-        f"test accuracy <b>{_pct(snapshot.accuracy)}</b>"
+        return _status(say("learn.first_score", where=where), 0.0, "running")
+    left = (
+        say("learn.seconds_left", seconds=f"{snapshot.seconds_left:.0f}")
+        if snapshot.seconds_left is not None
+        else ""
     )
-    return _status(text, share, "running")
+    line = say(
+        "learn.progress",
+        epoch=min(int(snapshot.epoch) + 1, snapshot.epochs),
+        epochs=snapshot.epochs,
+        left=left,
+        accuracy=_pct(snapshot.accuracy),
+    )
+    return _status(line, share, "running")
 
 
 def _status(text: str, share: float, state: str, key: str | None = None) -> str:
@@ -397,17 +429,20 @@ def _status(text: str, share: float, state: str, key: str | None = None) -> str:
     )
 
 
-def patterns_html(first_layer: np.ndarray, snapshot: Snapshot | None) -> str:
+def patterns_html(first_layer: np.ndarray, snapshot: Snapshot | None, lang: str = DEFAULT) -> str:
     """The first layer's units as 28x28 weight pictures (red: ink there excites, blue: calms)."""
     epoch = 0.0 if snapshot is None else snapshot.epoch
-    when = "before training: random noise" if snapshot is None else f"after {epoch:.2f} epochs"
+    units = len(first_layer)
+    if snapshot is None:  # the page's first picture: its caption switches with the page's language
+        caption = marked("learn.patterns_before", lang, "figcaption", units=units)
+    else:
+        after = text("learn.patterns_after", lang, units=units, epochs=f"{epoch:.2f}")
+        caption = f"<figcaption>{after}</figcaption>"
     fresh = " fresh" if snapshot is None else ""
     return (
         f'<figure class="learn-patterns{fresh}" data-testid="learn-patterns" data-epoch="{epoch}">'
-        f'<img alt="the {len(first_layer)} first-layer units\' weights" '
-        f'src="data:image/png;base64,{patterns_png(first_layer)}">'
-        f"<figcaption>What each of the {len(first_layer)} first-layer units looks for, {when}. "
-        "Red: ink there makes the unit fire; blue: ink there calms it.</figcaption></figure>"
+        f'<img alt="{text("learn.patterns_alt", lang, units=units)}" '
+        f'src="data:image/png;base64,{patterns_png(first_layer)}">{caption}</figure>'
     )
 
 

@@ -21,11 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 
-FULL = "Lots of people are training right now: please press Train again in a minute."
-ONE_EACH = (
-    "A training from your network is already waiting or running: one at a time per visitor. "
-    "Press Train again when it has finished."
-)
+from ui.words import text
+
+# In English (ui/strings/); the tab says them in the visitor's language (ui/learn.py).
+FULL = text("learn.full")
+ONE_EACH = text("learn.one_each")
 
 
 class Refused(Exception):

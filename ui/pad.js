@@ -31,6 +31,9 @@ const KIOSK_IDLE_MS = Number(root.dataset.kioskIdle) * 1000;
 const EXAMPLES = JSON.parse(root.dataset.examples || "[]");
 const RETRY_MS = 600; // after "busy" or a failed request
 const REST_MS = Number(root.dataset.restMs);
+// Our words in the page's language (ui/i18n.js, in the page's <head>; ui/strings/).
+const say = (key, values) => (window.pageI18n ? window.pageI18n.t(key, values) : key);
+const pageLanguage = () => (window.pageI18n ? window.pageI18n.lang() : navigator.language);
 
 const strokes = []; // each a list of [x, y] in logical pixels
 let active = null; // the pointer drawing now: {id, stroke}
@@ -196,7 +199,7 @@ async function send(isFinal) {
   const held = digitsHeld(strokes); // what these strokes can hold, as sent
   const sentVersion = version;
   try {
-    const payload = { image, language: navigator.language }; // ui/pad_request.py
+    const payload = { image, language: pageLanguage() }; // ui/pad_request.py
     // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
     // written close together count as one there, and their reading shows after REST_MS.
     if (!isFinal) payload.max_digits = held;
@@ -321,7 +324,7 @@ function show(reply) {
   answer.textContent = reply.number || "";
   // no digit in the drawing (a stray dot): the line says so, rather than "I see" and nothing
   const nothing = !reply.number && !reply.busy;
-  label.textContent = nothing ? "Nothing to read yet" : (reply.number || "").length > 1 ? "I read" : "I see";
+  label.textContent = say(nothing ? "pad.nothing_yet" : (reply.number || "").length > 1 ? "pad.i_read" : "pad.i_see");
   root.classList.toggle("unsure", !nothing && reply.sure === false);
   root.classList.toggle("not-digit", reply.verdict === "not_a_digit");
   json.textContent = reply.reading ? JSON.stringify(reply.reading, null, 2) : "";
@@ -457,6 +460,12 @@ if (KIOSK_IDLE_MS > 0) {
     }
   }, 1000);
 }
+
+// The visitor switched language (ui/i18n.js): the answer on screen is asked for again, in it.
+window.addEventListener("page:language", () => {
+  label.textContent = say(answer.textContent.length > 1 ? "pad.i_read" : "pad.i_see");
+  if (strokes.length && !active && !replay) changed(true);
+});
 
 // ---- start -------------------------------------------------------------------------------
 new ResizeObserver(resize).observe(canvas);

@@ -30,6 +30,8 @@ import gradio as gr
 
 from model.drawing.ink import working_factor
 
+from .words import text
+
 HERE = Path(__file__).resolve().parent
 # The pad's facts, in one home: everything else (app, tests, benchmarks) imports them from here.
 CANVAS = (640, 320)  # logical drawing size: wide enough for a few digits
@@ -152,25 +154,30 @@ def _template(
      data-examples="{strokes}">
   <div class="pad-main">
     <div class="pad-bar">
-      <p class="pad-answer" aria-live="polite"><span class="pad-label">I see</span>
-        <output data-testid="answer"></output><span class="pad-unsure">not sure</span>
-        <span class="pad-not-digit" data-testid="not-a-digit">not a digit?</span></p>
+      <p class="pad-answer" aria-live="polite">
+        <span class="pad-label" data-i18n="pad.i_see">{text("pad.i_see")}</span>
+        <output data-testid="answer"></output>
+        <span class="pad-unsure" data-i18n="pad.not_sure">{text("pad.not_sure")}</span>
+        <span class="pad-not-digit" data-testid="not-a-digit"
+              data-i18n="pad.not_a_digit">{text("pad.not_a_digit")}</span></p>
       <div class="pad-tools">
-        <button type="button" class="tool" data-testid="undo" title="Undo the last stroke (Ctrl+Z)" disabled>
-          Undo</button>
-        <button type="button" class="tool" data-testid="clear" title="Clear the pad" disabled>Clear</button>
+        <button type="button" class="tool" data-testid="undo" title="{text("pad.undo_title")}" disabled
+                data-i18n="pad.undo" data-i18n-title="pad.undo_title">{text("pad.undo")}</button>
+        <button type="button" class="tool" data-testid="clear" title="{text("pad.clear_title")}" disabled
+                data-i18n="pad.clear" data-i18n-title="pad.clear_title">{text("pad.clear")}</button>
       </div>
     </div>
     <div class="pad-surface">
       <canvas class="pad-canvas" data-testid="canvas" role="img"
-              aria-label="Drawing pad: draw a digit or a number here"></canvas>
-      <p class="pad-prompt">Draw here</p>
+              aria-label="{text("pad.canvas_label")}" data-i18n-label="pad.canvas_label"></canvas>
+      <p class="pad-prompt" data-i18n="pad.prompt">{text("pad.prompt")}</p>
     </div>
-    {f'<div class="pad-examples"><span>Examples:</span>{buttons}</div>' if examples else ""}
+    {_examples(buttons) if examples else ""}
   </div>
   <div class="pad-side">
     <div class="pad-result" data-testid="result">{empty_html}</div>{side_html}
-    <details class="pad-json"><summary>Result as JSON</summary><pre data-testid="json"></pre></details>
+    <details class="pad-json"><summary data-i18n="pad.json">{text("pad.json")}</summary>
+      <pre data-testid="json"></pre></details>
   </div>
   {_inside(inside_empty_html)}
   <template class="pad-empty">{empty_html}</template>
@@ -181,12 +188,17 @@ def _template(
     return template
 
 
+def _examples(buttons: str) -> str:
+    label = f'<span data-i18n="pad.examples">{text("pad.examples")}</span>'
+    return f'<div class="pad-examples">{label}{buttons}</div>'
+
+
 def _inside(empty_html: str | None) -> str:
     if empty_html is None:
         return ""
     return (
         '<details class="pad-inside" data-testid="inside-toggle">'
-        "<summary>Look inside the network: what each layer does with your drawing</summary>"
+        f'<summary data-i18n="pad.inside_summary">{text("pad.inside_summary")}</summary>'
         f'<div class="pad-inside-body" data-testid="inside-panel">{empty_html}</div>'
         f'<template class="pad-inside-empty">{empty_html}</template></details>'
     )

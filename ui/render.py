@@ -17,48 +17,54 @@ from PIL import Image
 
 from model.reading import DigitReading, Reading
 
-HINT = "Draw a digit: 0 to 9, or a whole number."
-UPLOAD_HINT = "Upload a photo or a scan of a handwritten digit or number, or pick an example below."
+from .words import DEFAULT, marked, text
+
+# The English words; each visitor gets their language's (ui/strings/).
+HINT = text("reading.hint")
 # A reading is shown as a guess, or as not a digit, by its verdict (model/numbers/verdict.py).
-UNSURE_HINT = "not sure: try drawing it bigger or clearer"
-NOT_A_DIGIT = "That doesn't look like a digit. Try 0 to 9"
-GUESS_NOTE = "the model's guess, for the curious"
-# A digit that touched ink it was cut apart from (a neighbour, a joining stroke) says so.
-CUT_BADGE = '<span class="cut" title="cut apart from ink it touched">split</span>'
-# ...and says it in words once under the cards (a phone shows no tooltip).
-CUT_NOTE = "“split”: that digit touched other ink and was cut apart from it to be read."
-# A piece of a reading that does not look like a digit says so on its card.
-ODD_BADGE = '<span class="odd" title="this piece does not look like a digit">not a digit?</span>'
+UNSURE_HINT = text("reading.unsure")
+NOT_A_DIGIT = text("reading.not_a_digit")
 
 
-def reading_html(reading: Reading | None, message: str | None = None, headline: bool = True) -> str:
-    """The whole result panel for a reading, or a friendly message when there is none.
+def reading_html(
+    reading: Reading | None, message: str | None = None, headline: bool = True, lang: str = DEFAULT
+) -> str:
+    """The whole result panel for a reading, or a friendly message when there is none, in `lang`.
 
     `headline=False` leaves out the "I see 7" line, for the pad, which shows it beside the canvas.
     """
     if reading is None or not reading.digits:
-        text = html.escape(message or HINT)
-        return f'<div class="digit-result empty"><p class="hint">{text}</p></div>'
-    cards = "".join(_digit_card(d, i) for i, d in enumerate(reading.digits))
+        if message is None:  # the hint: switched with the page's language, as it stands
+            return hint_html("reading.hint", lang)
+        return f'<div class="digit-result empty"><p class="hint">{html.escape(message)}</p></div>'
+    cards = "".join(_digit_card(d, i, lang) for i, d in enumerate(reading.digits))
+    # a digit cut from ink it touched is explained in words once (a phone shows no tooltip)
     cut = (
-        f'<p class="cut-note" data-testid="cut-note">{CUT_NOTE}</p>'
+        marked("reading.split_note", lang, "p", ' class="cut-note" data-testid="cut-note"')
         if any(d.cut for d in reading.digits)
         else ""
     )
     if reading.verdict == "not_a_digit":
         # said kindly, in the page and the pad alike; the cards stay, marked as a guess
         top = (
-            f'<p class="answer not-a-digit">{NOT_A_DIGIT}</p>'
-            f'<p class="guess-note">{GUESS_NOTE}: <strong class="number">{reading.number}</strong></p>'
+            f'<p class="answer not-a-digit">{text("reading.not_a_digit", lang)}</p>'
+            f'<p class="guess-note">{text("reading.guess_note", lang)}: '
+            f'<strong class="number">{reading.number}</strong></p>'
         )
         return f'<div class="digit-result not-a-digit">{top}<div class="cards guess">{cards}</div>{cut}</div>'
     top = ""
     if headline:
-        label = "I read" if len(reading.digits) > 1 else "I see"
-        caption = "" if is_sure(reading) else f'<span class="unsure">({UNSURE_HINT})</span>'
+        label = text("pad.i_read" if len(reading.digits) > 1 else "pad.i_see", lang)
+        caption = "" if is_sure(reading) else f'<span class="unsure">({text("reading.unsure", lang)})</span>'
         top = f'<p class="answer">{label} <strong class="number">{reading.number}</strong> {caption}</p>'
     guess = "" if is_sure(reading) else " guess"
     return f'<div class="digit-result">{top}<div class="cards{guess}">{cards}</div>{cut}</div>'
+
+
+def hint_html(key: str, lang: str = DEFAULT) -> str:
+    """The empty result panel: a hint (a key of ui/strings/) that follows the page's language."""
+    hint = marked(key, lang, "p", ' class="hint"')
+    return f'<div class="digit-result empty">{hint}</div>'
 
 
 def pad_reply(
@@ -67,14 +73,16 @@ def pad_reply(
     inside: str | None = None,
     busy: bool = False,
     html: str | None = None,
+    lang: str = DEFAULT,
 ) -> dict:
     """What the pad's server function answers (ui/pad.js shows it): the cards (the number itself
     goes beside the canvas), the JSON, and the "Look inside" panel when it is open. `html`
-    replaces the cards (the "Watch it learn" tab shows two networks side by side)."""
+    replaces the cards (the "Watch it learn" tab shows two networks side by side). `message`
+    and the cards are in `lang`; the JSON's keys stay English."""
     result = reading.to_dict() if reading is not None else {"number": "", "verdict": "empty", "digits": []}
     result["message"] = message
     return {
-        "html": html if html is not None else reading_html(reading, message or None, headline=False),
+        "html": reading_html(reading, message or None, False, lang) if html is None else html,
         "number": result["number"],
         "verdict": result["verdict"],
         "sure": reading is None or is_sure(reading),
@@ -89,7 +97,7 @@ def is_sure(reading: Reading) -> bool:
     return reading.verdict == "number"
 
 
-def _digit_card(d: DigitReading, index: int) -> str:
+def _digit_card(d: DigitReading, index: int, lang: str = DEFAULT) -> str:
     rows = []
     # each digit's rank, the answer first: a phone's compact card shows the top three (pad.css)
     ranked = sorted(range(len(d.probabilities)), key=lambda k: (k != d.digit, -d.probabilities[k]))
@@ -105,13 +113,19 @@ def _digit_card(d: DigitReading, index: int) -> str:
     not_digit = " not-a-digit" if d.not_a_digit else ""
     return (
         f'<div class="card{not_digit}" data-digit="{d.digit}" data-index="{index}">'
-        f'<div class="seen"><img class="preview" alt="the 28x28 image the model saw" '
+        f'<div class="seen"><img class="preview" alt="{text("reading.preview_alt", lang)}" '
         f'src="data:image/png;base64,{png_base64(d.image)}">'
         f'<span class="digit">{d.digit}</span>'
-        f'<span class="confidence">{100 * d.confidence:.1f}%</span>{CUT_BADGE if d.cut else ""}'
-        f"{ODD_BADGE if d.not_a_digit else ''}</div>"
+        f'<span class="confidence">{100 * d.confidence:.1f}%</span>'
+        f"{_badge('cut', 'reading.split', 'reading.split_title', lang) if d.cut else ''}"
+        f"{_badge('odd', 'reading.odd', 'reading.odd_title', lang) if d.not_a_digit else ''}</div>"
         f'<div class="bars">{"".join(rows)}</div></div>'
     )
+
+
+def _badge(kind: str, key: str, title: str, lang: str) -> str:
+    """A digit cut apart from ink it touched ("split"), or a piece that does not look like a digit."""
+    return f'<span class="{kind}" title="{text(title, lang)}">{text(key, lang)}</span>'
 
 
 def png_base64(image: np.ndarray) -> str:
