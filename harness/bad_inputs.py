@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from harness.pad_client import png_data_url
 from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
+from ui.words import text
 
 SEVEN = Placement(CANVAS, (320, 160), 220, 0, 12)
 
@@ -32,7 +33,11 @@ def answered_as_expected(reading: dict, html: str, expected: str) -> bool:
     if "Traceback" in html or "Traceback" in reading.get("message", ""):
         return False
     if expected == "hint":
-        return reading["number"] == "" and "Draw a digit" in reading["message"]
+        # the pad's hint, or the upload tab's own (ui/strings/)
+        return reading["number"] == "" and reading["message"] in (
+            text("reading.hint"),
+            text("reading.upload_hint"),
+        )
     if expected == "refused":
         message = reading["message"]
         return (

@@ -74,8 +74,12 @@ def test_the_api_translates_only_the_message_and_only_when_asked(app_server, tmp
     asked = Client(app_server.url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     _, zh = asked.predict(blank, api_name="/read_image")
     _, plain = Client(app_server.url, verbose=False).predict(blank, api_name="/read_image")
-    assert zh["message"] == "写一个数字：0 到 9，或者一个多位数。"
-    assert plain["message"] == "Draw a digit: 0 to 9, or a whole number."
+    # an image with no digit in it gets the upload tab's hint
+    assert zh["message"] == "上传一张手写数字或数字串的照片或扫描件，或者在下面选一个示例。"
+    assert (
+        plain["message"]
+        == "Upload a photo or a scan of a handwritten digit or number, or pick an example below."
+    )
     assert zh.keys() == plain.keys() and {"number", "digits", "message"} <= zh.keys()  # English keys
 
 
