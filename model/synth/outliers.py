@@ -1,7 +1,7 @@
 """Made-up drawings that are not digits, to teach the whole-digit check "not a digit" (outlier
 exposure, Hendrycks et al. 2019). A training source only.
 
-    bank = outlier_bank(count=12_000, seed=0)     # (count, 28, 28) uint8, as reading sees a drawing
+    bank = outlier_bank(count=6_000, seed=0)     # (count, 28, 28) uint8, as reading sees a drawing
     image, name = outlier(np.random.default_rng(0))   # one canvas (PIL) and what is on it
 
 Two sources, both unlike the hand-made designs of model/synth/nondigits.py (whose tune split
@@ -40,7 +40,10 @@ SYMBOLS = "#@&%?*+=×÷~∞π√€<>^¶©®¥"
 GLYPHS = LETTERS + SYMBOLS
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
 DOODLE_SHARE = 0.5  # of the bank; the rest are glyphs
-GLYPH_PX = 96  # the size glyphs are shaped at, before thinning
+GLYPH_PX = 72  # the size glyphs are shaped at, before thinning
+# uploads up to this wide (sketches.py's go to 1024): reading crops and scales the ink alike, and
+# a smaller canvas is painted faster
+UPLOAD_SIDE = 640
 
 Shape = list[np.ndarray]  # strokes, each (K, 2) x, y in the shape's own units (y down)
 
@@ -188,7 +191,8 @@ def outlier(rng: np.random.Generator) -> tuple[Image.Image, str]:
         canvas, brush, style = PAD_CANVAS, PAD_BRUSH, "white"
         size = rng.uniform(80, 280)
     else:
-        place = random_placement(rng)
+        side = int(rng.integers(280, UPLOAD_SIDE + 1))
+        place = random_placement(rng, (side, max(200, int(side / rng.choice([1.0, 0.75, 1.33])))))
         canvas, brush, size = place.canvas, place.brush, place.height
         style = UPLOAD_STYLES[int(rng.integers(len(UPLOAD_STYLES)))]
     lo, hi = points.min(0), points.max(0)
@@ -200,14 +204,15 @@ def outlier(rng: np.random.Generator) -> tuple[Image.Image, str]:
     return paint(brush_coverage((points - (lo + hi) / 2) * scale + centre, canvas, brush), style), name
 
 
-def outlier_bank(count: int, seed: int = 0) -> np.ndarray:
-    """(count, 28, 28) uint8 made-up non-digits, each read whole as reading reads a drawing
-    (model.preprocess); drawing i depends only on (seed, i)."""
+def outlier_bank(count: int, seed: int = 0, first: int = 0) -> np.ndarray:
+    """(count, 28, 28) uint8 made-up non-digits first..first+count-1, each read whole as reading
+    reads a drawing (model.preprocess); drawing i depends only on (seed, i), so a bank can be made
+    in pieces."""
     bank = np.zeros((count, 28, 28), np.uint8)
-    for i in range(count):
+    for k, i in enumerate(range(first, first + count)):
         rng = np.random.default_rng([seed, i])
         x = None
         while x is None:  # a drawing whose ink is all specks reads as nothing: draw another
             x = preprocess(outlier(rng)[0])
-        bank[i] = np.round(x[0].numpy() * 255)
+        bank[k] = np.round(x[0].numpy() * 255)
     return bank

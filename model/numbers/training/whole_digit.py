@@ -32,6 +32,7 @@ from ...synth.outliers import outlier_bank
 from ...training.cache import load_or_make
 from ...training.data import load_mnist
 from ...training.loop import PAD_SEED, TrainConfig, _drawings
+from ...training.workers import run_chunks, spans
 from ...weights import save
 from ..whole_digit import DEFAULT_WHOLE_DIGIT, NOT_A_DIGIT, NOT_ONE, WHOLE, WHOLE_DIGIT_CONFIG
 from . import HELD_OUT_FROM
@@ -53,7 +54,7 @@ class WholeDigitConfig:
     cache_dir: str | None = "data/cache"  # the drawings, shared with train.py's, and the banks
     epochs: int = 8
     cut_pairs: int = 16_000  # touching pairs whose cut pieces are samples (cut_candidates.py)
-    outliers: int = 12_000  # made-up non-digits (model/synth/outliers.py), made once and cached
+    outliers: int = 6_000  # made-up non-digits (model/synth/outliers.py), made once and cached
     batch_size: int = 256
     lr: float = 3e-3  # peak of the one-cycle schedule
     seed: int = 0
@@ -110,12 +111,14 @@ def samples(config: WholeDigitConfig, log: Callable[[str], None] | None = print)
         on_build=lambda: _say(
             log, f"Cutting {pairs:,} touching pairs as reading does (once; {pairs // 40} s)..."
         ),
+        workers=config.threads or 1,
     )
     count = min(config.outliers, len(whole) // 4)  # a small set (the tests') gets a few
     others = load_outliers(
         count,
         config.seed,
         config.cache_dir,
+        workers=config.threads or 1,
         on_build=lambda: _say(log, f"Drawing {count:,} made-up non-digits (once; {count // 30} s)..."),
     )
     x = torch.cat([whole, bank, cut, others]).float().div(255)[:, None]
@@ -131,17 +134,27 @@ def samples(config: WholeDigitConfig, log: Callable[[str], None] | None = print)
 
 
 def load_outliers(
-    count: int, seed: int, cache_dir: str | None, on_build: Callable[[], None] | None = None
+    count: int,
+    seed: int,
+    cache_dir: str | None,
+    workers: int = 1,
+    on_build: Callable[[], None] | None = None,
 ) -> torch.Tensor:
     """(count, 28, 28) uint8 made-up non-digits (model/synth/outliers.py), from `cache_dir` or
-    drawn and saved there."""
+    drawn (in `workers` processes) and saved there."""
     settings = {"count": count, "seed": seed, "version": OUTLIERS_VERSION}
+
+    def make() -> dict[str, torch.Tensor]:
+        chunks = [(b - a, seed, a) for a, b in spans(count, 500)]
+        parts = run_chunks(outlier_bank, chunks, workers) or [np.zeros((0, 28, 28), np.uint8)]
+        return {"outliers": torch.from_numpy(np.concatenate(parts))}
+
     found = load_or_make(
         cache_dir,
         "made-up-nondigits",  # not "outliers": pairs.py's banks are named so
         np.zeros(0, np.uint8),  # made from no digits: the settings alone name the file
         settings,
-        lambda: {"outliers": torch.from_numpy(outlier_bank(count, seed))},
+        make,
         lambda t: "outliers" in t and t["outliers"].shape == (count, 28, 28),
         on_build,
     )
