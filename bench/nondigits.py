@@ -47,14 +47,14 @@ from PIL import Image
 
 from bench.common import DEFAULT_DATA, interval, markdown_table, write
 from harness.pad_client import as_the_pad_sends
-from model import load_classifier, open_image, preprocess, read_drawing
+from model import load_classifier, preprocess, read_drawing
 from model.classifier import Classifier
 from model.numbers.reader import default_reader
 from model.synth.nondigits import KINDS, SPLITS, Drawing, drawings, render
 from model.synth.numbers import write_number
 from model.synth.sketches import STYLES, sketch_set
 from model.training.data import load_mnist
-from ui.pad import MAX_PIXELS, pad_png
+from ui.pad_request import pad_image
 
 SCORES = (
     "max softmax",
@@ -70,7 +70,7 @@ RULED = ("max softmax", "energy", "whole-digit check", "energy + log whole-digit
 
 def as_the_app_gets(canvas: Image.Image) -> Image.Image:
     """The drawing as the pad's endpoint decodes it (bench.accuracy's pad path)."""
-    return open_image(pad_png({"image": as_the_pad_sends(canvas)}), max_pixels=MAX_PIXELS)
+    return pad_image({"image": as_the_pad_sends(canvas)})
 
 
 @dataclass(frozen=True)

@@ -56,3 +56,5 @@ def test_the_pieces_are_the_same_under_a_seed_and_come_back_from_their_cache(tin
     assert torch.equal(a, b) and torch.equal(a_labels, b_labels) and not built  # from the cache
     assert len(c) != len(a) or not torch.equal(a, c)  # another seed, other pairs
     assert set(a_labels.tolist()) == {0, 1}
+    d, d_labels = load_cut_candidates(x, y, 20, seed=0, cache_dir=None, workers=2)
+    assert torch.equal(a, d) and torch.equal(a_labels, d_labels)  # made in two processes: the same

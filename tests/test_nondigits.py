@@ -10,6 +10,8 @@ import hashlib
 import numpy as np
 import pytest
 
+from model import preprocess
+from model.synth import outliers
 from model.synth.nondigits import (
     EXCLUDED_LETTERS,
     FONTS,
@@ -93,3 +95,42 @@ def test_drawings_use_the_pads_canvas_and_brush_and_the_sketch_styles():
     assert "pad" in styles and styles - {"pad"} == set(UPLOAD_STYLES)
     pad = [d for d in drawings("test", per_kind=60) if d.style == "pad"]
     assert all(d.canvas == CANVAS and d.brush == BRUSH for d in pad)
+
+
+# ---- the made-up non-digits the whole-digit check learns from (model/synth/outliers.py) ----------
+def test_made_up_non_digits_use_no_letter_written_as_a_digit_and_no_digit():
+    assert not set(outliers.GLYPHS) & EXCLUDED_LETTERS
+    assert not set(outliers.GLYPHS) & set("0123456789")
+    assert set(outliers.LATIN) == set(FONTS["tune"]["letters"])  # nondigits.py's kept letters, no more
+    drawn = {outliers.outlier(np.random.default_rng([0, i]))[1] for i in range(60)}
+    glyphs = {name.removeprefix("glyph ") for name in drawn if name.startswith("glyph ")}
+    assert glyphs and all(set(g) <= set(outliers.GLYPHS) for g in glyphs)
+    assert drawn - {f"glyph {g}" for g in glyphs} <= set(outliers.DOODLES)
+
+
+def test_doodles_that_pass_for_a_digit_are_never_made():
+    t = np.linspace(0, 2 * np.pi, 40)
+    ring = [np.stack([np.cos(t), 1.4 * np.sin(t)], axis=1)]
+    bar = [np.array([[0.5, 0.0], [0.55, 1.0]])]
+    assert outliers.looks_like_a_digit(ring)  # a 0
+    assert outliers.looks_like_a_digit(bar)  # a 1
+    assert outliers.looks_like_a_digit([np.array([[0, 0], [1, 0.05]]), np.array([[0, 0.1], [1, 0.12]])])  # =
+    burst = outliers.spiky_polygon(np.random.default_rng(1))
+    assert not outliers.looks_like_a_digit(burst)
+    for i in range(300):
+        rng = np.random.default_rng(i)
+        for make in outliers.DOODLES.values():
+            shape = make(rng)
+            assert len(shape) > 1 or len(shape[0]) > 3, make  # never one straight stroke
+    for i in range(40):  # what is drawn passed the filter
+        points, _ = outliers._doodle(np.random.default_rng(i))
+        assert np.ptp(points, axis=0).min() > 0.15 * np.ptp(points, axis=0).max()
+
+
+def test_the_bank_is_what_reading_sees_of_each_drawing_and_the_same_for_a_seed():
+    bank = outliers.outlier_bank(6, seed=3)
+    assert bank.shape == (6, 28, 28) and bank.dtype == np.uint8
+    assert np.array_equal(bank, outliers.outlier_bank(6, seed=3))
+    assert not np.array_equal(bank, outliers.outlier_bank(6, seed=4))
+    first = preprocess(outliers.outlier(np.random.default_rng([3, 0]))[0])
+    assert np.array_equal(bank[0], np.round(first[0].numpy() * 255).astype(np.uint8))

@@ -2,14 +2,17 @@
 that training chose for it.
 
     scores = digit_scores(classifier, reader.check, x)      # (N,) higher: more like a digit
+    parts = score_parts(classifier, reader.check, x)        # .energy, .whole, .not_a_digit: why
     thresholds = load_verdict()                             # weights/verdict.json
     verdict = judge(thresholds, score, confidences)         # "number", "unsure", "not_a_digit"
 
 The classifier answers every drawing with some digit. Its energy (the log-sum-exp of its logits,
 Liu et al. 2020) says how much an image looks like any digit; the whole-digit check
-(whole_digit.py) says whether it is one whole digit. Their sum, energy + log P(one whole digit),
-separated digits from letters, symbols and doodles best of the scores bench/nondigits.py
-compared (docs/measurements.md). A reading's score is its worst piece's, and also the whole
+(whole_digit.py) says whether it is one whole digit, rather than pieces of digits or (its third
+output, learnt from made-up letters and doodles) not a digit at all. Their sum, energy + log
+P(one whole digit), separated digits from letters, symbols and doodles best of the scores
+bench/nondigits.py compared (docs/measurements.md); `score_parts` gives its parts by name, to say
+which one doubted. A reading's score is its worst piece's, and also the whole
 drawing's when the reading cut ink apart or found one piece (a letter N is cut into "14", whose
 pieces each look like digits).
 
@@ -34,7 +37,7 @@ from ..files import atomic_write
 from ..network import MLP
 from ..weights import DEFAULT_WEIGHTS, WeightsError
 from .learned import read_learned
-from .whole_digit import whole_log_prob
+from .whole_digit import NOT_A_DIGIT, WHOLE, check_log_probs
 
 DEFAULT_VERDICT = DEFAULT_WEIGHTS.parent / "verdict.json"
 FORMAT = "verdict/1"
@@ -64,13 +67,37 @@ class Thresholds:
         }
 
 
+@dataclass(frozen=True)
+class ScoreParts:
+    """What the scores of N pieces are made of, each (N,): the classifier's energy (how much a
+    piece looks like any digit) and the whole-digit check's log-probabilities that it is one whole
+    digit and that it is not a digit at all (NaN without the check, or without that output)."""
+
+    energy: np.ndarray
+    whole: np.ndarray
+    not_a_digit: np.ndarray
+
+    @property
+    def score(self) -> np.ndarray:
+        """(N,) the score: energy + log P(one whole digit)."""
+        return self.energy + self.whole
+
+
+def score_parts(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> ScoreParts:
+    """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores."""
+    energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).numpy() if len(x) else np.zeros(0)
+    missing = np.full(len(x), np.nan)
+    if check is None or len(x) == 0:
+        return ScoreParts(energy, missing, missing)
+    log_p = check_log_probs(check, x).double().numpy()
+    outlier = log_p[:, NOT_A_DIGIT] if log_p.shape[1] > NOT_A_DIGIT else missing  # an older check: 2 outputs
+    return ScoreParts(energy, log_p[:, WHOLE], outlier)
+
+
 def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> np.ndarray:
     """(N, 1, 28, 28) floats in [0, 1] -> (N,) energy + log P(one whole digit); NaN without the
     check (no verdict on what it is, then)."""
-    if len(x) == 0:
-        return np.zeros(0)
-    whole = np.full(len(x), np.nan) if check is None else whole_log_prob(check, x).double().numpy()
-    return scores_of(classifier.predict_logits(x).numpy(), whole)
+    return score_parts(classifier, check, x).score
 
 
 @dataclass(frozen=True)

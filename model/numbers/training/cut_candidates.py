@@ -30,6 +30,7 @@ import torch
 from PIL import Image
 
 from ...drawing.mnist_style import normalize_digit
+from ...training.workers import run_chunks, spans
 from ..segmentation import SMALL_MARK, CutPiece, cut_pieces
 from ..whole_digit import WHOLE
 from .pairs import any_view, enlarge, load_bank, pair_layers
@@ -50,6 +51,7 @@ def load_cut_candidates(
     seed: int,
     cache_dir: str | Path | None,
     on_build: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Pieces cut from `pairs` touching pairs of `images` ((N, 28, 28) or (N, V, 28, 28) uint8)
     as (M, 28, 28) uint8 and their (M,) labels (1: one whole digit, 0: not), from `cache_dir` or
@@ -60,17 +62,29 @@ def load_cut_candidates(
         "version": VERSION,
         "shares": [WHOLE_SHARE, STRAY, PART_SHARE, MIXED, WHOLE_PER_PAIR, NOT_PER_PAIR],
     }
-    make = partial(make_candidates, pairs=pairs, seed=seed)
+    make = partial(_make_in_pieces, pairs=pairs, seed=seed, workers=workers)
     return load_bank("cut-pieces", images, labels, settings, make, cache_dir, on_build)
 
 
-def make_candidates(
-    array: np.ndarray, labels: np.ndarray, pairs: int, seed: int
+def _make_in_pieces(
+    array: np.ndarray, labels: np.ndarray, pairs: int, seed: int, workers: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(M, 28, 28) uint8 pieces and (M,) int64 labels from `pairs` touching pairs of `array`
-    (whose digits they are does not matter here); pair i depends only on (seed, i)."""
+    """make_candidates in `workers` processes, one piece each (each gets all the digits): the
+    same bank as in one."""
+    chunks = [(array, labels, b - a, seed, a) for a, b in spans(pairs, max(1, -(-pairs // max(workers, 1))))]
+    parts = run_chunks(make_candidates, chunks, workers)
+    if not parts:
+        return make_candidates(array, labels, 0, seed)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def make_candidates(
+    array: np.ndarray, labels: np.ndarray, pairs: int, seed: int, first: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(M, 28, 28) uint8 pieces and (M,) int64 labels from touching pairs first..first+pairs-1
+    of `array` (whose digits they are does not matter here); pair i depends only on (seed, i)."""
     images, targets = [], []
-    for i in range(pairs):
+    for i in range(first, first + pairs):
         rng = np.random.default_rng([seed, i])
         first, second = (enlarge(any_view(array, int(rng.integers(len(array))), rng), rng) for _ in range(2))
         for image, label in pair_pieces(first, second, rng):

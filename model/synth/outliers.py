@@ -1,0 +1,218 @@
+"""Made-up drawings that are not digits, to teach the whole-digit check "not a digit" (outlier
+exposure, Hendrycks et al. 2019). A training source only.
+
+    bank = outlier_bank(count=6_000, seed=0)     # (count, 28, 28) uint8, as reading sees a drawing
+    image, name = outlier(np.random.default_rng(0))   # one canvas (PIL) and what is on it
+
+Two sources, both unlike the hand-made designs of model/synth/nondigits.py (whose tune split
+chooses the verdict's thresholds and whose test split reports; neither is ever trained on):
+- GLYPHS: letters and symbols as the system's TrueType fonts shape them (DejaVu, Liberation;
+  PIL's built-in font where there are none), thinned to their centre line (as sketches.py does
+  MNIST digits) and redrawn with the round brush. Only letters that nondigits.py keeps (no letter
+  people also write as a digit), a few Greek and Cyrillic capitals of the same kind, and symbols.
+- DOODLES: random shapes no one designed: tangles of Bezier curves, spiky polygons, straight
+  strokes thrown together, hatching, a wandering pen, rays from a point.
+Each is slanted, stretched and turned a little, then drawn on the pad's canvas with its brush or
+on an upload canvas in a sketch-style canvas style (sketches.random_placement), and read whole by
+`preprocess` as reading reads a drawing. Shapes that ARE digits are never made: a doodle whose
+ink is a bar (a 1) or one closed round loop (a 0) is thrown away (`looks_like_a_digit`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..drawing.preprocess import preprocess
+from .nondigits import PAD_BRUSH, PAD_CANVAS, PAD_SHARE, UPLOAD_STYLES, vary
+from .sketches import brush_coverage, paint, polyline_points, random_placement
+
+# nondigits.py's kept letters, and Greek and Cyrillic capitals no one writes as a digit
+# (left out: Б 6, З Э 3, Ч 4, Г 7, δ 6, ε 3, О 0)
+LATIN = "AEFHKLMNRVWXehkmnrtwx"
+LETTERS = LATIN + "ΔΣΩΞΦΨΛΠλμψ" + "ЖШФДЛПИЯЮЫ"
+# symbols (left out: ! | 1, $ § S 5 8, £ 2, ( ) 1 0, { } 3)
+SYMBOLS = "#@&%?*+=×÷~∞π√€<>^¶©®¥"
+GLYPHS = LETTERS + SYMBOLS
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+DOODLE_SHARE = 0.5  # of the bank; the rest are glyphs
+GLYPH_PX = 72  # the size glyphs are shaped at, before thinning
+# uploads up to this wide (sketches.py's go to 1024): reading crops and scales the ink alike, and
+# a smaller canvas is painted faster
+UPLOAD_SIDE = 640
+
+Shape = list[np.ndarray]  # strokes, each (K, 2) x, y in the shape's own units (y down)
+
+
+# ---- glyphs -----------------------------------------------------------------------------------
+@functools.cache
+def fonts() -> tuple[str, ...]:
+    """The TrueType fonts found (an empty tuple: PIL's built-in font is used)."""
+    found = sorted(str(p) for d in FONT_DIRS for p in Path(d).glob("*.ttf") if "Math" not in p.name)
+    return tuple(found)
+
+
+def glyph_points(text: str, font: str | None) -> np.ndarray:
+    """(K, 2) points (x, y, pixels) along the centre line of `text` shaped by `font` (None: PIL's
+    built-in font), empty when the font has no ink for it."""
+    from skimage.morphology import skeletonize  # a dev dependency, like all of training
+
+    face = ImageFont.truetype(font, GLYPH_PX) if font else ImageFont.load_default(size=GLYPH_PX)
+    image = Image.new("L", (GLYPH_PX * (2 + len(text)), GLYPH_PX * 2), 0)
+    ImageDraw.Draw(image).text((GLYPH_PX // 2, GLYPH_PX // 3), text, fill=255, font=face)
+    ys, xs = np.nonzero(skeletonize(np.asarray(image) > 127))
+    return np.stack([xs, ys], axis=1).astype(np.float64)
+
+
+def _glyph(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A glyph, or now and then a short word of kept letters, as (K, 2) centre-line points (no
+    pen order: a cloud the brush is stamped along), slanted, stretched and turned."""
+    if rng.random() < 0.15:
+        text = "".join(LATIN[int(k)] for k in rng.integers(len(LATIN), size=int(rng.integers(2, 4))))
+    else:
+        text = GLYPHS[int(rng.integers(len(GLYPHS)))]
+    choices = fonts()
+    font = choices[int(rng.integers(len(choices)))] if choices else None
+    points = glyph_points(text, font)
+    if len(points) < 8:  # a font without this glyph: try another
+        return _glyph(rng)
+    slant, aspect, angle = rng.uniform(-0.3, 0.3), np.exp(rng.uniform(-0.25, 0.25)), rng.uniform(-12, 12)
+    p = points - points.mean(0)
+    p = np.stack([(p[:, 0] - slant * p[:, 1]) * aspect, p[:, 1]], axis=1)
+    t = np.deg2rad(angle)
+    p = p @ np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]).T
+    return p, f"glyph {text}"
+
+
+# ---- doodles ----------------------------------------------------------------------------------
+def _bezier(p: np.ndarray, n: int = 40) -> np.ndarray:
+    """A cubic Bezier curve through 4 control points (4, 2)."""
+    t = np.linspace(0, 1, n)[:, None]
+    return (1 - t) ** 3 * p[0] + 3 * (1 - t) ** 2 * t * p[1] + 3 * (1 - t) * t**2 * p[2] + t**3 * p[3]
+
+
+def tangle(rng: np.random.Generator) -> Shape:
+    """Two to four random Bezier curves."""
+    return [_bezier(rng.uniform(0, 1, (4, 2))) for _ in range(int(rng.integers(2, 5)))]
+
+
+def spiky_polygon(rng: np.random.Generator) -> Shape:
+    """A closed polygon of 5-11 corners, every other one pulled in: a burst, never an oval."""
+    n = int(rng.integers(5, 12))
+    a = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = np.where(np.arange(n) % 2 == 0, rng.uniform(0.8, 1.0, n), rng.uniform(0.2, 0.5, n))
+    p = np.stack([r * np.cos(a), r * np.sin(a)], axis=1)
+    return [np.vstack([p, p[:1]])]
+
+
+def sticks(rng: np.random.Generator) -> Shape:
+    """Three to six straight strokes thrown anywhere in a box."""
+    return [rng.uniform(0, 1, (2, 2)) for _ in range(int(rng.integers(3, 7)))]
+
+
+def hatching(rng: np.random.Generator) -> Shape:
+    """Three to seven parallel strokes at any angle, sometimes crossed by a second set."""
+    strokes = []
+    for _ in range(1 if rng.random() < 0.6 else 2):
+        angle, n = rng.uniform(0, np.pi), int(rng.integers(3, 8))
+        d, normal = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle), np.cos(angle)])
+        for k in np.linspace(-0.5, 0.5, n):
+            half = rng.uniform(0.3, 0.5)
+            strokes.append(np.stack([normal * k - d * half, normal * k + d * half]) + rng.normal(0, 0.02, 2))
+    return strokes
+
+
+def wander(rng: np.random.Generator) -> Shape:
+    """One long stroke of a pen that keeps turning: 40-90 steps of a drifting heading."""
+    n = int(rng.integers(40, 91))
+    heading = np.cumsum(rng.normal(0, 0.6, n)) + rng.uniform(0, 2 * np.pi)
+    return [np.cumsum(np.stack([np.cos(heading), np.sin(heading)], axis=1), axis=0)]
+
+
+def rays(rng: np.random.Generator) -> Shape:
+    """Five to nine strokes out from one point, of any length."""
+    n = int(rng.integers(5, 10))
+    a = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = rng.uniform(0.4, 1.0, n)
+    return [np.array([[0.0, 0.0], [ri * np.cos(ai), ri * np.sin(ai)]]) for ai, ri in zip(a, r)]
+
+
+DOODLES: dict[str, Callable[[np.random.Generator], Shape]] = {
+    "tangle": tangle,
+    "spiky polygon": spiky_polygon,
+    "sticks": sticks,
+    "hatching": hatching,
+    "wander": wander,
+    "rays": rays,
+}
+
+
+def looks_like_a_digit(strokes: Shape) -> bool:
+    """Whether these strokes could pass for a digit: ink in a bar (a 1, or a dash), or a single
+    closed loop that is round (a 0). Such a doodle is not taught as "not a digit"."""
+    every = np.vstack(strokes)
+    span = np.ptp(every, axis=0)
+    if span.min() < 0.3 * span.max():
+        return True
+    if len(strokes) == 1 and len(strokes[0]) > 3:
+        s = strokes[0]
+        if np.hypot(*(s[0] - s[-1])) < 0.2 * span.max():  # closed: round if it fills its hull
+            from scipy.spatial import ConvexHull
+
+            x, y = s[:, 0], s[:, 1]
+            area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+            return area > 0.75 * ConvexHull(s).volume
+    return False
+
+
+def _doodle(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A random doodle varied as a hand varies it (nondigits.vary), as (K, 2) points densely along
+    its strokes."""
+    names = list(DOODLES)
+    while True:
+        name = names[int(rng.integers(len(names)))]
+        strokes = DOODLES[name](rng)
+        if not looks_like_a_digit(strokes):
+            strokes = vary(strokes, rng)
+            span = float(np.ptp(np.vstack(strokes), axis=0).max())
+            return polyline_points([s.tolist() for s in strokes], spacing=span / 200), name
+
+
+# ---- drawings ---------------------------------------------------------------------------------
+def outlier(rng: np.random.Generator) -> tuple[Image.Image, str]:
+    """One made-up non-digit on a canvas, and what it is ("glyph A", "tangle", ...): on the pad's
+    canvas with its brush, or an upload in one of the sketch-style canvas styles."""
+    points, name = _doodle(rng) if rng.random() < DOODLE_SHARE else _glyph(rng)
+    if rng.random() < PAD_SHARE:
+        canvas, brush, style = PAD_CANVAS, PAD_BRUSH, "white"
+        size = rng.uniform(80, 280)
+    else:
+        side = int(rng.integers(280, UPLOAD_SIDE + 1))
+        place = random_placement(rng, (side, max(200, int(side / rng.choice([1.0, 0.75, 1.33])))))
+        canvas, brush, size = place.canvas, place.brush, place.height
+        style = UPLOAD_STYLES[int(rng.integers(len(UPLOAD_STYLES)))]
+    lo, hi = points.min(0), points.max(0)
+    span = np.maximum(hi - lo, 1e-6)
+    room = np.asarray(canvas, np.float64) - 2 * (brush + 4)
+    scale = min(size / span.max(), *(room / span))
+    half = span * scale / 2
+    centre = np.array([rng.uniform(brush + 4 + h, c - brush - 4 - h) for h, c in zip(half, canvas)])
+    return paint(brush_coverage((points - (lo + hi) / 2) * scale + centre, canvas, brush), style), name
+
+
+def outlier_bank(count: int, seed: int = 0, first: int = 0) -> np.ndarray:
+    """(count, 28, 28) uint8 made-up non-digits first..first+count-1, each read whole as reading
+    reads a drawing (model.preprocess); drawing i depends only on (seed, i), so a bank can be made
+    in pieces."""
+    bank = np.zeros((count, 28, 28), np.uint8)
+    for k, i in enumerate(range(first, first + count)):
+        rng = np.random.default_rng([seed, i])
+        x = None
+        while x is None:  # a drawing whose ink is all specks reads as nothing: draw another
+            x = preprocess(outlier(rng)[0])
+        bank[k] = np.round(x[0].numpy() * 255)
+    return bank
