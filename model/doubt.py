@@ -86,7 +86,7 @@ def doubt(
     if x is None:  # no whole drawing to score: its worst piece, the least sure without scores
         source = source if source is not None else _worst(reading)
         x = torch.from_numpy(reading.digits[source].image)[None]
-    (parts,) = score_parts(classifier, reader.check, x[None])
+    parts = score_parts(classifier, reader.check, x[None]).one(0)
     digit = int(classifier.predict_proba(x[None])[0].argmax())
     medians = reader.learned.digit_medians(classifier.digit_energy)
     return Doubt(

@@ -73,14 +73,18 @@ class ScoreParts:
     piece looks like any digit) and the whole-digit check's log-probabilities that it is one whole
     digit and that it is not a digit at all (NaN without the check, or without that output)."""
 
-    energy: np.ndarray
-    whole: np.ndarray
-    not_a_digit: np.ndarray
+    energy: np.ndarray | float  # log-sum-exp of the logits: how strongly the network sees any digit
+    whole: np.ndarray | float  # log P(one whole digit)
+    not_a_digit: np.ndarray | float = math.nan  # log P(not a digit at all)
 
     @property
-    def score(self) -> np.ndarray:
-        """(N,) the score: energy + log P(one whole digit)."""
+    def score(self) -> np.ndarray | float:
+        """The score: energy + log P(one whole digit)."""
         return self.energy + self.whole
+
+    def one(self, k: int) -> ScoreParts:
+        """The parts of piece `k` alone, as floats (the "Look inside" panel names them)."""
+        return ScoreParts(float(self.energy[k]), float(self.whole[k]), float(self.not_a_digit[k]))
 
 
 def score_parts(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> ScoreParts:
@@ -98,28 +102,6 @@ def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> 
     """(N, 1, 28, 28) floats in [0, 1] -> (N,) energy + log P(one whole digit); NaN without the
     check (no verdict on what it is, then)."""
     return score_parts(classifier, check, x).score
-
-
-@dataclass(frozen=True)
-class ScoreParts:
-    """A score's two parts, each a reason to doubt on its own (the "Look inside" panel names
-    them): the classifier's energy and the whole-digit check's log P(one whole digit)."""
-
-    energy: float  # log-sum-exp of the logits: how strongly the network sees any digit
-    whole: float  # log P(one whole digit); NaN without the check
-
-    @property
-    def score(self) -> float:
-        return self.energy + self.whole
-
-
-def score_parts(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> list[ScoreParts]:
-    """(N, 1, 28, 28) floats in [0, 1] -> the parts of each image's digit_scores, by name."""
-    if len(x) == 0:
-        return []
-    energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).tolist()
-    whole = [math.nan] * len(x) if check is None else whole_log_prob(check, x).double().tolist()
-    return [ScoreParts(e, w) for e, w in zip(energy, whole)]
 
 
 def scores_of(logits: np.ndarray, whole: np.ndarray) -> np.ndarray:
