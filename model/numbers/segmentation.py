@@ -319,12 +319,19 @@ def cut_pieces(
     position (n + 1: its number of paths plus one) and every piece between two of its cuts that
     the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
     never the whole group; `limit` pieces at most. `pixels`: a group's ink, uint8 (H, W)."""
-    families = cut_families(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
+    mask = pixels >= CONNECT_LEVEL
+    families = cut_families(mask, max(2, round(MIN_WIDTH * typical)))
+    # ink per row left of each column: how tall the ink between two cuts is at most, found
+    # before cut_out (which only ever takes ink away), so pieces too short are never cut out
+    before = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int32)
+    np.cumsum(mask, axis=1, out=before[:, 1:])
+    rows = np.arange(mask.shape[0])
     found = []
     for paths in families:
         if limit <= 0:
             break
         bounds = [None, *paths, None]
+        columns = [np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])]
         centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
         last = len(paths) + 1
         pieces = []
@@ -334,6 +341,9 @@ def cut_pieces(
                     continue
                 if len(pieces) >= limit:
                     break
+                inked = np.flatnonzero(before[rows, columns[j]] > before[rows, columns[i]])
+                if inked.size == 0 or inked[-1] + 1 - inked[0] < PRUNE * typical:
+                    continue
                 piece = cut_out(pixels, bounds[i], bounds[j])
                 if piece is not None and piece[1][3] - piece[1][1] >= PRUNE * typical:
                     pieces.append(CutPiece(i, j, *piece))
