@@ -131,10 +131,12 @@ def cut_out(
         areas = np.bincount(labels.ravel())[1:]
         stubs = np.flatnonzero(areas < STUB * areas.sum()) + 1
         if stubs.size < n:
-            gone = np.isin(labels, stubs)
+            is_stub = np.zeros(n + 1, bool)  # a lookup by label: np.isin's sort, without it
+            is_stub[stubs] = True
+            gone = is_stub[labels]
             pixels, labels = np.where(gone, 0, pixels).astype(pixels.dtype), np.where(gone, 0, labels)
-    rows, cols = np.nonzero(labels)
-    top, bottom, left_, right_ = int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+    rows, cols = np.flatnonzero(labels.any(axis=1)), np.flatnonzero(labels.any(axis=0))
+    top, bottom, left_, right_ = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     return np.ascontiguousarray(pixels[top:bottom, left_:right_]), (x0 + left_, top, x0 + right_, bottom)
 
 
@@ -163,8 +165,12 @@ def drop_fall(mask: np.ndarray, x: int, downward: bool = True, lean_left: bool =
     came_from = 0
     while y < h - 1:
         below = m[y + 1]
-        if not below[x]:
-            y += 1
+        if not below[x]:  # falling freely: every row down to the next ink in this column at once
+            fall = m[y + 1 :, x]
+            rows = int(fall.argmax()) if fall.any() else len(fall)
+            path[y + 1 : y + 1 + rows], came_from, budget = x, 0, w // 4
+            y += rows
+            continue
         elif x > 0 and not below[x - 1]:
             x, y = x - 1, y + 1
         elif x < w - 1 and not below[x + 1]:
