@@ -72,6 +72,9 @@ class Segment:
     image: np.ndarray  # (28, 28) float32 in [0, 1], MNIST-style
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the drawing's pixels
     cut: bool  # True when a cut separated it from ink it touches
+    # True when it is all the drawing's ink, normalised as preprocess_pieces does (one group,
+    # no line set aside): reading.py then need not normalise the whole drawing again to compare
+    all_ink: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def search(
     """The search graphs of a drawing's groups of ink, every step with its features (`pieces`:
     the drawing's digit_pieces, when the caller has them)."""
     ink, labels, blobs = pieces or digit_pieces(image)
-    blobs, _lines = split_off_lines(blobs)
+    blobs, lines = split_off_lines(blobs)
     if not blobs:
         return Search([], np.zeros((0, 10), np.float32), [], [])
     pieces = group_into_digits(blobs)
@@ -237,6 +240,8 @@ def search(
     groups = [_read_whole(ink, labels, g, typical, several, candidates) for g in pieces]
     if not candidates:
         return Search([], np.zeros((0, 10), np.float32), [], [])
+    if not several and not lines and groups[0].whole is not None:  # the one group is all the ink
+        candidates[groups[0].whole] = replace(candidates[groups[0].whole], all_ink=True)
     probs, energy, whole = _classify(classifier, reader, candidates)
     learned = reader.learned
     medians = learned.digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
