@@ -110,7 +110,8 @@ def read_drawing(
     # than one digit (a thin 7 broken in two, read "71").
     narrow = len(segments) > 1 and _aspect([s.box for s in segments]) <= ONE_DIGIT_ASPECT
     judged_whole = len(segments) == 1 or any(s.cut for s in segments)
-    if math.isfinite(score) and (judged_whole or narrow):
+    # a single segment that is all the ink (segmentation.Segment.all_ink) is its own whole
+    if math.isfinite(score) and (judged_whole or narrow) and not (len(segments) == 1 and segments[0].all_ink):
         whole = preprocess_pieces(pieces)
         if whole is not None and not (
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)

@@ -82,17 +82,19 @@ def cut_paths(mask: np.ndarray, min_width: int) -> list[np.ndarray]:
         found.append(np.full(h, x))
         for downward, lean_left in DROPS:
             found.append(drop_fall(mask, x, downward, lean_left))
-    found.sort(key=lambda p: crossed(mask, p))  # the paths that cut the least ink first
+    stacked = np.stack(found)  # (paths, H): each path's cost and centre in one go
+    order = np.argsort(crossed_rows(mask, stacked), kind="stable")  # the paths that cut the least ink first
+    centres = stacked.mean(axis=1).tolist()
     chosen: list[np.ndarray] = []
-    for path in found:
-        centre = float(path.mean())
-        if min_width <= centre <= w - min_width and all(
-            abs(centre - float(c.mean())) >= min_width / 2 for c in chosen
-        ):
-            chosen.append(path)
+    kept: list[float] = []
+    for k in order.tolist():
+        centre = centres[k]
+        if min_width <= centre <= w - min_width and all(abs(centre - c) >= min_width / 2 for c in kept):
+            chosen.append(found[k])
+            kept.append(centre)
         if len(chosen) == MOST_PATHS:
             break
-    chosen.sort(key=lambda p: float(p.mean()))
+    chosen = [path for _, path in sorted(zip(kept, chosen), key=lambda pair: pair[0])]
     for left, right in itertools.pairwise(chosen):  # never crossing: a right path yields to the left
         np.maximum(right, left, out=right)
     return chosen
@@ -129,19 +131,26 @@ def cut_out(
         areas = np.bincount(labels.ravel())[1:]
         stubs = np.flatnonzero(areas < STUB * areas.sum()) + 1
         if stubs.size < n:
-            gone = np.isin(labels, stubs)
+            is_stub = np.zeros(n + 1, bool)  # a lookup by label: np.isin's sort, without it
+            is_stub[stubs] = True
+            gone = is_stub[labels]
             pixels, labels = np.where(gone, 0, pixels).astype(pixels.dtype), np.where(gone, 0, labels)
-    rows, cols = np.nonzero(labels)
-    top, bottom, left_, right_ = int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+    rows, cols = np.flatnonzero(labels.any(axis=1)), np.flatnonzero(labels.any(axis=0))
+    top, bottom, left_, right_ = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     return np.ascontiguousarray(pixels[top:bottom, left_:right_]), (x0 + left_, top, x0 + right_, bottom)
 
 
 def crossed(mask: np.ndarray, path: np.ndarray) -> int:
     """How many rows the path cuts through ink (ink on both sides of it in that row)."""
+    return int(crossed_rows(mask, path[None])[0])
+
+
+def crossed_rows(mask: np.ndarray, paths: np.ndarray) -> np.ndarray:
+    """`crossed` for each of `paths` ((P, H) columns), in one pass: (P,) counts."""
     rows = np.arange(mask.shape[0])
-    inside = (path > 0) & (path < mask.shape[1])
-    x = np.clip(path, 1, mask.shape[1] - 1)
-    return int(np.count_nonzero(inside & mask[rows, x - 1] & mask[rows, x]))
+    inside = (paths > 0) & (paths < mask.shape[1])
+    x = np.clip(paths, 1, mask.shape[1] - 1)
+    return np.count_nonzero(inside & mask[rows, x - 1] & mask[rows, x], axis=1)
 
 
 def drop_fall(mask: np.ndarray, x: int, downward: bool = True, lean_left: bool = True) -> np.ndarray:
@@ -156,8 +165,12 @@ def drop_fall(mask: np.ndarray, x: int, downward: bool = True, lean_left: bool =
     came_from = 0
     while y < h - 1:
         below = m[y + 1]
-        if not below[x]:
-            y += 1
+        if not below[x]:  # falling freely: every row down to the next ink in this column at once
+            fall = m[y + 1 :, x]
+            rows = int(fall.argmax()) if fall.any() else len(fall)
+            path[y + 1 : y + 1 + rows], came_from, budget = x, 0, w // 4
+            y += rows
+            continue
         elif x > 0 and not below[x - 1]:
             x, y = x - 1, y + 1
         elif x < w - 1 and not below[x + 1]:
@@ -185,15 +198,16 @@ def seams(mask: np.ndarray, min_width: int, most: int = 3) -> list[np.ndarray]:
     h, w = mask.shape
     cost = mask.astype(np.float32)
     cost[:, :min_width] = cost[:, w - min_width :] = np.inf  # leave a digit's width on either side
-    total = cost[0].copy()
+    total = cost[0].astype(np.float64)
     step = np.zeros((h, w), np.int8)  # -1, 0, +1: where each row's best came from
+    left, right = np.full(w, np.inf), np.full(w, np.inf)
     for y in range(1, h):
-        left = np.concatenate(([np.inf], total[:-1])) + SIDESTEP
-        right = np.concatenate((total[1:], [np.inf])) + SIDESTEP
-        options = np.stack([left, total, right])
-        choice = np.argmin(options, axis=0)
-        total = options[choice, np.arange(w)] + cost[y]
-        step[y] = choice - 1
+        np.add(total[:-1], SIDESTEP, out=left[1:])
+        np.add(total[1:], SIDESTEP, out=right[:-1])
+        best = np.minimum(np.minimum(left, total), right)
+        # ties go left, then straight on, then right (as argmin over the three would)
+        step[y] = np.where(left == best, -1, np.where(total == best, 0, 1))
+        total = best + cost[y]
     ends = [x for x in np.argsort(total, kind="stable") if np.isfinite(total[x])]
     paths: list[np.ndarray] = []
     for x in ends:

@@ -164,3 +164,54 @@ def weight_vector(weights: dict[str, float]) -> np.ndarray:
     if unknown:
         raise ValueError(f"Unknown features: {sorted(unknown)}")
     return np.array([weights.get(name, 0.0) for name in FEATURES])
+
+
+class CutBound:
+    """The most a cut piece's step of one group's search can score (step_features @ `weights`),
+    known before the piece is normalised and read: its box gives its height and, for each digit
+    it might read as, its width's prior; what the classifier and the whole-digit check would say
+    (log p, whole check, energy short) is taken at its best. The search reads only the pieces on
+    a path that could still beat the group's best uncut reading (segmentation.py)."""
+
+    def __init__(
+        self,
+        weights: np.ndarray,
+        learned: PathWeights,
+        typical: float,
+        *,
+        doubted: bool,
+        group_whole: float,
+    ) -> None:
+        self.weights, self.typical = weights, typical
+        unread = {name: 0.0 for name in READ}  # every feature at 0: the digit-dependent ones added below
+        # what reading would add: each such value is <= 0 and counts with its weight and its "cut:" one
+        best = 0.0
+        for name in ("log p", "whole check", "energy short"):
+            weight = weights[INDEX[name]] + weights[INDEX[f"cut: {name}"]]
+            if weight < 0:  # lower values score higher: only log p has a floor (the top of ten >= 0.1)
+                best += weight * math.log(0.1) if name == "log p" else math.inf
+        self.constant = [
+            float(
+                step_features(
+                    (0, unread), cut=True, cut_after=after, doubted=doubted, group_whole=group_whole
+                )
+                @ weights
+            )
+            - weights[INDEX["cut: reads 0"]]
+            + best
+            for after in (False, True)
+        ]
+        self.reads = weights[[INDEX[f"cut: reads {d}"] for d in range(10)]]
+        self.width_weight = weights[INDEX["width"]] + weights[INDEX["cut: width"]]
+        self.median, self.sigma = (np.array(v) for v in zip(*learned.digit_width))
+
+    def __call__(self, box: tuple[int, int, int, int], cut_after: bool) -> float:
+        """The bound for a cut piece with this box (in the drawing), `cut_after`: a cut is its right edge."""
+        left, top, right, bottom = box
+        height = (bottom - top) / self.typical
+        score = self.constant[cut_after] + self.weights[INDEX["height short"]] * -max(
+            0.0, HEIGHT_FROM - height
+        )
+        score += self.weights[INDEX["small"]] * float(height < SMALL)
+        z = np.log(max(right - left, 1) / self.typical / self.median) / self.sigma  # width_z, every digit
+        return score + float(np.max(self.reads + self.width_weight * -(z**2) / 2))

@@ -17,6 +17,10 @@ need them. Per group, dynamic programming over the cut positions picks the path 
 score: each step's features (priors.py: the digit's log-probability, energy, width, height, the
 whole-digit check, what cutting and dropping ink cost) times weights learned so that the right
 readings of numbers score highest (training/path_weights.py, loaded from learned.py's file).
+Reading (find_digits) reads only the cut segments that could still beat their group's best
+uncut reading: before a segment is normalised, its box bounds its step's score
+(priors.CutBound), and a segment on no path that could win is left out; the best paths stay
+the same, for half the normalisations of the crowd's frames (docs/measurements.md).
 
     found = search(image, classifier, reader)   # every group's search graph, its steps with features
     best_path(found.groups[0], found.stops[0], reader.vector)   # the candidates one group reads as
@@ -38,7 +42,7 @@ from ..drawing.mnist_style import normalize_digit
 from ..drawing.preprocess import preprocess_pieces
 from .cuts import cut_families, cut_out
 from .marks import is_small, minor_pieces, split_off_lines
-from .priors import candidate_features, is_sure, step_features
+from .priors import CutBound, candidate_features, is_sure, step_features
 from .reader import NumberReader
 
 # A piece shorter than this share of the drawing's typical digit height is scaled as if it were
@@ -72,6 +76,9 @@ class Segment:
     image: np.ndarray  # (28, 28) float32 in [0, 1], MNIST-style
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the drawing's pixels
     cut: bool  # True when a cut separated it from ink it touches
+    # True when it is all the drawing's ink, normalised as preprocess_pieces does (one group,
+    # no line set aside): reading.py then need not normalise the whole drawing again to compare
+    all_ink: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def find_digits(
     with so few, or, when no path has so few, all the ink read as one digit. `pieces`: the
     drawing's digit_pieces, when the caller has them already (they are found once per frame)."""
     pieces = pieces or digit_pieces(image)
-    found = search(image, classifier, reader, pieces)
+    found = search(image, classifier, reader, pieces, prune=True)
     chosen = best_paths(found.groups, found.stops, reader.vector, max_digits)
     nothing = [], np.zeros((0, 10), np.float32), np.zeros(0)
     if chosen is None:  # more pieces than asked for, and none can be dropped: all the ink, one digit
@@ -222,12 +229,19 @@ def _union(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
 
 
 def search(
-    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader, pieces: tuple | None = None
+    image: Image.Image | np.ndarray,
+    classifier: Classifier,
+    reader: NumberReader,
+    pieces: tuple | None = None,
+    prune: bool = False,
 ) -> Search:
     """The search graphs of a drawing's groups of ink, every step with its features (`pieces`:
-    the drawing's digit_pieces, when the caller has them)."""
+    the drawing's digit_pieces, when the caller has them). `prune`: leave out the cut pieces no
+    path through which could beat the group's best uncut reading with the reader's weights
+    (priors.CutBound): the best paths stay the same, the graph is no longer complete (training
+    and bench.multidigit's "in search" want it whole)."""
     ink, labels, blobs = pieces or digit_pieces(image)
-    blobs, _lines = split_off_lines(blobs)
+    blobs, lines = split_off_lines(blobs)
     if not blobs:
         return Search([], np.zeros((0, 10), np.float32), [], [])
     pieces = group_into_digits(blobs)
@@ -237,10 +251,13 @@ def search(
     groups = [_read_whole(ink, labels, g, typical, several, candidates) for g in pieces]
     if not candidates:
         return Search([], np.zeros((0, 10), np.float32), [], [])
+    if not several and not lines and groups[0].whole is not None:  # the one group is all the ink
+        candidates[groups[0].whole] = replace(candidates[groups[0].whole], all_ink=True)
     probs, energy, whole = _classify(classifier, reader, candidates)
     learned = reader.learned
     medians = learned.digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
+    spent = 0  # cut pieces left unread by pruning: they count against MAX_CANDIDATES too
     for group in groups:
         if group.whole is None:
             continue
@@ -250,10 +267,25 @@ def search(
             p = probs[group.whole]
             digit = int(p.argmax())
             reads = float(p[digit]), float(energy[group.whole])
-            if len(candidates) < MAX_CANDIDATES and not is_sure(
+            if len(candidates) + spent < MAX_CANDIDATES and not is_sure(
                 digit, *reads, group.box, typical, learned, medians, check
             ):
-                _add_cuts(group, typical, candidates)
+                uncut = None
+                if prune:  # the steps the group has so far (whole, without a piece, dropped), scored
+                    read = {
+                        e.segment: candidate_features(
+                            probs[e.segment], float(energy[e.segment]), candidates[e.segment].box, typical,
+                            learned, medians, float(whole[e.segment]))
+                        for e in group.edges if e.segment is not None
+                    }  # fmt: skip
+                    scores = [
+                        float(_step(e, group, read, whole).features @ reader.vector) for e in group.edges
+                    ]
+                    bound = CutBound(
+                        reader.vector, learned, typical, doubted=group.doubted, group_whole=check
+                    )
+                    uncut = scores, bound
+                spent += _add_cuts(group, typical, candidates, spent, uncut)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more = _classify(classifier, reader, candidates[first:])
         probs, energy, whole = (np.concatenate(pair) for pair in zip((probs, energy, whole), more))
@@ -319,12 +351,19 @@ def cut_pieces(
     position (n + 1: its number of paths plus one) and every piece between two of its cuts that
     the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
     never the whole group; `limit` pieces at most. `pixels`: a group's ink, uint8 (H, W)."""
-    families = cut_families(pixels >= CONNECT_LEVEL, max(2, round(MIN_WIDTH * typical)))
+    mask = pixels >= CONNECT_LEVEL
+    families = cut_families(mask, max(2, round(MIN_WIDTH * typical)))
+    # ink per row left of each column: how tall the ink between two cuts is at most, found
+    # before cut_out (which only ever takes ink away), so pieces too short are never cut out
+    before = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int32)
+    np.cumsum(mask, axis=1, out=before[:, 1:])
+    rows = np.arange(mask.shape[0])
     found = []
     for paths in families:
         if limit <= 0:
             break
         bounds = [None, *paths, None]
+        columns = [np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])]
         centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
         last = len(paths) + 1
         pieces = []
@@ -334,6 +373,9 @@ def cut_pieces(
                     continue
                 if len(pieces) >= limit:
                     break
+                inked = np.flatnonzero(before[rows, columns[j]] > before[rows, columns[i]])
+                if inked.size == 0 or inked[-1] + 1 - inked[0] < PRUNE * typical:
+                    continue
                 piece = cut_out(pixels, bounds[i], bounds[j])
                 if piece is not None and piece[1][3] - piece[1][1] >= PRUNE * typical:
                     pieces.append(CutPiece(i, j, *piece))
@@ -342,27 +384,55 @@ def cut_pieces(
     return found
 
 
-def _add_cuts(group: _Group, typical: int, out: list) -> None:
+def _add_cuts(
+    group: _Group, typical: int, out: list, spent: int = 0, uncut: tuple[list[float], CutBound] | None = None
+) -> int:
     """Candidate cuts through a group, and every piece between two cuts of one family (cut_pieces)
     as an edge of its search. Each family gets its own cut positions, numbered after the previous
     family's, so every edge still runs from a lower position to a higher one; families share the
-    group's edges. A piece two families cut alike is normalised and read once."""
-    families = cut_pieces(np.asarray(group.crop), typical, MAX_CANDIDATES - len(out))
+    group's edges. A piece two families cut alike is normalised and read once. `uncut`: the
+    scores of the group's edges so far and the bound on a cut piece's: pieces on no path that
+    could beat the best of those are left out, unread (_unbeaten). Returns how many were."""
+    families = cut_pieces(np.asarray(group.crop), typical, MAX_CANDIDATES - len(out) - spent)
     if not families:
-        return
+        return 0
     stop = sum(last - 1 for last, _ in families) + 1
     group.edges = [replace(e, stop=stop) for e in group.edges]
     group.stop = stop
-    seen: dict[tuple, int | None] = {}
+    cuts = []  # (start, stop, piece, cut_after) of every family, in order
     first = 0  # the family's cut positions are first + 1 ... first + n
     for last, pieces in families:
         positions = [0, *range(first + 1, first + last), stop]
-        for piece in pieces:
-            index = _cut_segment(group, piece, seen, out)
-            if index is not None:
-                start, stop_at = positions[piece.start], positions[piece.stop]
-                group.edges.append(_Edge(start, stop_at, index, out[index].box, True, piece.stop < last))
+        cuts += [(positions[p.start], positions[p.stop], p, p.stop < last) for p in pieces]
         first += last - 1
+    kept = cuts if uncut is None else _unbeaten(group, cuts, *uncut)
+    seen: dict[tuple, int | None] = {}
+    for start, stop_at, piece, cut_after in kept:
+        index = _cut_segment(group, piece, seen, out)
+        if index is not None:
+            group.edges.append(_Edge(start, stop_at, index, out[index].box, True, cut_after))
+    return len(cuts) - len(kept)
+
+
+def _unbeaten(group: _Group, cuts: list[tuple], scores: list[float], bound: CutBound) -> list[tuple]:
+    """The cut pieces of `cuts` on some path through the group that could score at least the best
+    of its uncut edges (`scores`, each from 0 to the group's stop): every other cut piece at its
+    bound, and the uncut edges at their scores, forwards and backwards over the cut positions."""
+    x0, y0 = group.box[:2]
+    best = [
+        bound((x0 + p.box[0], y0 + p.box[1], x0 + p.box[2], y0 + p.box[3]), after) for _, _, p, after in cuts
+    ]
+    edges = [(0, group.stop, s) for s in scores] + [(a, b, s) for (a, b, _, _), s in zip(cuts, best)]
+    ahead = [-math.inf] * (group.stop + 1)  # the most a path from 0 to each position can score
+    ahead[0] = 0.0
+    for a, b, s in sorted(edges, key=lambda e: e[1]):
+        ahead[b] = max(ahead[b], ahead[a] + s)
+    behind = [-math.inf] * (group.stop + 1)  # ... from each position to the stop
+    behind[group.stop] = 0.0
+    for a, b, s in sorted(edges, key=lambda e: -e[0]):
+        behind[a] = max(behind[a], s + behind[b])
+    floor = max(scores) - 1e-9  # a hair under: rounding must never drop a piece that ties
+    return [cut for cut, s in zip(cuts, best) if ahead[cut[0]] + s + behind[cut[1]] >= floor]
 
 
 def _cut_segment(group: _Group, piece: CutPiece, seen: dict, out: list) -> int | None:

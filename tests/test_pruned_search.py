@@ -1,0 +1,64 @@
+"""Reading leaves out the cut pieces that cannot win (priors.CutBound), and reads the same.
+
+python -m pytest tests/test_pruned_search.py
+
+The oracle is the full search (every cut piece read, as training and bench.multidigit use it):
+on touching and leaning digits, the pruned one must choose the same digits in the same places,
+for the pen-up frame and for the pad's live frames (max_digits), while reading fewer pieces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import load_classifier
+from model.numbers import default_reader, search
+from model.numbers.segmentation import best_paths
+from model.synth.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
+
+CANVAS = (640, 320)
+
+
+def touching(digits: str, step: float, slant: float = 0.0) -> np.ndarray:
+    """Digits 200 px tall whose centres are `step` px apart (under a digit's width: they touch)."""
+    total = np.zeros(CANVAS[::-1], np.float32)
+    for k, d in enumerate(digits):
+        points = polyline_points(DIGIT_STROKES[int(d)], spacing=0.01)
+        points[:, 0] += slant * (1 - points[:, 1])  # lean right at the top
+        centre = (140 + k * step, 160)
+        total = np.maximum(total, coverage(points, Placement(CANVAS, centre, 200, 0, 14)))
+    return np.asarray(paint(total, "gray"))
+
+
+DRAWINGS = [
+    touching(digits, step, slant)
+    for digits in ("20", "35", "17", "48", "06", "127", "59")
+    for step, slant in ((95, 0.0), (80, 0.0), (90, 0.25))
+]
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return load_classifier(device="cpu")
+
+
+def chosen(found, weights, max_digits):
+    """What the best paths read: each digit and where it was drawn."""
+    picked = best_paths(found.groups, found.stops, weights, max_digits)
+    if picked is None:
+        return None
+    return [(int(found.probs[i].argmax()), found.candidates[i].box) for i in picked]
+
+
+def test_the_pruned_search_reads_what_the_full_one_reads_from_fewer_pieces(clf):
+    reader = default_reader(clf.device)
+    read_full = read_pruned = 0
+    for drawing in DRAWINGS:
+        full = search(drawing, clf, reader)
+        pruned = search(drawing, clf, reader, prune=True)
+        for max_digits in (None, 1, 2, 3):
+            assert chosen(pruned, reader.vector, max_digits) == chosen(full, reader.vector, max_digits)
+        read_full += len(full.candidates)
+        read_pruned += len(pruned.candidates)
+    assert read_pruned < 0.7 * read_full, (read_pruned, read_full)
