@@ -122,17 +122,35 @@ def browser():
         yield b
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_starts():
+    """The suite's apps start from one interpreter that has imported torch and Gradio
+    (harness/warm_start.py): about a second each instead of ten of CPU."""
+    import harness.server
+    from harness.warm_start import WarmStarts
+
+    with WarmStarts() as starts:
+        harness.server.warm = starts
+        yield starts
+        harness.server.warm = None
+
+
 # The apps tests share are started in the background when the run begins, for the selected tests
 # that use them: a start is seconds of importing on one core, which the tests before the first
 # use overlap (with other tests, or with each other). Each fixture then waits until its app answers.
 @pytest.fixture(scope="session", autouse=True)
-def apps_started_early(request, tmp_path_factory) -> dict:
+def apps_started_early(request, tmp_path_factory, warm_starts) -> dict:
     """{fixture name, or (fixture name, module name): an app started for it, not yet waited for}."""
     wanted: dict = {}
-    for item in request.session.items:
+    # Under pytest-xdist every worker has collected every test but runs only the files it is
+    # sent: it starts early only the app nearly every file uses, and the others when asked.
+    shared_only = "PYTEST_XDIST_WORKER" in os.environ
+    for item in request.session.items if not shared_only else []:
         for name in ("app_server", "learning_server", "feedback_server"):
             if name in item.fixturenames:
                 wanted[name if name != "feedback_server" else (name, item.module.__name__)] = None
+    if shared_only and any("app_server" in item.fixturenames for item in request.session.items):
+        wanted["app_server"] = None
     apps = {key: start_app(key, request, tmp_path_factory) for key in wanted}
     yield apps
     for server in apps.values():
