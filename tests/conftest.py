@@ -5,8 +5,11 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
+import json
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +112,52 @@ def drawn_cache(tmp_path_factory) -> Path:
     runs: it is keyed by the images and the recipe (model/training/pad.py), so runs share it
     safely and the 300 digits are drawn once, not once per run."""
     return tmp_path_factory.mktemp("drawn-cache")
+
+
+# What `import app` does in a fresh interpreter, then what asking it for `app.demo` (as a host
+# such as Hugging Face Spaces does) makes, and the modules loaded by then.
+IMPORT_APP = """
+import json, os, sys, threading
+before = threading.active_count()
+import app
+at_import = {"threads": threading.active_count() - before, "demo": "demo" in vars(app),
+             "files": os.listdir(sys.argv[1])}
+import gradio as gr
+asked = {"blocks": isinstance(app.demo, gr.Blocks), "same": app.demo is app.demo,
+         "database": "db.sqlite3" in os.listdir(sys.argv[1])}
+families = ("torchvision", "matplotlib", "skimage", "model")
+modules = sorted(m for m in sys.modules if m.split(".")[0] in families)
+print(json.dumps({"at_import": at_import, "asked": asked, "modules": modules}))
+"""
+
+
+@pytest.fixture(scope="session")
+def fresh_app_import(tmp_path_factory) -> dict:
+    """`import app` in a fresh interpreter, once for the tests that ask what it does
+    (tests/test_app_setup.py, tests/test_boundaries.py): {"at_import": {threads started, whether
+    a page is built, files in the folder its settings name}, "asked": {...}, "modules": [...],
+    "checkout unchanged": bool}."""
+    folder = tmp_path_factory.mktemp("import-app")
+    before = checkout_files()
+    env = {
+        **os.environ,
+        "DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3"),
+        "DIGIT_DATA": str(folder / "data"),
+        "PYTHONDONTWRITEBYTECODE": "1",  # Python's own caches are not the app's doing
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_APP, str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        **json.loads(result.stdout.strip().splitlines()[-1]),
+        "checkout unchanged": checkout_files() == before,
+    }
 
 
 @pytest.fixture(scope="session")
