@@ -167,7 +167,7 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
         pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
-    with chromium() as b:
+    with chromium(warm=True) as b:  # pads open in kept profiles: harness/browser.py
         yield b
 
 
