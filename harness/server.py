@@ -6,6 +6,9 @@ with AppServer(log_path, env={"DIGIT_CONCURRENCY": "4"}) as server:
 
 AppServer(log_path, wrapper=["setpriv", "--inh-caps=-all", "--bounding-set=-all"])  # run it under a command
 server = AppServer(log_path, wait=False)   # started in the background; server.ready() before use
+AppServer(log_path, errors=path, wait=False).process.wait()   # stderr in a file of its own
+
+harness.server.warm = WarmStarts()   # later servers start from it where they can (harness/warm_start.py)
 """
 
 from __future__ import annotations
@@ -18,7 +21,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from .warm_start import WarmProcess, WarmStarts
+
 ROOT = Path(__file__).resolve().parent.parent
+# The test suite sets this: servers start from its warm interpreter unless they run under a
+# wrapper or with an environment it cannot give them. Benchmarks always start cold.
+warm: WarmStarts | None = None
 
 
 def free_port() -> int:
@@ -37,6 +45,7 @@ class AppServer:
         timeout: float = 120,
         wrapper: list[str] | None = None,
         wait: bool = True,
+        errors: Path | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -51,13 +60,20 @@ class AppServer:
             "DIGIT_FEEDBACK_DB": str(self.log_path.with_suffix(".sqlite3")),
             **(env or {}),
         }
-        self.process = subprocess.Popen(
-            [*(wrapper or []), sys.executable, "app.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process: subprocess.Popen | WarmProcess
+        if errors is not None:
+            Path(errors).write_bytes(b"")
+        if warm is not None and not wrapper and warm.fits(env):
+            self.process = warm.start(["app.py"], env, ROOT, self.log_path, errors)
+        else:
+            with open(errors or os.devnull, "ab") as stderr:
+                self.process = subprocess.Popen(
+                    [*(wrapper or []), sys.executable, "app.py"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=self._log,
+                    stderr=stderr if errors else subprocess.STDOUT,
+                )
         self.timeout = timeout
         self._ready = False
         if wait:

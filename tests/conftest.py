@@ -5,8 +5,11 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
+import json
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +114,52 @@ def drawn_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("drawn-cache")
 
 
+# What `import app` does in a fresh interpreter, then what asking it for `app.demo` (as a host
+# such as Hugging Face Spaces does) makes, and the modules loaded by then.
+IMPORT_APP = """
+import json, os, sys, threading
+before = threading.active_count()
+import app
+at_import = {"threads": threading.active_count() - before, "demo": "demo" in vars(app),
+             "files": os.listdir(sys.argv[1])}
+import gradio as gr
+asked = {"blocks": isinstance(app.demo, gr.Blocks), "same": app.demo is app.demo,
+         "database": "db.sqlite3" in os.listdir(sys.argv[1])}
+families = ("torchvision", "matplotlib", "skimage", "model")
+modules = sorted(m for m in sys.modules if m.split(".")[0] in families)
+print(json.dumps({"at_import": at_import, "asked": asked, "modules": modules}))
+"""
+
+
+@pytest.fixture(scope="session")
+def fresh_app_import(tmp_path_factory) -> dict:
+    """`import app` in a fresh interpreter, once for the tests that ask what it does
+    (tests/test_app_setup.py, tests/test_boundaries.py): {"at_import": {threads started, whether
+    a page is built, files in the folder its settings name}, "asked": {...}, "modules": [...],
+    "checkout unchanged": bool}."""
+    folder = tmp_path_factory.mktemp("import-app")
+    before = checkout_files()
+    env = {
+        **os.environ,
+        "DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3"),
+        "DIGIT_DATA": str(folder / "data"),
+        "PYTHONDONTWRITEBYTECODE": "1",  # Python's own caches are not the app's doing
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_APP, str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        **json.loads(result.stdout.strip().splitlines()[-1]),
+        "checkout unchanged": checkout_files() == before,
+    }
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium; skipped without one, unless REQUIRE_BROWSER=1 (as in CI)."""
@@ -118,21 +167,39 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
         pytest.skip("no Chromium here: apt-get install chromium (make test does it when run as root)")
-    with chromium() as b:
+    with chromium(warm=True) as b:  # pads open in kept profiles: harness/browser.py
         yield b
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_starts():
+    """The suite's apps start from one interpreter that has imported torch and Gradio
+    (harness/warm_start.py): about a second each instead of ten of CPU."""
+    import harness.server
+    from harness.warm_start import WarmStarts
+
+    with WarmStarts() as starts:
+        harness.server.warm = starts
+        yield starts
+        harness.server.warm = None
 
 
 # The apps tests share are started in the background when the run begins, for the selected tests
 # that use them: a start is seconds of importing on one core, which the tests before the first
 # use overlap (with other tests, or with each other). Each fixture then waits until its app answers.
 @pytest.fixture(scope="session", autouse=True)
-def apps_started_early(request, tmp_path_factory) -> dict:
+def apps_started_early(request, tmp_path_factory, warm_starts) -> dict:
     """{fixture name, or (fixture name, module name): an app started for it, not yet waited for}."""
     wanted: dict = {}
-    for item in request.session.items:
+    # Under pytest-xdist every worker has collected every test but runs only the files it is
+    # sent: it starts early only the app nearly every file uses, and the others when asked.
+    shared_only = "PYTEST_XDIST_WORKER" in os.environ
+    for item in request.session.items if not shared_only else []:
         for name in ("app_server", "learning_server", "feedback_server"):
             if name in item.fixturenames:
                 wanted[name if name != "feedback_server" else (name, item.module.__name__)] = None
+    if shared_only and any("app_server" in item.fixturenames for item in request.session.items):
+        wanted["app_server"] = None
     apps = {key: start_app(key, request, tmp_path_factory) for key in wanted}
     yield apps
     for server in apps.values():

@@ -7,7 +7,6 @@ thread; `create_app(settings)` opens what the settings name (a test's own databa
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -23,38 +22,14 @@ from ui.settings import Settings, cores_worth_a_worker
 
 SEVEN = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
 
-IMPORT = """
-import os, sys, threading
-before = threading.active_count()
-import app
-print(threading.active_count() - before, "demo" in vars(app), os.listdir(sys.argv[1]))
-import gradio as gr
-print(isinstance(app.demo, gr.Blocks), app.demo is app.demo, "db.sqlite3" in os.listdir(sys.argv[1]))
-"""
 
-
-def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(tmp_path):
-    before = checkout_files()
-    env = {
-        **os.environ,
-        "DIGIT_FEEDBACK_DB": str(tmp_path / "db.sqlite3"),
-        "DIGIT_DATA": str(tmp_path / "data"),
-        "PYTHONDONTWRITEBYTECODE": "1",  # Python's own caches are not the app's doing
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT, str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    imported, asked = result.stdout.strip().splitlines()[-2:]
-    assert imported == "0 False []"  # no thread started, no page built, the database not opened
+def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(fresh_app_import):
+    # in a fresh interpreter (tests/conftest.py): no thread started, no page built, the
+    # database not opened
+    assert fresh_app_import["at_import"] == {"threads": 0, "demo": False, "files": []}
     # a host that asks for `app.demo` gets one page, made from the environment's settings
-    assert asked == "True True True"
-    assert checkout_files() == before  # nothing in the checkout (such as data/corrections.sqlite3)
+    assert fresh_app_import["asked"] == {"blocks": True, "same": True, "database": True}
+    assert fresh_app_import["checkout unchanged"]  # such as data/corrections.sqlite3
 
 
 # An app of a test's own, with its database in a temporary folder: in a fresh interpreter, as

@@ -5,6 +5,7 @@ python -m pytest tests/test_attacks.py
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import json
 import secrets
@@ -94,6 +95,13 @@ def outside_paths(server) -> list[str]:
         "/no/such/file.png",
         uploaded + "/../../../../" + str(CHECKOUT_PNG),
     ]
+
+
+def run_async(function, *args):
+    """anyio.run in a thread of its own: the session's Chromium (Playwright's sync API) may
+    hold this thread's event loop when a browser test ran first."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, function, *args).result()
 
 
 def test_read_image_opens_no_file_that_was_not_uploaded(server):
@@ -250,7 +258,7 @@ def test_a_reading_whose_client_has_gone_is_not_made():
             release.set()
         return answers
 
-    answers = anyio.run(scenario)
+    answers = run_async(scenario)
     assert answers == {"first": "first", "left": "dropped", "stayed": "stayed"}
     assert ran == ["first", "stayed"]
 
@@ -300,7 +308,7 @@ def test_a_stalled_body_is_cut_off_but_a_stream_that_waits_for_its_client_is_not
 
         door = DoorMiddleware(route, DoorLimits(body_idle_s=0.1), Clients().address)
         scope = {"type": "http", "path": "/gradio_api/queue/data", "headers": [], "client": ("1.2.3.4", 1)}
-        anyio.run(door, scope, receive, send)
+        run_async(door, scope, receive, send)
         return seen, sent
 
     seen, sent = exchange([b"{}"])  # a whole body, then half a second until the client leaves
@@ -335,4 +343,4 @@ def test_one_client_holds_at_most_two_places_in_the_gate():
             release.set()
         return answers
 
-    assert anyio.run(scenario) == {"a1": "a1", "a2": "a2", "a3": "busy", "b1": "b1", "local": "local"}
+    assert run_async(scenario) == {"a1": "a1", "a2": "a2", "a3": "busy", "b1": "b1", "local": "local"}

@@ -49,8 +49,10 @@ def test_answers_appear_while_the_pen_is_still_moving(pad):
     (stroke,) = placed_strokes(0, Placement(CANVAS, (320, 160), 220, 0, 12))
     pad.stroke(stroke[:: len(stroke) // 16].tolist(), seconds=1.0)
     stroke = pad.stroke_timing()  # as the page saw it
-    assert 900 <= stroke["ms"] <= 2000, stroke
-    assert stroke["answers"] >= 3, f"{stroke['answers']} answers during a {stroke['ms']:.0f} ms stroke"
+    # at least three answers a second while the pen moves (a loaded machine stretches the stroke)
+    assert stroke["ms"] >= 900, stroke
+    answers = f"{stroke['answers']} answers during a {stroke['ms']:.0f} ms stroke"
+    assert stroke["answers"] >= 3 * stroke["ms"] / 1000, answers
     assert pad.final_answer() == "0"
 
 

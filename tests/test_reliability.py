@@ -6,9 +6,6 @@ python -m pytest tests/test_reliability.py
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +24,8 @@ DAMAGES = ["missing", "truncated", "not safetensors"]
 
 @pytest.fixture(scope="module")
 def broken_starts(tmp_path_factory) -> dict[str, tuple[int, str]]:
-    """`python app.py` on each kind of broken weights: {damage: (exit status, stderr)}. The three
-    start at once: most of a start is importing, which they can do side by side."""
+    """`python app.py` on each kind of broken weights: {damage: (exit status, stderr)}, the
+    three started at once."""
     folder = tmp_path_factory.mktemp("broken")
     starts = {}
     for damage in DAMAGES:
@@ -37,16 +34,13 @@ def broken_starts(tmp_path_factory) -> dict[str, tuple[int, str]]:
             weights.write_bytes((ROOT / "weights" / "mlp.safetensors").read_bytes()[:5000])
         elif damage == "not safetensors":
             weights.write_bytes(b"PK\x03\x04 this is a zip, or a pickle, or anything else")
-        starts[damage] = subprocess.Popen(
-            [sys.executable, "app.py"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "DIGIT_WEIGHTS": str(weights), "DIGIT_FEEDBACK_DB": str(folder / "db")},
-        )
-    errors = {damage: p.communicate(timeout=120)[1] for damage, p in starts.items()}
-    return {damage: (starts[damage].returncode, errors[damage]) for damage in DAMAGES}
+        env = {"DIGIT_WEIGHTS": str(weights), "DIGIT_FEEDBACK_DB": str(folder / "db")}
+        log, errors = folder / f"{damage}.log", folder / f"{damage}.errors"
+        starts[damage] = (AppServer(log, env=env, errors=errors, wait=False), errors)
+    codes = {damage: server.process.wait(120) for damage, (server, _) in starts.items()}
+    for server, _ in starts.values():
+        server.stop()
+    return {damage: (codes[damage], errors.read_text()) for damage, (_, errors) in starts.items()}
 
 
 @pytest.mark.slow  # three starts of the app

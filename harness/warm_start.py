@@ -1,0 +1,206 @@
+"""Start `python app.py` in about a second instead of ten, for the test suite.
+
+Most of an app's start is importing torch and Gradio: about 10 s of CPU on the 2-core machine,
+and the suite starts the app some twenty times. A warm interpreter imports them once and forks
+a child for each start; the child runs app.py as `python app.py` would (`__main__`, its own
+environment, working folder and log, its exit status), so the server the tests talk to is the
+real one.
+
+    with WarmStarts() as warm:
+        process = warm.start(["app.py"], env, cwd, log_path)   # Popen-like: pid, poll(), wait(), ...
+
+Only what cannot have been read at import differs from start to start: the app's own settings
+(DIGIT_*), its port and a few Gradio variables read when it runs (`fits`). Anything else, a
+ZeroGPU Space's `spaces` for one, is started cold by harness/server.py, as are benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+# The variables a child may set differently from the warm interpreter: read when the app runs,
+# not when torch or Gradio are imported (gradio/http_server.py reads the port at import, but the
+# app passes it to launch()).
+RUN_TIME = ("GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME", "GRADIO_HEARTBEAT_INTERVAL")
+# What app.py sets before it imports Gradio (huggingface_hub reads HF_HUB_OFFLINE at import).
+APP_DEFAULTS = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+
+
+def fits(env: dict[str, str], base: dict[str, str]) -> bool:
+    """Whether an app with environment `env` can start from an interpreter started with `base`:
+    they differ only in the app's settings and what is read at run time."""
+    env = {**APP_DEFAULTS, **env}  # what app.py would see when it imports Gradio
+    keys = (env.keys() | base.keys()) - set(RUN_TIME)
+    return all(env.get(k) == base.get(k) for k in keys if not k.startswith("DIGIT_"))
+
+
+class WarmProcess:
+    """A child of the warm interpreter, with the part of subprocess.Popen the harness uses."""
+
+    def __init__(self, starts: WarmStarts, pid: int, args: list[str]) -> None:
+        self.starts, self.pid, self.args = starts, pid, args
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.starts.ask({"op": "status", "pid": self.pid})["code"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class WarmStarts:
+    """The warm interpreter (`python -m harness.warm_start`), and the starts it serves."""
+
+    def __init__(self) -> None:
+        self.env = {**APP_DEFAULTS, **os.environ}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harness.warm_start"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.lock = threading.Lock()
+
+    def ask(self, request: dict) -> dict:
+        with self.lock:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            reply = self.process.stdout.readline()
+        if not reply:
+            raise RuntimeError("the warm interpreter is gone")
+        return json.loads(reply)
+
+    def fits(self, env: dict[str, str]) -> bool:
+        """Whether an app with this environment can start warm (see `fits`)."""
+        return fits(env, self.env)
+
+    def start(
+        self, args: list[str], env: dict[str, str], cwd: Path, log: Path, errors: Path | None = None
+    ) -> WarmProcess:
+        """`python *args` with this environment, folder and log (stdout, and stderr unless
+        `errors` names a file of its own)."""
+        request = {"op": "start", "args": args, "env": env, "cwd": str(cwd), "log": str(log)}
+        request["errors"] = str(errors or log)
+        return WarmProcess(self, self.ask(request)["pid"], args)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def __enter__(self) -> WarmStarts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _run_child(request: dict) -> None:
+    """In the forked child: become `python app.py` with the request's environment, then exit."""
+    import atexit
+    import runpy
+    import traceback
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    for fd, path in ((1, request["log"]), (2, request["errors"])):
+        opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        os.dup2(opened, fd)
+        os.close(opened)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    script = os.path.abspath(request["args"][0])
+    sys.argv = request["args"]
+    sys.path[0] = os.path.dirname(script)
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as e:  # as the interpreter treats it: None is 0, a message goes to stderr
+        if isinstance(e.code, int) or e.code is None:
+            code = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+            code = 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    try:  # what a normal interpreter exit runs: waiting for threads, then atexit
+        threading._shutdown()
+        atexit._run_exitfuncs()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve() -> None:
+    """Import what every app imports, then fork a child per start request on stdin."""
+    import gradio  # noqa: F401
+    import numpy  # noqa: F401
+    import PIL.Image  # noqa: F401
+    import safetensors.torch  # noqa: F401
+    import torch  # noqa: F401
+
+    codes: dict[int, int] = {}
+
+    def reap(*_) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            codes[pid] = os.waitstatus_to_exitcode(status)
+
+    signal.signal(signal.SIGCHLD, reap)
+    assert threading.active_count() == 1, "forking is only safe with no other thread"
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["op"] == "start":
+            pid = os.fork()
+            if pid == 0:
+                _run_child(request)
+            codes.pop(pid, None)  # an earlier child's status, if the pid is used again
+            reply = {"pid": pid}
+        else:
+            reap()
+            reply = {"code": codes.get(request["pid"])}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    serve()
