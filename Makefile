@@ -12,8 +12,11 @@ PY := $(BIN)/python
 app: $(VENV)/.app-installed
 	$(PY) app.py
 
+# Two pytest workers, each a whole test file at a time (module fixtures such as a file's own app
+# stay one per file): the suite waits on servers and browsers as much as it computes.
+TEST_JOBS ?= 2
 test: $(VENV)/.dev-installed browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
 
 test-fast: $(VENV)/.dev-installed
 	$(PY) -m pytest -m "not slow and not browser"

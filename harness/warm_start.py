@@ -25,8 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-# The variables a child may set differently from the warm interpreter: read when the app runs,
-# not when torch or Gradio are imported (gradio/http_server.py reads the port at import, but the
+# The variables a child may set differently from the warm interpreter, besides the app's own
+# settings and pytest's (PYTEST_CURRENT_TEST names each test): read when the app runs, not when
+# torch or Gradio are imported (gradio/http_server.py reads the port at import, but the
 # app passes it to launch()).
 RUN_TIME = ("GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME", "GRADIO_HEARTBEAT_INTERVAL")
 # What app.py sets before it imports Gradio (huggingface_hub reads HF_HUB_OFFLINE at import).
@@ -38,7 +39,7 @@ def fits(env: dict[str, str], base: dict[str, str]) -> bool:
     they differ only in the app's settings and what is read at run time."""
     env = {**APP_DEFAULTS, **env}  # what app.py would see when it imports Gradio
     keys = (env.keys() | base.keys()) - set(RUN_TIME)
-    return all(env.get(k) == base.get(k) for k in keys if not k.startswith("DIGIT_"))
+    return all(env.get(k) == base.get(k) for k in keys if not k.startswith(("DIGIT_", "PYTEST_")))
 
 
 class WarmProcess:

@@ -185,8 +185,8 @@ def warm_starts():
 
 
 # The apps tests share are started in the background when the run begins, for the selected tests
-# that use them: a start is seconds of importing on one core, which the tests before the first
-# use overlap (with other tests, or with each other). Each fixture then waits until its app answers.
+# that use them: a start (forked warm, or cold when it must be) takes seconds, which the tests before
+# the first use overlap (with other tests, or with each other). Each fixture then waits until its app answers.
 @pytest.fixture(scope="session", autouse=True)
 def apps_started_early(request, tmp_path_factory, warm_starts) -> dict:
     """{fixture name, or (fixture name, module name): an app started for it, not yet waited for}."""
