@@ -12,11 +12,12 @@ PY := $(BIN)/python
 app: $(VENV)/.app-installed
 	$(PY) app.py
 
-# Two pytest workers, each a whole test file at a time (module fixtures such as a file's own app
-# stay one per file): the suite waits on servers and browsers as much as it computes.
-TEST_JOBS ?= 2
+# TEST_JOBS=2: two pytest workers, each a whole test file at a time (module fixtures such as a
+# file's own app stay one per file). About a third quicker on 2 cores, but the contention made a
+# timing-sensitive "Watch it learn" test fail once in two runs, so one process is the default.
+TEST_JOBS ?= 1
 test: $(VENV)/.dev-installed browser
-	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
+	$(PY) -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 
 test-fast: $(VENV)/.dev-installed
 	$(PY) -m pytest -m "not slow and not browser"
