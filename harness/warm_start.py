@@ -8,6 +8,8 @@ real one.
 
     with WarmStarts() as warm:
         process = warm.start(["app.py"], env, cwd, log_path)   # Popen-like: pid, poll(), wait(), ...
+        warm.run(["train.py", "--help"], env, cwd)   # as subprocess.run(..., capture_output=True, text=True)
+        warm.run(["-m", "model.feedback.export", "db"], env, cwd)
 
 Only what cannot have been read at import differs from start to start: the app's own settings
 (DIGIT_*), its port and a few Gradio variables read when it runs (`fits`). Anything else, a
@@ -21,6 +23,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -110,6 +113,23 @@ class WarmStarts:
         request["errors"] = str(errors or log)
         return WarmProcess(self, self.ask(request)["pid"], args)
 
+    def run(
+        self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300
+    ) -> subprocess.CompletedProcess:
+        """`python *args` (a script, or `-m module`) run to its end, its output captured as text:
+        what subprocess.run(..., capture_output=True, text=True, timeout=...) gives."""
+        with tempfile.TemporaryDirectory(prefix="warm-run-") as folder:
+            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+            process = self.start(args, env, cwd, out, errors=err)
+            try:
+                code = process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(15)
+                raise
+            stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
+            return subprocess.CompletedProcess([sys.executable, *args], code, stdout, stderr)
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.stdin.close()
@@ -126,7 +146,8 @@ class WarmStarts:
 
 
 def _run_child(request: dict) -> None:
-    """In the forked child: become `python app.py` with the request's environment, then exit."""
+    """In the forked child: become `python *args` (a script, or `-m module`) with the request's
+    environment, then exit."""
     import atexit
     import runpy
     import traceback
@@ -142,12 +163,20 @@ def _run_child(request: dict) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
-    script = os.path.abspath(request["args"][0])
-    sys.argv = request["args"]
-    sys.path[0] = os.path.dirname(script)
+    args = request["args"]
+    if args[0] == "-m":  # as `python -m`: the working folder first on the path
+        sys.argv = args[1:]
+        sys.path[0] = os.getcwd()
+    else:
+        script = os.path.abspath(args[0])
+        sys.argv = args
+        sys.path[0] = os.path.dirname(script)
     code = 0
     try:
-        runpy.run_path(script, run_name="__main__")
+        if args[0] == "-m":
+            runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(script, run_name="__main__")
     except SystemExit as e:  # as the interpreter treats it: None is 0, a message goes to stderr
         if isinstance(e.code, int) or e.code is None:
             code = e.code or 0
@@ -172,7 +201,8 @@ def serve() -> None:
     import numpy  # noqa: F401
     import PIL.Image  # noqa: F401
     import safetensors.torch  # noqa: F401
-    import torch  # noqa: F401
+    import torch
+    import torch._inductor.config  # noqa: F401  (every training run's use_deterministic_algorithms: 2.5 s)
 
     codes: dict[int, int] = {}
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +17,7 @@ import torch
 from PIL import Image
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
-from harness.server import ROOT
+from harness.python_run import run_python
 from model import load_classifier, read_drawing
 from model import weights as weights_io
 from model.feedback import Correction, FeedbackStore, anonymous
@@ -116,14 +114,10 @@ def first_input(row: Correction) -> np.ndarray:
 
 
 def test_the_export_command_and_a_missing_database(visitors_db, tmp_path):
-    run = [sys.executable, "-m", "model.feedback.export"]
-    ok = subprocess.run(
-        [*run, str(visitors_db), str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True
-    )
+    run = ["-m", "model.feedback.export"]
+    ok = run_python([*run, str(visitors_db), str(tmp_path / "o")])
     assert ok.returncode == 0 and ok.stdout.startswith("Exported 40 visitor digits"), ok.stderr
-    missing = subprocess.run(
-        [*run, str(tmp_path / "none.db"), str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True
-    )
+    missing = run_python([*run, str(tmp_path / "none.db"), str(tmp_path / "o")])
     assert missing.returncode == 2 and "no database at" in missing.stderr
 
 
@@ -137,9 +131,7 @@ def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_
     args += ["--checkpoint", str(tmp_path / "ck.safetensors"), "--quiet", "--batch-size", "32"]
     args += ["--cache-dir", str(drawn_cache)]  # the drawings' cache: not the checkout's data/
     args += ["--extra-data", str(tmp_path / "visitors"), "--extra-weight", "3"]
-    result = subprocess.run(
-        [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    result = run_python(["train.py", *args])
     assert result.returncode == 0, result.stderr
     trained = done.digits - done.held_out
     assert f"{300 + 3 * trained:,} images" in result.stdout  # MNIST's 300 and each visitor digit 3x
@@ -166,7 +158,7 @@ def test_training_with_extra_data_counts_the_visitor_digits_and_scores_the_held_
 def test_a_missing_export_is_a_one_line_error(tiny_mnist, drawn_cache, tmp_path):
     args = ["--data-dir", str(tiny_mnist), "--no-download", "--extra-data", str(tmp_path / "nothing")]
     args += ["--cache-dir", str(drawn_cache)]  # (it draws the training digits before it looks)
-    result = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True)
+    result = run_python(["train.py", *args])
     assert (
         result.returncode == 2
         and result.stderr.startswith("error: ")

@@ -18,7 +18,6 @@ from PIL import Image
 
 from harness.browser import PHONE, Pad
 from harness.pad_client import PadClient, png_data_url
-from harness.server import AppServer
 from model.synth.sketches import Placement, draw_digit
 from tests.conftest import canvas_png
 from ui.pad import CANVAS
@@ -169,28 +168,24 @@ def test_the_switch_changes_the_language_and_is_remembered(browser, app_server):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("look", ["light", "dark"])
-def test_watch_it_learn_trains_and_reads_in_chinese(browser, tiny_mnist, tmp_path, look):
-    from tests.test_learn import repeated  # made-up MNIST, a run of a few seconds
-
-    data = repeated(tiny_mnist, tmp_path / "data", 100)
-    with AppServer(tmp_path / "app.log", env={"DIGIT_DATA": str(data)}) as server:
-        pad = Pad(browser, server.url, theme=look, locale="zh-CN", tab="看它学习", elem_id="learn-pad")
-        status = pad.page.get_by_test_id("learn-status")
-        status.get_by_text("一个全新的、未经训练的网络").wait_for()
-        pad.page.locator("#learn-train").get_by_text("训练").wait_for()
-        pad.page.locator("#learn-train").click()
-        pad.page.wait_for_function(
-            "() => document.querySelector('[data-testid=learn-status]').dataset.state === 'done'",
-            timeout=120_000,
-        )
-        assert status.inner_text().startswith("你的网络训练了"), status.inner_text()
-        assert "训练" in pad.page.locator("#learn-patterns figcaption").inner_text()
-        pad.canvas.scroll_into_view_if_needed()
-        pad.write("7")
-        assert re.fullmatch(r"\d", pad.final_answer())
-        assert (
-            pad.result.get_by_text("你的网络").is_visible()
-            and pad.result.get_by_text("我们的网络").is_visible()
-        )
-        pad.screenshot(OUT / f"zh-learn-{look}.png")
-        pad.close()
+def test_watch_it_learn_trains_and_reads_in_chinese(browser, learning_server, look):
+    # the app on made-up MNIST (tests/conftest.py): a run of a few seconds
+    pad = Pad(browser, learning_server.url, theme=look, locale="zh-CN", tab="看它学习", elem_id="learn-pad")
+    status = pad.page.get_by_test_id("learn-status")
+    status.get_by_text("一个全新的、未经训练的网络").wait_for()
+    pad.page.locator("#learn-train").get_by_text("训练").wait_for()
+    pad.page.locator("#learn-train").click()
+    pad.page.wait_for_function(
+        "() => document.querySelector('[data-testid=learn-status]').dataset.state === 'done'",
+        timeout=120_000,
+    )
+    assert status.inner_text().startswith("你的网络训练了"), status.inner_text()
+    assert "训练" in pad.page.locator("#learn-patterns figcaption").inner_text()
+    pad.canvas.scroll_into_view_if_needed()
+    pad.write("7")
+    assert re.fullmatch(r"\d", pad.final_answer())
+    assert (
+        pad.result.get_by_text("你的网络").is_visible() and pad.result.get_by_text("我们的网络").is_visible()
+    )
+    pad.screenshot(OUT / f"zh-learn-{look}.png")
+    pad.close()

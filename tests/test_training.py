@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
-from subprocess import PIPE
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from harness.server import ROOT
+from harness.python_run import run_python
 from model import load_classifier
 from model import weights as weights_io
 from model.training import ConfigError, TrainConfig, start, train
@@ -35,15 +33,12 @@ def flags(**options) -> list[str]:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    return run_python(["train.py", *args])  # forked from the suite's warm interpreter
 
 
 @pytest.fixture(scope="module")
 def refusals(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """train.py's command lines that stop before training, run side by side: most of each run is
-    importing torch, which they can do at once."""
+    """train.py's command lines that stop before training."""
     folder = tmp_path_factory.mktemp("cli")
     commands = {
         "help": ["--help"],
@@ -51,25 +46,15 @@ def refusals(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
         "out of range": flags(epochs=0, out=folder / "w.st"),
         "no checkpoint": flags(resume=True, checkpoint=folder / "none.safetensors", quiet=True),
     }
-    running = {
-        name: subprocess.Popen(
-            [sys.executable, "train.py", *args], cwd=ROOT, stdout=PIPE, stderr=PIPE, text=True
-        )
-        for name, args in commands.items()
-    }
-    done = {}
-    for name, process in running.items():
-        out, err = process.communicate(timeout=300)
-        done[name] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-    return done
+    return {name: run_cli(*args) for name, args in commands.items()}
 
 
 @pytest.mark.slow
-def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tmp_path):
+def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tmp_path, drawn_cache):
     out = tmp_path / "w" / "mlp.safetensors"
     result = run_cli(
         *flags(data_dir=tiny_mnist, out=out, checkpoint=tmp_path / "ck.safetensors", no_download=True),
-        *flags(epochs=3, batch_size=32, lr=3e-3, cache_dir=tmp_path / "cache", quiet=True),
+        *flags(epochs=3, batch_size=32, lr=3e-3, cache_dir=drawn_cache, quiet=True),
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
@@ -89,7 +74,7 @@ def test_training_from_the_command_line_writes_weights_and_report(tiny_mnist, tm
     assert training["epochs"] == 3
     # what the digits were drawn with is in the header; the drawings were cached
     assert training["drawn_share"] == 0.33 and training["pad"]["height_px"] == [40.0, 150.0]
-    assert len(list((tmp_path / "cache").glob("drawn-*.safetensors"))) == 1
+    assert len(list(drawn_cache.glob("drawn-*.safetensors"))) == 1  # (the session's, shared)
     assert meta["torch_version"] == torch.__version__ and meta["dataset"] == "MNIST"
     # the run finished, so there is nothing to resume
     assert not (tmp_path / "ck.safetensors").exists()
