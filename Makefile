@@ -12,15 +12,15 @@ PY := $(BIN)/python
 app: $(VENV)/.app-installed
 	$(PY) app.py
 
-# TEST_JOBS=2: two pytest workers, each a whole test file at a time (module fixtures such as a
-# file's own app stay one per file). About a third quicker on 2 cores, but the contention made a
-# timing-sensitive "Watch it learn" test fail once in two runs, so one process is the default.
-TEST_JOBS ?= 1
+# Two pytest workers by default, each a whole test file at a time (module fixtures such as a
+# file's own app stay one per file); TEST_JOBS=1 runs in one process, TEST_JOBS=4 on more cores.
+TEST_JOBS ?= 2
+JOBS := $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 test: $(VENV)/.dev-installed browser
-	$(PY) -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
+	$(PY) -m pytest $(JOBS)
 
 test-fast: $(VENV)/.dev-installed
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest $(JOBS) -m "not slow and not browser"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -81,18 +81,20 @@ class WarmStarts:
 
     def __init__(self) -> None:
         self.env = {**APP_DEFAULTS, **os.environ}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "harness.warm_start"],
-            cwd=Path(__file__).resolve().parent.parent,
-            env=self.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.process: subprocess.Popen | None = None  # started at the first start: a run may need none
         self.lock = threading.Lock()
 
     def ask(self, request: dict) -> dict:
         with self.lock:
+            if self.process is None:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "harness.warm_start"],
+                    cwd=Path(__file__).resolve().parent.parent,
+                    env=self.env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             reply = self.process.stdout.readline()
@@ -131,7 +133,7 @@ class WarmStarts:
             return subprocess.CompletedProcess([sys.executable, *args], code, stdout, stderr)
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.stdin.close()
             try:
                 self.process.wait(15)
@@ -202,7 +204,11 @@ def serve() -> None:
     import PIL.Image  # noqa: F401
     import safetensors.torch  # noqa: F401
     import torch
-    import torch._inductor.config  # noqa: F401  (every training run's use_deterministic_algorithms: 2.5 s)
+
+    # what every training run imports later: use_deterministic_algorithms imports the inductor's
+    # settings, and the first optimizer torch._dynamo (some 2.5 s of CPU each)
+    import torch._dynamo
+    import torch._inductor.config  # noqa: F401
 
     codes: dict[int, int] = {}
 

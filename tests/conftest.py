@@ -24,6 +24,16 @@ from harness.server import ROOT, AppServer
 from model import preprocess
 from model.synth.sketches import Placement, draw_digit
 
+# A test that talks to a running app or a browser is slow whether or not it says so: `make
+# test-fast` leaves it out.
+SERVED_BY = {"app_server", "learning_server", "feedback_server", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVED_BY & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array in MNIST's IDX format (big-endian header, then raw bytes)."""

@@ -73,7 +73,7 @@ def test_the_time_cap_ends_a_run_early_and_keeps_what_it_learned(tiny_mnist):
     from model.training.data import load_mnist
     from model.training.live import train_live
 
-    config = TrainConfig(epochs=50, batch_size=32, augment=False)
+    config = TrainConfig(epochs=50, batch_size=32, augment=False, drawn_share=0)  # (nothing to draw)
     snaps = list(train_live(str(tiny_mnist), device="cpu", time_cap=0.0, seed=0, config=config))
     assert len(snaps) == 2 and snaps[-1].capped and snaps[-1].epoch == 1.0
     # what it kept is the network after its one epoch: learned patterns, and the accuracy shown

@@ -86,10 +86,10 @@ def test_a_broken_check_file_is_a_clear_error_not_a_silent_fallback(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_py_whole_digit_makes_a_check_that_reading_numbers_loads(tiny_mnist, tmp_path):
+def test_train_py_whole_digit_makes_a_check_that_reading_numbers_loads(tiny_mnist, tmp_path, drawn_cache):
     out = tmp_path / "whole.safetensors"
-    result = run_cli(
-        *flags(whole_digit=True, data_dir=tiny_mnist, no_download=True, cache_dir=tmp_path / "cache"),
+    result = run_cli(  # the session's cache: the training digits are drawn once for every run
+        *flags(whole_digit=True, data_dir=tiny_mnist, no_download=True, cache_dir=drawn_cache),
         *flags(out=out, threads=1),
     )
     assert result.returncode == 0, result.stderr
@@ -100,5 +100,5 @@ def test_train_py_whole_digit_makes_a_check_that_reading_numbers_loads(tiny_mnis
     assert held_out["accuracy"] > 0.6  # three classes: better than a coin
     reader = load_reader(whole_digit=out)
     assert reader.check is not None and reader.check.config.n_classes == 3
-    assert len(list((tmp_path / "cache").glob("outliers-*.safetensors"))) == 1  # made once, cached
-    assert len(list((tmp_path / "cache").glob("made-up-nondigits-*.safetensors"))) == 1
+    assert len(list(drawn_cache.glob("outliers-*.safetensors"))) == 1  # made once, cached
+    assert len(list(drawn_cache.glob("made-up-nondigits-*.safetensors"))) == 1
