@@ -33,6 +33,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SERVED_BY & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # The files with the most slow tests first: under xdist (which then keeps this order, see
+    # below) the two workers take the long files early and end together on the short ones.
+    slow: dict[str, int] = {}
+    for item in items:
+        slow[item.nodeid.split("::")[0]] = slow.get(item.nodeid.split("::")[0], 0) + bool(
+            item.get_closest_marker("slow")
+        )
+    items.sort(key=lambda item: -slow[item.nodeid.split("::")[0]])  # stable: a file's order stays
+
+
+# Files that share a costly session fixture run in one xdist worker, or each worker would make
+# it: fresh_app_import is a cold interpreter importing the app.
+TOGETHER = {"tests/test_boundaries.py": "tests/test_app_setup.py"}
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`, with TOGETHER's files as one, in the order collected (slow files first)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Together(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return TOGETHER.get(file, file)
+
+    config.option.loadscopereorder = False  # (its own order is by the number of tests)
+    return Together(config, log)
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
