@@ -1,5 +1,5 @@
 """Why it doubts a drawing is a digit (model/doubt.py) and how the "Look inside" panel says so
-(ui/inside.py): the score behind the verdict, in its two parts, against the lines training chose.
+(ui/inside.py): the score behind the verdict, in its parts, against the lines training chose.
 
 python -m pytest tests/test_doubt.py -q
 """
@@ -47,7 +47,7 @@ def test_a_non_digit_says_why_with_the_score_the_verdict_used(item):
     assert reading.verdict == why.verdict == "not_a_digit"
     # the two parts rebuild the very score the verdict compared (the worst piece or the whole)
     assert why.score == pytest.approx(reading.score, abs=1e-6)
-    assert why.reasons and set(why.reasons) <= {"energy", "check"}
+    assert why.reasons and set(why.reasons) <= {"energy", "check", "seen"}
     html, _ = panel(image)
     assert "It doesn't look like a digit" in html and "What made it doubt" in html
     lines = load_verdict()
