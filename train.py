@@ -4,6 +4,7 @@
     python train.py --data-dir /path/to/mnist   # MNIST files already on disk (torchvision layout)
     python train.py --resume                    # continue an interrupted run from its checkpoint
     python train.py --whole-digit               # the whole-digit check segmentation uses (~1 min)
+    python train.py --not-a-digit               # the verdict's not-a-digit check (~1 min once drawn)
     python train.py --path-weights              # learn how reading numbers scores its search (~15 min)
     python train.py --verdict                   # choose the not-a-digit thresholds (~10 min)
     python train.py --measure-scales weights/mlp.safetensors  # add layer_scales to a trained file
@@ -22,6 +23,7 @@ import sys
 from dataclasses import fields
 
 from model import WeightsError
+from model.numbers.training.not_a_digit import NotADigitConfig, train_not_a_digit
 from model.numbers.training.path_weights import PathWeightsConfig, learn_path_weights
 from model.numbers.training.verdict import VerdictConfig, learn_verdict
 from model.numbers.training.whole_digit import WholeDigitConfig, train_whole_digit
@@ -93,6 +95,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cache-dir, --seed and --threads)",
     )
     p.add_argument(
+        "--not-a-digit",
+        action="store_true",
+        help="instead of the classifier, train the not-a-digit check, the verdict's second opinion "
+        f"(model/numbers/not_a_digit.py; {NotADigitConfig.epochs} epochs; written to "
+        "weights/not_a_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
+        "--cache-dir, --seed and --threads; run --verdict after it)",
+    )
+    p.add_argument(
         "--path-weights",
         action="store_true",
         help="instead of training a network, learn the weights of reading's path score from numbers "
@@ -143,6 +153,19 @@ def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
     )
 
 
+def not_a_digit_config(args: argparse.Namespace) -> NotADigitConfig:
+    """The command line's settings for training the not-a-digit check."""
+    out = NotADigitConfig.out if args.out == DEFAULTS.out else args.out
+    return NotADigitConfig(
+        data_dir=args.data_dir,
+        download=not args.no_download,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+        threads=args.threads,
+        out=out,
+    )
+
+
 def config_from(args: argparse.Namespace) -> TrainConfig:
     """The command line's settings as a TrainConfig (raises ConfigError when one is out of range).
 
@@ -159,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.whole_digit:
             train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
+            return 0
+        if args.not_a_digit:
+            train_not_a_digit(not_a_digit_config(args), log=None if args.quiet else print)
             return 0
         if args.measure_scales:
             scales = add_layer_scales(args.measure_scales, args.data_dir, download=not args.no_download)

@@ -1,17 +1,19 @@
-"""Why a reading doubts that a drawing is a digit: the score behind its verdict, in its two parts.
+"""Why a reading doubts that a drawing is a digit: the score behind its verdict, in its parts.
 
     d = doubt(reading, image, classifier)   # image: the drawing that was read
     d.verdict, d.source                     # the verdict; the piece it was decided on (None: the whole)
     d.parts.energy, d.parts.whole           # the classifier's energy, log P(one whole digit)
-    d.reasons                               # which made it doubt: ("energy", "check"), one, or
+    d.parts.digit                           # the not-a-digit check's log P(a digit)
+    d.reasons                               # which made it doubt: ("energy", "check", "seen"), some, or
                                             # ("confidence",) when it only could not pick a digit
 
 A reading's verdict (numbers/verdict.py) compares one score with two thresholds that training
 chose: the score of its worst piece, or of the whole drawing taken as one digit. The score is
-a sum of two parts in the same units (log-probabilities, up to a constant): the classifier's
-energy, near its learned median for a digit it reads right (numbers/learned.py), and the
-whole-digit check's log P(one whole digit), near 0 for one whole digit. How far each part falls
-short of that says which one pulled the score down.
+a sum of parts in the same units (log-probabilities, up to a constant): the classifier's
+energy, near its learned median for a digit it reads right (numbers/learned.py), the
+whole-digit check's log P(one whole digit), near 0 for one whole digit, and (where the verdict
+file gives it a weight) the not-a-digit check's log P(a digit) times that weight, near 0 for a
+digit. How far each part falls short of that says which one pulled the score down.
 """
 
 from __future__ import annotations
@@ -52,22 +54,24 @@ class Doubt:
         return self.parts.score
 
     @property
-    def shortfalls(self) -> tuple[float, float]:
-        """How far (energy, check) fall short of a typical digit's, in the score's units."""
-        return max(0.0, self.typical_energy - self.parts.energy), max(0.0, -self.parts.whole)
+    def shortfalls(self) -> tuple[float, float, float]:
+        """How far (energy, check, seen) fall short of a typical digit's, in the score's units."""
+        seen = max(0.0, -self.parts.weight * self.parts.digit)
+        return max(0.0, self.typical_energy - self.parts.energy), max(0.0, -self.parts.whole), seen
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """What made it doubt: "energy" and/or "check" when the score is under the "unsure" line,
-        "confidence" when only the digits' probabilities were too low, () when it did not doubt."""
+        """What made it doubt: "energy", "check" and/or "seen" (the not-a-digit check) when the
+        score is under the "unsure" line, "confidence" when only the digits' probabilities were
+        too low, () when it did not doubt."""
         if self.verdict in ("number", "empty"):
             return ()
         t = self.thresholds
         if t is None or not math.isfinite(self.score) or self.score >= t.unsure:
             return ("confidence",)
-        energy, check = self.shortfalls
-        most = max(energy, check)
-        return tuple(name for name, short in (("energy", energy), ("check", check)) if short >= BOTH * most)
+        short = dict(zip(("energy", "check", "seen"), self.shortfalls))
+        most = max(short.values())
+        return tuple(name for name, s in short.items() if s >= BOTH * most and s > 0)
 
 
 def doubt(
@@ -86,7 +90,7 @@ def doubt(
     if x is None:  # no whole drawing to score: its worst piece, the least sure without scores
         source = source if source is not None else _worst(reading)
         x = torch.from_numpy(reading.digits[source].image)[None]
-    parts = score_parts(classifier, reader.check, x[None]).one(0)
+    parts = score_parts(classifier, reader, x[None]).one(0)
     digit = int(classifier.predict_proba(x[None])[0].argmax())
     medians = reader.learned.digit_medians(classifier.digit_energy)
     return Doubt(

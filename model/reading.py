@@ -102,7 +102,11 @@ def read_drawing(
     if not segments:
         return Reading((), "empty")
     probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
-    scores = scores_of(logits, whole_log_p)
+    if reader.weight:  # the not-a-digit check's part, on the pieces read
+        digit = reader.digit_part(torch.from_numpy(np.stack([s.image for s in segments]))[:, None])
+    else:
+        digit = 0.0
+    scores = scores_of(logits, whole_log_p, digit)
     score = float(scores.min())
     # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
     # whole drawing is judged too when the reading cut ink or found one piece (a smiley read as a
@@ -117,7 +121,7 @@ def read_drawing(
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):
             whole_logits = classifier.predict_logits(whole[None]).numpy()
-            whole_score = float(digit_scores(classifier, reader.check, whole[None])[0])
+            whole_score = float(digit_scores(classifier, reader, whole[None])[0])
             one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
             if one:
                 # the whole ink is surely one digit, and more so than its pieces: one digit after all

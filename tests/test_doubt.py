@@ -1,5 +1,5 @@
 """Why it doubts a drawing is a digit (model/doubt.py) and how the "Look inside" panel says so
-(ui/inside.py): the score behind the verdict, in its two parts, against the lines training chose.
+(ui/inside.py): the score behind the verdict, in its parts, against the lines training chose.
 
 python -m pytest tests/test_doubt.py -q
 """
@@ -47,7 +47,7 @@ def test_a_non_digit_says_why_with_the_score_the_verdict_used(item):
     assert reading.verdict == why.verdict == "not_a_digit"
     # the two parts rebuild the very score the verdict compared (the worst piece or the whole)
     assert why.score == pytest.approx(reading.score, abs=1e-6)
-    assert why.reasons and set(why.reasons) <= {"energy", "check"}
+    assert why.reasons and set(why.reasons) <= {"energy", "check", "seen"}
     html, _ = panel(image)
     assert "It doesn't look like a digit" in html and "What made it doubt" in html
     lines = load_verdict()
@@ -80,7 +80,7 @@ def test_the_lines_are_data_and_moving_them_changes_what_the_panel_says(tmp_path
 
 def test_the_part_that_fell_short_is_the_one_named():
     lines = load_verdict()
-    base = Doubt("not_a_digit", ScoreParts(12.0, math.log(0.001)), 0, 7, 12.0, lines, 0.9)
+    base = Doubt("not_a_digit", ScoreParts(10.0, math.log(0.001)), 0, 7, 10.0, lines, 0.9)
     assert base.reasons == ("check",)  # energy as a 7's typical one; the check says pieces
     weak = dataclasses.replace(base, parts=ScoreParts(2.0, math.log(0.99)))
     assert weak.reasons == ("energy",)
@@ -88,6 +88,12 @@ def test_the_part_that_fell_short_is_the_one_named():
     assert both.reasons == ("energy", "check")
     html = doubt_html(both)
     assert "both: the network barely sees a digit" in html
+    # a digit to both networks, but the not-a-digit check has seen shapes like it
+    seen = dataclasses.replace(base, parts=ScoreParts(10.0, math.log(0.9), math.nan, math.log(0.001), 1.0))
+    assert seen.reasons == ("seen",)
+    html = doubt_html(seen)
+    assert 'class="inside-part low" data-testid="inside-seen"' in html and ">0%<" in html
+    assert "looks more like the letters, symbols and doodles" in html
 
 
 def test_unsure_only_for_its_probability_says_so():

@@ -86,6 +86,19 @@ def test_the_threshold_is_data_that_moves_the_verdict(tmp_path):
     assert read_drawing(one, clf(), load_reader(verdict=path)).verdict == "unsure"
 
 
+def test_the_not_a_digit_checks_weight_is_data_that_moves_the_verdict(tmp_path):
+    shipped = load_verdict()
+    assert shipped.weight > 0  # python train.py --verdict chose it, with the check's file there
+    hearts = shapes("heart")  # which the classifier and the whole-digit check both read as a 0
+    with_check = [read_drawing(h, clf()) for h in hearts]
+    path = tmp_path / "verdict.json"
+    save_verdict(dataclasses.replace(shipped, weight=0.0), path)  # the same lines, no third part
+    without = [read_drawing(h, clf(), load_reader(verdict=path)) for h in hearts]
+    assert all(a.score <= b.score for a, b in zip(with_check, without))  # the part is a log-probability
+    numbers = [sum(r.verdict == "number" for r in rs) for rs in (with_check, without)]
+    assert numbers[0] < numbers[1], numbers
+
+
 def test_a_broken_verdict_file_says_what_is_wrong(tmp_path):
     path = tmp_path / "verdict.json"
     path.write_text(json.dumps({"format": "verdict/1", "not_a_digit": 3.0, "unsure": 1.0, "confidence": 0.6}))

@@ -76,7 +76,7 @@ def inside_html(
 
 
 def doubt_html(d: Doubt, chosen: int = 0, lang: str = DEFAULT) -> str:
-    """Is it a digit at all? The verdict's score in its two parts, against the lines training chose
+    """Is it a digit at all? The verdict's score in its parts, against the lines training chose
     (weights/verdict.json), and which part made it doubt, in words for a visitor, in `lang`."""
     reasons = d.reasons
     if d.verdict == "number":
@@ -115,14 +115,27 @@ def doubt_html(d: Doubt, chosen: int = 0, lang: str = DEFAULT) -> str:
                 "check" in reasons,
             )
         )
+    weight, seen = d.parts.weight, d.parts.digit
+    if weight and math.isfinite(check):
+        rows.append(
+            _doubt_row(
+                "seen",
+                text("doubt.seen_question", lang),
+                f"{math.exp(seen):.0%}",
+                text("doubt.seen_text", lang),
+                "seen" in reasons,
+            )
+        )
     t = d.thresholds
     if t is not None and math.isfinite(check):
         score = f'<b data-testid="inside-score">{d.score:.1f}</b>'
         total = text(
-            "doubt.total",
+            "doubt.total_seen" if weight else "doubt.total",
             lang,
             energy=f"{energy:.1f}",
             check=f"{math.exp(check):.2f}",
+            weight=f"{weight:g}",
+            seen=f"{math.exp(seen):.2f}",
             score=score,
             unsure=f"{t.unsure:.1f}",
             not_a_digit=f"{t.not_a_digit:.1f}",
@@ -133,9 +146,15 @@ def doubt_html(d: Doubt, chosen: int = 0, lang: str = DEFAULT) -> str:
     blamed = {
         ("energy",): "doubt.blame_energy",
         ("check",): "doubt.blame_check",
+        ("seen",): "doubt.blame_seen",
         ("energy", "check"): "doubt.blame_both",
     }.get(reasons)
-    why = "" if blamed is None else text("doubt.why", lang, reason=text(blamed, lang))
+    if blamed is not None:
+        why = text("doubt.why", lang, reason=text(blamed, lang))
+    elif "seen" in reasons:  # the third part with another: each in its words
+        why = text("doubt.why", lang, reason=" ".join(text(f"doubt.blame_{r}", lang) for r in reasons))
+    else:
+        why = ""
     why = why and f'<p class="inside-why" data-testid="inside-why">{why}</p>'
     return (
         f'<section class="inside-doubt {d.verdict}" data-testid="inside-doubt" data-verdict="{d.verdict}" '

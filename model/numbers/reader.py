@@ -1,6 +1,6 @@
-"""What reading a number needs besides the classifier: the whole-digit check and the learned data.
+"""What reading a number needs besides the classifier: the two checks and the learned data.
 
-    reader = load_reader(device="cpu")   # weights/: whole_digit.safetensors, path_weights, verdict.json
+    reader = load_reader(device="cpu")   # weights/: whole_digit, not_a_digit, path_weights, verdict
     reader = load_reader(whole_digit=None)              # without the check
     reader = default_reader(classifier.device)          # the shipped ones, loaded once per device
 
@@ -19,6 +19,7 @@ import torch
 
 from ..network import MLP
 from .learned import DEFAULT_PATH_WEIGHTS, PathWeights, load_path_weights
+from .not_a_digit import DEFAULT_NOT_A_DIGIT, digit_log_prob, load_not_a_digit
 from .priors import weight_vector
 from .verdict import DEFAULT_VERDICT, Thresholds, load_verdict
 from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
@@ -26,12 +27,27 @@ from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
 
 @dataclass(frozen=True)
 class NumberReader:
-    """The whole-digit check (None: read without it), the path score's learned data, and the
-    thresholds of the verdict (None: by the digits' confidence alone; verdict.py)."""
+    """The whole-digit check (None: read without it), the path score's learned data, the
+    thresholds of the verdict (None: by the digits' confidence alone; verdict.py), and the
+    not-a-digit check, the verdict's second opinion (None: the score does without it)."""
 
     check: MLP | None
     learned: PathWeights
     verdict: Thresholds | None = None
+    not_a_digit: MLP | None = None
+
+    @property
+    def weight(self) -> float:
+        """How much the not-a-digit check counts in the verdict's score: the verdict file's
+        weight, 0 without that check or without a verdict file."""
+        return 0.0 if self.not_a_digit is None or self.verdict is None else self.verdict.weight
+
+    def digit_part(self, x: torch.Tensor) -> np.ndarray:
+        """(N, 1, 28, 28) floats in [0, 1] -> (N,) the score's third part, weight * log P(a
+        digit); zeros, without running the check, when it does not count."""
+        if not self.weight:
+            return np.zeros(len(x))
+        return self.weight * digit_log_prob(self.not_a_digit, x).double().numpy()
 
     @functools.cached_property
     def vector(self) -> np.ndarray:
@@ -49,12 +65,17 @@ def load_reader(
     whole_digit: str | Path | None = DEFAULT_WHOLE_DIGIT,
     path_weights: str | Path = DEFAULT_PATH_WEIGHTS,
     verdict: str | Path | None = DEFAULT_VERDICT,
+    not_a_digit: str | Path | None = DEFAULT_NOT_A_DIGIT,
 ) -> NumberReader:
     """The number reader from its files: the check from `whole_digit` when that file exists
-    (None: without it), on `device`, the learned data from `path_weights`, and the verdict's
-    thresholds from `verdict` when that file exists."""
+    (None: without it), on `device`, the learned data from `path_weights`, the verdict's
+    thresholds from `verdict` and the not-a-digit check from `not_a_digit`, each when its file
+    exists."""
     return NumberReader(
-        load_whole_digit(whole_digit, device), load_path_weights(path_weights), load_verdict(verdict)
+        load_whole_digit(whole_digit, device),
+        load_path_weights(path_weights),
+        load_verdict(verdict),
+        load_not_a_digit(not_a_digit, device),
     )
 
 

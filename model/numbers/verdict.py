@@ -1,8 +1,8 @@
 """Is a drawing a number, a guess, or not a digit at all? A score per piece, and the thresholds
 that training chose for it.
 
-    scores = digit_scores(classifier, reader.check, x)      # (N,) higher: more like a digit
-    parts = score_parts(classifier, reader.check, x)        # .energy, .whole, .not_a_digit: why
+    scores = digit_scores(classifier, reader, x)            # (N,) higher: more like a digit
+    parts = score_parts(classifier, reader, x)              # .energy, .whole, .digit: why
     thresholds = load_verdict()                             # weights/verdict.json
     verdict = judge(thresholds, score, confidences)         # "number", "unsure", "not_a_digit"
 
@@ -11,14 +11,17 @@ Liu et al. 2020) says how much an image looks like any digit; the whole-digit ch
 (whole_digit.py) says whether it is one whole digit, rather than pieces of digits or (its third
 output, learnt from made-up letters and doodles) not a digit at all. Their sum, energy + log
 P(one whole digit), separated digits from letters, symbols and doodles best of the scores
-bench/nondigits.py compared (docs/measurements.md); `score_parts` gives its parts by name, to say
-which one doubted. A reading's score is its worst piece's, and also the whole
-drawing's when the reading cut ink apart or found one piece (a letter N is cut into "14", whose
-pieces each look like digits).
+bench/nondigits.py compared (docs/measurements.md). What still passed looks like a digit to both
+networks (a heart reads 0, a ? 7), so a third part is a second opinion that has seen such shapes:
+the not-a-digit check's log P(a digit) (not_a_digit.py), times a weight that training chose
+(0 without the check). `score_parts` gives the parts by name, to say which one doubted. A
+reading's score is its worst piece's, and also the whole drawing's when the reading cut ink
+apart or found one piece (a letter N is cut into "14", whose pieces each look like digits).
 
-The thresholds are data: `python train.py --verdict` (training/verdict.py) chooses them on the
-tune split of the non-digit drawings (model/synth/nondigits.py) and on sketch-style digits that
-neither network learned from, and writes them to weights/verdict.json with where they came from.
+The thresholds and the weight are data: `python train.py --verdict` (training/verdict.py)
+chooses them on the tune split of the non-digit drawings (model/synth/nondigits.py) and on
+sketch-style digits that neither network learned from, and writes them to weights/verdict.json
+with where they came from.
 """
 
 from __future__ import annotations
@@ -28,16 +31,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..classifier import Classifier
 from ..files import atomic_write
-from ..network import MLP
 from ..weights import DEFAULT_WEIGHTS, WeightsError
 from .learned import read_learned
+from .not_a_digit import digit_log_prob
 from .whole_digit import NOT_A_DIGIT, WHOLE, check_log_probs
+
+if TYPE_CHECKING:  # reader.py imports this module
+    from .reader import NumberReader
 
 DEFAULT_VERDICT = DEFAULT_WEIGHTS.parent / "verdict.json"
 FORMAT = "verdict/1"
@@ -50,12 +57,14 @@ UNSURE = 0.6
 @dataclass(frozen=True)
 class Thresholds:
     """Below `not_a_digit` a drawing (or a piece) is not a digit; below `unsure` it is shown as a
-    guess; a digit read with a probability under `confidence` is a guess too."""
+    guess; a digit read with a probability under `confidence` is a guess too. `weight`: how much
+    the not-a-digit check's log P(a digit) counts in the score (0: not at all, as in older files)."""
 
     not_a_digit: float
     unsure: float
     confidence: float
     provenance: dict = field(default_factory=dict)
+    weight: float = 0.0
 
     def to_json(self) -> dict:
         return {
@@ -63,6 +72,7 @@ class Thresholds:
             "not_a_digit": self.not_a_digit,
             "unsure": self.unsure,
             "confidence": self.confidence,
+            "weight": self.weight,
             "provenance": self.provenance,
         }
 
@@ -70,44 +80,54 @@ class Thresholds:
 @dataclass(frozen=True)
 class ScoreParts:
     """What the scores of N pieces are made of, each (N,): the classifier's energy (how much a
-    piece looks like any digit) and the whole-digit check's log-probabilities that it is one whole
-    digit and that it is not a digit at all (NaN without the check, or without that output)."""
+    piece looks like any digit), the whole-digit check's log-probabilities that it is one whole
+    digit and (a three-output check) that it is not a digit at all (NaN without the check, or
+    without that output), and the not-a-digit check's log P(a digit) with the weight it counts
+    with (0 and 0 without that check)."""
 
     energy: np.ndarray | float  # log-sum-exp of the logits: how strongly the network sees any digit
     whole: np.ndarray | float  # log P(one whole digit)
-    not_a_digit: np.ndarray | float = math.nan  # log P(not a digit at all)
+    not_a_digit: np.ndarray | float = math.nan  # the whole-digit check's log P(not a digit at all)
+    digit: np.ndarray | float = 0.0  # the not-a-digit check's log P(a digit)
+    weight: float = 0.0  # how much `digit` counts (Thresholds.weight)
 
     @property
     def score(self) -> np.ndarray | float:
-        """The score: energy + log P(one whole digit)."""
-        return self.energy + self.whole
+        """The score: energy + log P(one whole digit) + weight * log P(a digit)."""
+        return self.energy + self.whole + self.weight * self.digit
 
     def one(self, k: int) -> ScoreParts:
         """The parts of piece `k` alone, as floats (the "Look inside" panel names them)."""
-        return ScoreParts(float(self.energy[k]), float(self.whole[k]), float(self.not_a_digit[k]))
+        digit = float(self.digit[k]) if isinstance(self.digit, np.ndarray) else float(self.digit)
+        return ScoreParts(
+            float(self.energy[k]), float(self.whole[k]), float(self.not_a_digit[k]), digit, self.weight
+        )
 
 
-def score_parts(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> ScoreParts:
-    """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores."""
+def score_parts(classifier: Classifier, reader: NumberReader | None, x: torch.Tensor) -> ScoreParts:
+    """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores by `reader`'s checks."""
     energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).numpy() if len(x) else np.zeros(0)
     missing = np.full(len(x), np.nan)
+    check = None if reader is None else reader.check
     if check is None or len(x) == 0:
         return ScoreParts(energy, missing, missing)
     log_p = check_log_probs(check, x).double().numpy()
     outlier = log_p[:, NOT_A_DIGIT] if log_p.shape[1] > NOT_A_DIGIT else missing  # an older check: 2 outputs
-    return ScoreParts(energy, log_p[:, WHOLE], outlier)
+    weight = reader.weight
+    digit = digit_log_prob(reader.not_a_digit, x).double().numpy() if weight else np.zeros(len(x))
+    return ScoreParts(energy, log_p[:, WHOLE], outlier, digit, weight)
 
 
-def digit_scores(classifier: Classifier, check: MLP | None, x: torch.Tensor) -> np.ndarray:
-    """(N, 1, 28, 28) floats in [0, 1] -> (N,) energy + log P(one whole digit); NaN without the
-    check (no verdict on what it is, then)."""
-    return score_parts(classifier, check, x).score
+def digit_scores(classifier: Classifier, reader: NumberReader | None, x: torch.Tensor) -> np.ndarray:
+    """(N, 1, 28, 28) floats in [0, 1] -> (N,) the scores (ScoreParts.score); NaN without the
+    whole-digit check (no verdict on what it is, then)."""
+    return score_parts(classifier, reader, x).score
 
 
-def scores_of(logits: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    """The score from what reading already has: (N, 10) logits (over the one-pixel moves) and
-    (N,) log P(one whole digit) -> (N,) their energy + the log-probability."""
-    return torch.logsumexp(torch.from_numpy(logits).double(), 1).numpy() + whole
+def scores_of(logits: np.ndarray, whole: np.ndarray, digit: np.ndarray | float = 0.0) -> np.ndarray:
+    """The score from what reading already has: (N, 10) logits (over the one-pixel moves), (N,)
+    log P(one whole digit) and the weighted third part (NumberReader.digit_part) -> (N,) scores."""
+    return torch.logsumexp(torch.from_numpy(logits).double(), 1).numpy() + whole + digit
 
 
 def judge(thresholds: Thresholds | None, score: float, confidences: Sequence[float]) -> str:
@@ -143,12 +163,15 @@ def load_verdict(path: str | Path | None = DEFAULT_VERDICT) -> Thresholds | None
             float(data["unsure"]),
             float(data["confidence"]),
             dict(data.get("provenance", {})),
+            float(data.get("weight", 0.0)),  # files from before the not-a-digit check: none
         )
     except (KeyError, TypeError, ValueError) as e:
         raise WeightsError(f"{path} is not a verdict file ({e!r}).") from None
-    values = (thresholds.not_a_digit, thresholds.unsure, thresholds.confidence)
+    values = (thresholds.not_a_digit, thresholds.unsure, thresholds.confidence, thresholds.weight)
     if not all(math.isfinite(v) for v in values) or thresholds.not_a_digit > thresholds.unsure:
         raise WeightsError(f"{path}: thresholds must be finite, with not_a_digit <= unsure.")
+    if thresholds.weight < 0:
+        raise WeightsError(f"{path}: the not-a-digit check's weight must not be negative.")
     return thresholds
 
 

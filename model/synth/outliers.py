@@ -182,11 +182,145 @@ def _doodle(rng: np.random.Generator) -> tuple[np.ndarray, str]:
             return polyline_points([s.tolist() for s in strokes], spacing=span / 200), name
 
 
+# ---- look-alikes: random shapes nearer a digit (for the not-a-digit check) ----------------------
+# What passed the verdict's score looked like a digit to both networks: round closed shapes with
+# something inside or a dent, crossings, hooks with a dot, strokes with a head. These are random
+# families of such shapes, built here from random numbers (none is a design of nondigits.py).
+def _blob(rng: np.random.Generator, n: int = 60) -> np.ndarray:
+    """A closed, smooth, random loop around the origin (radius about 1): low harmonics."""
+    t = np.linspace(0, 2 * np.pi, n)
+    r = np.ones(n)
+    for k in (2, 3):
+        r += rng.normal(0, 0.08) * np.cos(k * t + rng.uniform(0, 2 * np.pi))
+    return np.stack([r * np.cos(t), r * np.sin(t) * rng.uniform(0.7, 1.3)], axis=1)
+
+
+def _mark(rng: np.random.Generator, centre: np.ndarray, size: float) -> np.ndarray:
+    """A dash or a small arc at `centre` (a dot alone is dropped as a speck by preprocess)."""
+    kind = rng.integers(1, 3)
+    a = rng.uniform(0, np.pi)
+    if kind == 1:
+        d = size * np.array([np.cos(a), np.sin(a)])
+        return np.stack([centre - d, centre + d])
+    t = np.linspace(a, a + rng.uniform(1.5, 3.0), 10)
+    return centre + size * np.stack([np.cos(t), np.sin(t)], axis=1)
+
+
+def marked_loop(rng: np.random.Generator) -> Shape:
+    """A round closed loop with one to four marks inside (dots, dashes, small arcs)."""
+    loop = _blob(rng)
+    marks = range(rng.integers(1, 5))
+    return [loop, *(_mark(rng, rng.uniform(-0.35, 0.35, 2), rng.uniform(0.12, 0.3)) for _ in marks)]
+
+
+def dented_loop(rng: np.random.Generator) -> Shape:
+    """A closed loop with a dent on one side and a point across from it (a heart, a leaf, a
+    drop, any way up), sometimes with a mark inside."""
+    t = np.linspace(0, 2 * np.pi, 80)
+    a0 = rng.uniform(0, 2 * np.pi)
+    gap = np.angle(np.exp(1j * (t - a0)))
+    far = np.angle(np.exp(1j * (t - a0 - np.pi)))
+    dent = rng.uniform(0.55, 0.8) * np.exp(-((gap / 0.3) ** 2))
+    r = 1 - dent + rng.uniform(0.3, 0.6) * np.exp(-((far / 0.35) ** 2))
+    loop = np.stack([r * np.cos(t), r * np.sin(t)], axis=1)
+    return [loop] if rng.random() < 0.7 else [loop, _mark(rng, rng.uniform(-0.3, 0.3, 2), 0.2)]
+
+
+def crossing(rng: np.random.Generator) -> Shape:
+    """Two to four strokes crossing near the middle, now and then with bars at their ends."""
+    strokes = []
+    for _ in range(int(rng.integers(2, 5))):
+        a, half = rng.uniform(0, np.pi), rng.uniform(0.5, 1.0)
+        d, c = np.array([np.cos(a), np.sin(a)]), rng.normal(0, 0.12, 2)
+        strokes.append(np.stack([c - d * half, c + d * half]))
+    if rng.random() < 0.3:
+        end = strokes[0][1]
+        n = np.array([-(strokes[0][1] - strokes[0][0])[1], (strokes[0][1] - strokes[0][0])[0]]) * 0.2
+        strokes.append(np.stack([end - n, end + n]))
+    return strokes
+
+
+def ladder(rng: np.random.Generator) -> Shape:
+    """Two long strokes side by side joined by one to three rungs (an H, a #, a pi of any lean)."""
+    gap, lean = rng.uniform(0.5, 1.0), rng.uniform(-0.3, 0.3)
+    rails = [np.array([[x + lean, 0.0], [x - lean, 1.5]]) for x in (0.0, gap)]
+    rungs = []
+    for y in rng.uniform(0.2, 1.3, int(rng.integers(1, 4))):
+        over = rng.uniform(0, 0.3)
+        shift = lean * (1 - 2 * y / 1.5)
+        rungs.append(np.array([[shift - over, y], [gap + shift + over, y + rng.normal(0, 0.05)]]))
+    return rails + rungs
+
+
+def hook_and_dot(rng: np.random.Generator) -> Shape:
+    """A curl (half a turn to nearly a whole one, with a tail) and a dot beyond its end: a ?
+    of any way up."""
+    a0, sweep = rng.uniform(0, 2 * np.pi), rng.uniform(np.pi, 1.7 * np.pi) * rng.choice([-1, 1])
+    t = np.linspace(a0, a0 + sweep, 30)
+    curl = np.stack([np.cos(t), np.sin(t)], axis=1) * 0.5
+    tail_dir = curl[-1] - curl[-2]
+    tail = curl[-1] + np.outer(np.linspace(0, 1, 8), tail_dir / np.hypot(*tail_dir) * rng.uniform(0.3, 0.7))
+    stroke = np.vstack([curl, tail[1:]])
+    d = tail[-1] + tail_dir / np.hypot(*tail_dir) * rng.uniform(0.25, 0.4)
+    return [stroke, _mark(rng, d, 0.08)]  # a dash for the dot: a lone dot is dropped as a speck
+
+
+def headed_stroke(rng: np.random.Generator) -> Shape:
+    """A straight or bent stroke with an arrow head (open or closed) at one end, any way round."""
+    t = np.linspace(0, 1, 20)[:, None]
+    bend = rng.normal(0, 0.3)
+    a = rng.uniform(0, 2 * np.pi)
+    d, n = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+    shaft = t * d + bend * (t * (1 - t)) * n
+    tip, back = shaft[-1], shaft[-4]
+    u = (tip - back) / np.hypot(*(tip - back))
+    v = np.array([-u[1], u[0]])
+    size = rng.uniform(0.2, 0.35)
+    left, right = tip - u * size + v * size * 0.7, tip - u * size - v * size * 0.7
+    head = np.stack([left, tip, right, left]) if rng.random() < 0.4 else np.stack([left, tip, right])
+    return [shaft, head]
+
+
+def side_loops(rng: np.random.Generator) -> Shape:
+    """Two or three loops side by side in one stroke (an infinity, spectacles, a cursive ee)."""
+    loops = int(rng.integers(2, 4))
+    t = np.linspace(0, 2 * np.pi * loops, 40 * loops)
+    x = t / (2 * np.pi) * rng.uniform(0.6, 1.0) + 0.45 * np.cos(t + np.pi / 2 * rng.choice([-1, 1]))
+    return [np.stack([x, 0.5 * np.sin(t) * rng.uniform(0.8, 1.4)], axis=1)]
+
+
+LOOKALIKES: dict[str, Callable[[np.random.Generator], Shape]] = {
+    "marked loop": marked_loop,
+    "dented loop": dented_loop,
+    "crossing": crossing,
+    "ladder": ladder,
+    "hook and dot": hook_and_dot,
+    "headed stroke": headed_stroke,
+    "side loops": side_loops,
+}
+
+
+def _lookalike(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A random look-alike (LOOKALIKES), varied as a hand varies it, as (K, 2) points."""
+    names = list(LOOKALIKES)
+    while True:
+        name = names[int(rng.integers(len(names)))]
+        strokes = LOOKALIKES[name](rng)
+        if not looks_like_a_digit(strokes):
+            strokes = vary(strokes, rng)
+            span = float(np.ptp(np.vstack(strokes), axis=0).max())
+            return polyline_points([s.tolist() for s in strokes], spacing=span / 200), name
+
+
 # ---- drawings ---------------------------------------------------------------------------------
-def outlier(rng: np.random.Generator) -> tuple[Image.Image, str]:
+def outlier(rng: np.random.Generator, lookalikes: bool = False) -> tuple[Image.Image, str]:
     """One made-up non-digit on a canvas, and what it is ("glyph A", "tangle", ...): on the pad's
-    canvas with its brush, or an upload in one of the sketch-style canvas styles."""
-    points, name = _doodle(rng) if rng.random() < DOODLE_SHARE else _glyph(rng)
+    canvas with its brush, or an upload in one of the sketch-style canvas styles. `lookalikes`:
+    one of LOOKALIKES instead of a glyph or a doodle."""
+    if lookalikes:
+        points, name = _lookalike(rng)
+    else:
+        points, name = _doodle(rng) if rng.random() < DOODLE_SHARE else _glyph(rng)
     if rng.random() < PAD_SHARE:
         canvas, brush, style = PAD_CANVAS, PAD_BRUSH, "white"
         size = rng.uniform(80, 280)
@@ -204,7 +338,7 @@ def outlier(rng: np.random.Generator) -> tuple[Image.Image, str]:
     return paint(brush_coverage((points - (lo + hi) / 2) * scale + centre, canvas, brush), style), name
 
 
-def outlier_bank(count: int, seed: int = 0, first: int = 0) -> np.ndarray:
+def outlier_bank(count: int, seed: int = 0, first: int = 0, lookalikes: bool = False) -> np.ndarray:
     """(count, 28, 28) uint8 made-up non-digits first..first+count-1, each read whole as reading
     reads a drawing (model.preprocess); drawing i depends only on (seed, i), so a bank can be made
     in pieces."""
@@ -213,6 +347,6 @@ def outlier_bank(count: int, seed: int = 0, first: int = 0) -> np.ndarray:
         rng = np.random.default_rng([seed, i])
         x = None
         while x is None:  # a drawing whose ink is all specks reads as nothing: draw another
-            x = preprocess(outlier(rng)[0])
+            x = preprocess(outlier(rng, lookalikes)[0])
         bank[k] = np.round(x[0].numpy() * 255)
     return bank
