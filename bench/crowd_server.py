@@ -3,6 +3,7 @@ drawings to the pad's endpoint, closed loop, and the server's own CPU is read fr
 
     python -m bench.crowd_server                          # DIGIT_WORKERS 0 and 2; 1, 8, 32 connections
     python -m bench.crowd_server --workers 2 --connections 32 --seconds 30
+    python -m bench.crowd_server --workers 2 --soak 120          # memory: RSS every 5 s under 32 connections
 
 The drawings are the crowd's (bench/crowd.py: 20 digits, each as it grows, 12 frames), encoded
 once before the run as the JSON bodies ui/pad.js sends to /gradio_api/component_server. For each
@@ -15,6 +16,11 @@ JSON, passing drawings to the workers; and the whole less what the app burns idl
 That figure hardly depends on the client or on other load on the machine; readings/s and
 latency do. "busy" counts the gate's
 "try again" replies (ui/admission.py), which are answered but not read.
+
+With `--soak S`, after the levels, wrk runs for S seconds more at the last connection count while
+the RSS of all the server's processes is sampled every 5 s: first, last and largest, and last
+over first (the memory target: flat within 5%), beside PSS (shared pages counted once: the
+workers share torch's libraries with each other and the page cache, which RSS counts in each).
 
 wrk is Debian's `wrk` package (`apt-get install wrk`; https://github.com/wg/wrk elsewhere): without
 it this says so and stops.
@@ -86,8 +92,16 @@ def server_cpu_s(pid: int) -> tuple[float, float]:
 
 
 def server_rss_mb(pid: int) -> float:
+    """Resident memory of the app and all its processes, in MB (shared pages counted in each)."""
     root = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+
+
+def server_pss_mb(pid: int) -> float:
+    """Proportional memory of the app and all its processes, in MB: a page shared by k of them
+    counts 1/k in each, so the sum is what they take from the machine together."""
+    root = psutil.Process(pid)
+    return sum(p.memory_full_info().pss for p in [root, *root.children(recursive=True)]) / 2**20
 
 
 def bodies_file(url: str, folder: Path) -> Path:
@@ -105,15 +119,57 @@ def bodies_file(url: str, folder: Path) -> Path:
     return path
 
 
-def run_wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float) -> dict:
+def start_wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float) -> subprocess.Popen:
     threads = min(connections, 2)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s"]
     command += ["-s", str(script), url.rstrip("/") + "/gradio_api/component_server", "--", str(bodies)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    found = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not found:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wrk_result(wrk: subprocess.Popen, seconds: float) -> dict:
+    """The figures of a wrk started by start_wrk, once it ends."""
+    stdout, stderr = wrk.communicate(timeout=seconds + 60)
+    found = [line for line in stdout.splitlines() if line.startswith("{")]
+    if wrk.returncode != 0 or not found:
+        raise RuntimeError(f"wrk failed ({wrk.returncode}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
     return json.loads(found[0])
+
+
+def run_wrk(url: str, script: Path, bodies: Path, connections: int, seconds: float) -> dict:
+    return wrk_result(start_wrk(url, script, bodies, connections, seconds), seconds)
+
+
+def soak(server: AppServer, script: Path, bodies: Path, connections: int, seconds: float) -> dict:
+    """wrk for `seconds` at `connections` while the server's memory is sampled every 5 s."""
+    pid = server.process.pid
+    samples = [(0.0, server_rss_mb(pid), server_pss_mb(pid))]
+    tic = time.monotonic()
+    wrk = start_wrk(server.url, script, bodies, connections, seconds)
+    while wrk.poll() is None:
+        time.sleep(min(5.0, max(0.1, tic + 5 * len(samples) - time.monotonic())))
+        if wrk.poll() is None:
+            samples.append((time.monotonic() - tic, server_rss_mb(pid), server_pss_mb(pid)))
+    result = wrk_result(wrk, seconds)
+    rss = [s[1] for s in samples]
+    row = {
+        "connections": connections,
+        "seconds": seconds,
+        "samples": samples,
+        "rss_first_mb": rss[0],
+        "rss_last_mb": rss[-1],
+        "rss_max_mb": max(rss),
+        "rss_growth": rss[-1] / rss[0] - 1,
+        "pss_last_mb": samples[-1][2],
+        "per_second": (result["replies"] - result["busy"]) / (result["duration_us"] / 1e6),
+        **result,
+    }
+    print(
+        f"  soak {seconds:g} s at {connections} connections: RSS {rss[0]:.0f} -> {rss[-1]:.0f} MB "
+        f"(max {max(rss):.0f}, {100 * row['rss_growth']:+.1f}%), PSS {samples[-1][2]:.0f} MB, "
+        f"{row['per_second']:.1f} readings/s, {len(samples)} samples",
+        flush=True,
+    )
+    return row
 
 
 def idle_cores(pid: int, seconds: float = 5) -> float:
@@ -155,6 +211,19 @@ def level(
     return row
 
 
+def soak_table(runs: list[dict]) -> str:
+    header = ["DIGIT_WORKERS", "connections", "seconds", "readings/s", "RSS first MB", "RSS last MB"]
+    header += ["RSS max MB", "last over first", "PSS last MB"]
+    body = [
+        [run["workers"], s["connections"], f"{s['seconds']:g}", f"{s['per_second']:.0f}",
+         f"{s['rss_first_mb']:.0f}", f"{s['rss_last_mb']:.0f}", f"{s['rss_max_mb']:.0f}",
+         f"{100 * s['rss_growth']:+.1f}%", f"{s['pss_last_mb']:.0f}"]
+        for run in runs
+        if (s := run.get("soak"))
+    ]  # fmt: skip
+    return markdown_table(header, body)
+
+
 def table(runs: list[dict]) -> str:
     header = ["DIGIT_WORKERS", "connections", "readings/s", "p50 ms", "p99 ms", "server CPU per reading ms"]
     header += ["of it, main process ms", "less the idle app's ms"]
@@ -175,6 +244,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, nargs="+", default=[0, 2], help="DIGIT_WORKERS, one server each")
     p.add_argument("--connections", type=int, nargs="+", default=[1, 8, 32])
     p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--soak", type=float, default=0, help="then seconds more at the last level, RSS sampled")
     args = p.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(
@@ -194,15 +264,21 @@ def main() -> None:
                 idle = idle_cores(server.process.pid)
                 print(f"  idle: {idle:.3f} cores", flush=True)
                 levels = [level(server, script, bodies, c, args.seconds, idle) for c in args.connections]
+                soaked = soak(server, script, bodies, args.connections[-1], args.soak) if args.soak else None
                 tracebacks = server.log().count("Traceback")
-            runs.append({"workers": workers, "idle_cores": idle, "levels": levels, "tracebacks": tracebacks})
+            run = {"workers": workers, "idle_cores": idle, "levels": levels, "tracebacks": tracebacks}
+            runs.append(run | ({"soak": soaked} if soaked else {}))
     text = table(runs)
+    if args.soak:
+        text += "\n\nMemory over the soak (RSS of all the server's processes, sampled every 5 s):\n\n"
+        text += soak_table(runs)
     text += "\n\nTracebacks in the server logs: " + ", ".join(f"{r['tracebacks']}" for r in runs) + "."
     command = "python -m bench.crowd_server " + " ".join(
         [
             f"--workers {' '.join(map(str, args.workers))}",
             f"--connections {' '.join(map(str, args.connections))}",
             f"--seconds {args.seconds:g}",
+            *([f"--soak {args.soak:g}"] if args.soak else []),
         ]
     )
     write("crowd_server", {"runs": runs}, text, command)

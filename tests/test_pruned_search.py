@@ -14,6 +14,7 @@ import pytest
 
 from model import load_classifier
 from model.numbers import default_reader, search
+from model.numbers.priors import CutBound
 from model.numbers.segmentation import best_paths
 from model.synth.sketches import DIGIT_STROKES, Placement, coverage, paint, polyline_points
 
@@ -62,3 +63,23 @@ def test_the_pruned_search_reads_what_the_full_one_reads_from_fewer_pieces(clf):
         read_full += len(full.candidates)
         read_pruned += len(pruned.candidates)
     assert read_pruned < 0.7 * read_full, (read_pruned, read_full)
+
+
+def test_a_pieces_bound_before_it_is_cut_out_is_never_under_its_bound_after(clf):
+    """A piece is left uncut when even the most its span allows (CutBound.most: the columns its
+    cuts span, the rows with ink between them) cannot win; its box once cut is within that span,
+    so its exact bound must never be higher, whatever the signs of the learned weights."""
+    reader = default_reader(clf.device)
+    rng = np.random.default_rng(0)
+    for trial in range(12):
+        # the shipped weights, then each weight's sign flipped at random (weights learnt anew)
+        weights = reader.vector * (1 if trial == 0 else rng.choice([-1.0, 1.0], reader.vector.shape))
+        typical = float(rng.uniform(20, 200))
+        for doubted, after in ((False, False), (True, True)):
+            bound = CutBound(weights, reader.learned, typical, doubted=doubted, group_whole=-1.0)
+            for _ in range(5):
+                width, height = (int(v) for v in rng.integers(1, 4 * typical, 2))
+                most = bound.most(width, height, after)
+                for w in np.unique(np.linspace(1, width, 15).astype(int)):
+                    for h in np.unique(np.linspace(1, height, 6).astype(int)):
+                        assert bound((5, 7, 5 + w, 7 + h), after) <= most, (trial, width, height, w, h)

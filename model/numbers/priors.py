@@ -215,3 +215,22 @@ class CutBound:
         score += self.weights[INDEX["small"]] * float(height < SMALL)
         z = np.log(max(right - left, 1) / self.typical / self.median) / self.sigma  # width_z, every digit
         return score + float(np.max(self.reads + self.width_weight * -(z**2) / 2))
+
+    def most(self, width: int, height: int, cut_after: bool) -> float:
+        """At least what `self(box, cut_after)` gives for any box at most `width` wide and `height`
+        tall: a bound for a piece before it is cut out, from the span of the ink between its cuts."""
+        short, small = self.weights[INDEX["height short"]], self.weights[INDEX["small"]]
+        h = height / self.typical
+        # each height term at its best over heights up to `h` (a short piece may lose less, or more)
+        score = self.constant[cut_after] + (
+            short * -max(0.0, HEIGHT_FROM - h) if short >= 0 else -short * HEIGHT_FROM
+        )
+        score += small if small > 0 else small * float(h < SMALL)
+        # the width's term is concave in log width (weight >= 0: best at the digit's median width when
+        # that lies within 1..width, else at an end) or convex (best at an end): both ends, and the peak
+        ends = np.log(np.array([[1.0], [max(width, 1)]]) / self.typical / self.median) / self.sigma
+        per_digit = np.max(self.reads + self.width_weight * -(ends**2) / 2, axis=0)
+        if self.width_weight >= 0:
+            peak = self.typical * self.median
+            per_digit = np.where((peak >= 0.999) & (peak <= 1.001 * max(width, 1)), self.reads, per_digit)
+        return score + float(np.max(per_digit)) + 1e-6  # a hair over: rounding never makes it too low

@@ -334,6 +334,53 @@ def _read_whole(
 
 
 @dataclass(frozen=True)
+class CutSpan:
+    """Two cuts of one family with ink between them, before the piece is cut out: the cuts'
+    positions (as CutPiece's), their paths (None: the group's edge) and what the piece's box can
+    be at most, `width` (the columns the paths span) by `height` (the rows with ink between them)."""
+
+    start: int
+    stop: int
+    left: np.ndarray | None
+    right: np.ndarray | None
+    width: int
+    height: int
+
+
+def cut_spans(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutSpan]]]:
+    """Per family of cut paths (cuts.py: upright, or along one slant), its right edge's position
+    (n + 1: its number of paths plus one) and every pair of its cuts whose piece the search may
+    read: up to MAX_WIDTH wide, ink in at least PRUNE of the typical height between them, never
+    the whole group. `pixels`: a group's ink, uint8 (H, W)."""
+    mask = pixels >= CONNECT_LEVEL
+    families = cut_families(mask, max(2, round(MIN_WIDTH * typical)))
+    # ink per row left of each column: how tall the ink between two cuts is at most, found
+    # before cut_out (which only ever takes ink away), so pieces too short are never cut out
+    before = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int32)
+    np.cumsum(mask, axis=1, out=before[:, 1:])
+    rows = np.arange(mask.shape[0])
+    found = []
+    for paths in families:
+        bounds = [None, *paths, None]
+        columns = [np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])]
+        centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
+        last = len(paths) + 1
+        spans = []
+        for i in range(last):
+            for j in range(i + 1, last + 1):
+                if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
+                    continue
+                inked = np.flatnonzero(before[rows, columns[j]] > before[rows, columns[i]])
+                if inked.size == 0 or inked[-1] + 1 - inked[0] < PRUNE * typical:
+                    continue
+                x0 = 0 if bounds[i] is None else int(bounds[i].min())  # as cut_out crops
+                x1 = mask.shape[1] if bounds[j] is None else int(bounds[j].max())
+                spans.append(CutSpan(i, j, bounds[i], bounds[j], x1 - x0, int(inked[-1] + 1 - inked[0])))
+        found.append((last, spans))
+    return found
+
+
+@dataclass(frozen=True)
 class CutPiece:
     """The ink between two cuts of one family: cut positions `start` < `stop` among the family's
     0 (the group's left edge), 1 ... n (its paths) and n + 1 (its right edge)."""
@@ -344,44 +391,44 @@ class CutPiece:
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the group's crop
 
 
+def cut_piece(pixels: np.ndarray, span: CutSpan, typical: float) -> CutPiece | None:
+    """The piece of `span` cut out of `pixels`, or None when what is left is under PRUNE tall."""
+    piece = cut_out(pixels, span.left, span.right)
+    if piece is None or piece[1][3] - piece[1][1] < PRUNE * typical:
+        return None
+    return CutPiece(span.start, span.stop, *piece)
+
+
 def cut_pieces(
     pixels: np.ndarray, typical: float, limit: int = MAX_CANDIDATES
 ) -> list[tuple[int, list[CutPiece]]]:
-    """Per family of cut paths (cuts.py: upright, or along one slant), its right edge's
-    position (n + 1: its number of paths plus one) and every piece between two of its cuts that
-    the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical digit height),
-    never the whole group; `limit` pieces at most. `pixels`: a group's ink, uint8 (H, W)."""
-    mask = pixels >= CONNECT_LEVEL
-    families = cut_families(mask, max(2, round(MIN_WIDTH * typical)))
-    # ink per row left of each column: how tall the ink between two cuts is at most, found
-    # before cut_out (which only ever takes ink away), so pieces too short are never cut out
-    before = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int32)
-    np.cumsum(mask, axis=1, out=before[:, 1:])
-    rows = np.arange(mask.shape[0])
+    """Per family of cut paths (cut_spans), its right edge's position and every piece between two
+    of its cuts that the search reads: up to MAX_WIDTH wide, at least PRUNE tall (of the typical
+    digit height), never the whole group; `limit` pieces at most. `pixels`: a group's ink, uint8 (H, W)."""
     found = []
-    for paths in families:
+    for last, spans in cut_spans(pixels, typical):
         if limit <= 0:
             break
-        bounds = [None, *paths, None]
-        columns = [np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])]
-        centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
-        last = len(paths) + 1
-        pieces = []
-        for i in range(last):
-            for j in range(i + 1, last + 1):
-                if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
-                    continue
-                if len(pieces) >= limit:
-                    break
-                inked = np.flatnonzero(before[rows, columns[j]] > before[rows, columns[i]])
-                if inked.size == 0 or inked[-1] + 1 - inked[0] < PRUNE * typical:
-                    continue
-                piece = cut_out(pixels, bounds[i], bounds[j])
-                if piece is not None and piece[1][3] - piece[1][1] >= PRUNE * typical:
-                    pieces.append(CutPiece(i, j, *piece))
+        pieces: list[CutPiece] = []
+        for span in spans:
+            if len(pieces) >= limit:
+                break
+            if (piece := cut_piece(pixels, span, typical)) is not None:
+                pieces.append(piece)
         limit -= len(pieces)
         found.append((last, pieces))
     return found
+
+
+def _capped(families: list[tuple[int, list]], limit: int) -> list[tuple[int, list]]:
+    """`families` with `limit` items at most, in order; the families after the limit left out."""
+    kept = []
+    for last, items in families:
+        if limit <= 0:
+            break
+        kept.append((last, items))
+        limit -= len(items)
+    return kept
 
 
 def _add_cuts(
@@ -392,20 +439,26 @@ def _add_cuts(
     family's, so every edge still runs from a lower position to a higher one; families share the
     group's edges. A piece two families cut alike is normalised and read once. `uncut`: the
     scores of the group's edges so far and the bound on a cut piece's: pieces on no path that
-    could beat the best of those are left out, unread (_unbeaten). Returns how many were."""
-    families = cut_pieces(np.asarray(group.crop), typical, MAX_CANDIDATES - len(out) - spent)
+    could beat the best of those are left out, unread, most of them not even cut out
+    (_unbeaten). Returns how many were."""
+    pixels = np.asarray(group.crop)
+    limit = MAX_CANDIDATES - len(out) - spent
+    if uncut is None:
+        families = cut_pieces(pixels, typical, limit)
+    else:  # spans, not pieces, count against the limit: it binds a little sooner, never later
+        families = _capped(cut_spans(pixels, typical), limit)
     if not families:
         return 0
     stop = sum(last - 1 for last, _ in families) + 1
     group.edges = [replace(e, stop=stop) for e in group.edges]
     group.stop = stop
-    cuts = []  # (start, stop, piece, cut_after) of every family, in order
+    cuts = []  # (start, stop, piece or span, cut_after) of every family, in order
     first = 0  # the family's cut positions are first + 1 ... first + n
-    for last, pieces in families:
+    for last, items in families:
         positions = [0, *range(first + 1, first + last), stop]
-        cuts += [(positions[p.start], positions[p.stop], p, p.stop < last) for p in pieces]
+        cuts += [(positions[p.start], positions[p.stop], p, p.stop < last) for p in items]
         first += last - 1
-    kept = cuts if uncut is None else _unbeaten(group, cuts, *uncut)
+    kept = cuts if uncut is None else _unbeaten(group, pixels, typical, cuts, *uncut)
     seen: dict[tuple, int | None] = {}
     for start, stop_at, piece, cut_after in kept:
         index = _cut_segment(group, piece, seen, out)
@@ -414,25 +467,56 @@ def _add_cuts(
     return len(cuts) - len(kept)
 
 
-def _unbeaten(group: _Group, cuts: list[tuple], scores: list[float], bound: CutBound) -> list[tuple]:
-    """The cut pieces of `cuts` on some path through the group that could score at least the best
-    of its uncut edges (`scores`, each from 0 to the group's stop): every other cut piece at its
-    bound, and the uncut edges at their scores, forwards and backwards over the cut positions."""
+def _unbeaten(
+    group: _Group,
+    pixels: np.ndarray,
+    typical: float,
+    spans: list[tuple],
+    scores: list[float],
+    bound: CutBound,
+) -> list[tuple]:
+    """The pieces of `spans` on some path through the group that could score at least the best of
+    its uncut edges (`scores`, each from 0 to the group's stop), cut out. First every span at the
+    most its box allows (CutBound.most): a span on no such path is left out uncut. The others are
+    cut out and bounded by their boxes, and the test is made again: a piece that passes the first
+    but fails this one is left out too. The spans left out the first time, at their looser bounds,
+    are on no path that reaches the floor, so they change nothing of the second test: the pieces
+    kept are those the exact bounds of all of them would keep."""
     x0, y0 = group.box[:2]
-    best = [
-        bound((x0 + p.box[0], y0 + p.box[1], x0 + p.box[2], y0 + p.box[3]), after) for _, _, p, after in cuts
-    ]
-    edges = [(0, group.stop, s) for s in scores] + [(a, b, s) for (a, b, _, _), s in zip(cuts, best)]
-    ahead = [-math.inf] * (group.stop + 1)  # the most a path from 0 to each position can score
+    loose = [bound.most(s.width, s.height, after) for _, _, s, after in spans]
+    floor = max(scores) - 1e-9  # a hair under: rounding must never drop a piece that ties
+    first = _reaching(group.stop, spans, loose, scores, floor)
+    cut: dict[int, tuple] = {}
+    best = list(loose)
+    for k in first:
+        a, b, span, after = spans[k]
+        piece = cut_piece(pixels, span, typical)
+        if piece is not None:
+            cut[k] = (a, b, piece, after)
+            left, top, right, bottom = piece.box
+            best[k] = bound((x0 + left, y0 + top, x0 + right, y0 + bottom), after)
+    # pieces that came out empty or too short are no edges at all, as if never found
+    live = [k for k in range(len(spans)) if k in cut or k not in first]
+    second = _reaching(group.stop, [spans[k] for k in live], [best[k] for k in live], scores, floor)
+    return [cut[live[i]] for i in sorted(second) if live[i] in cut]
+
+
+def _reaching(
+    stop: int, cuts: list[tuple], bounds: list[float], scores: list[float], floor: float
+) -> set[int]:
+    """The indices of `cuts` (start, stop, ...) on some path from 0 to `stop` that scores at least
+    `floor`, each cut at its bound and the uncut edges (0 to `stop`) at their `scores`: forwards
+    and backwards over the cut positions."""
+    edges = [(0, stop, s) for s in scores] + [(a, b, s) for (a, b, _, _), s in zip(cuts, bounds)]
+    ahead = [-math.inf] * (stop + 1)  # the most a path from 0 to each position can score
     ahead[0] = 0.0
     for a, b, s in sorted(edges, key=lambda e: e[1]):
         ahead[b] = max(ahead[b], ahead[a] + s)
-    behind = [-math.inf] * (group.stop + 1)  # ... from each position to the stop
-    behind[group.stop] = 0.0
+    behind = [-math.inf] * (stop + 1)  # ... from each position to the stop
+    behind[stop] = 0.0
     for a, b, s in sorted(edges, key=lambda e: -e[0]):
         behind[a] = max(behind[a], s + behind[b])
-    floor = max(scores) - 1e-9  # a hair under: rounding must never drop a piece that ties
-    return [cut for cut, s in zip(cuts, best) if ahead[cut[0]] + s + behind[cut[1]] >= floor]
+    return {k for k, (cut, s) in enumerate(zip(cuts, bounds)) if ahead[cut[0]] + s + behind[cut[1]] >= floor}
 
 
 def _cut_segment(group: _Group, piece: CutPiece, seen: dict, out: list) -> int | None:
