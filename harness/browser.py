@@ -124,6 +124,22 @@ class WarmChromium:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+# Resolves once the page's fonts are in and `element` has kept its place for two frames (5 s at most).
+SETTLED = """async (element) => {
+  await document.fonts.ready;
+  const frame = () => new Promise(r => requestAnimationFrame(r));
+  const place = () => { const b = element.getBoundingClientRect(); return `${b.x},${b.y}`; };
+  const until = performance.now() + 5000;
+  let last = place(), still = 0;
+  while (still < 2 && performance.now() < until) {
+    await frame();
+    const now = place();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}"""
+
+
 class Pad:
     """The app's pad in a page: draws strokes in canvas coordinates, reads what it answers."""
 
@@ -152,6 +168,9 @@ class Pad:
         self.canvas = self.root.get_by_test_id("canvas")
         self.answer = self.root.get_by_test_id("answer")
         self.result = self.root.get_by_test_id("result")
+        # a visitor starts once the page has settled: on a busy machine its fonts can arrive
+        # after the pad is ready and move it (a title rewrapped), before any stroke
+        self.page.evaluate(SETTLED, self.canvas.element_handle())
 
     def at(self, point, box: dict | None = None) -> tuple[float, float]:
         """Screen position of a point in the pad's 640x320 drawing (`box`: the canvas's
