@@ -21,6 +21,7 @@ import argparse
 import signal
 import sys
 from dataclasses import fields
+from typing import TypeVar
 
 from model import WeightsError
 from model.numbers.training.not_a_digit import NotADigitConfig, train_not_a_digit
@@ -33,6 +34,7 @@ from model.training.data import DataError
 from model.training.scales import add_layer_scales
 
 DEFAULTS = TrainConfig()
+CheckConfig = TypeVar("CheckConfig", WholeDigitConfig, NotADigitConfig)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -140,23 +142,11 @@ def path_weights_config(args: argparse.Namespace) -> PathWeightsConfig:
     return PathWeightsConfig(data_dir=args.data_dir, download=not args.no_download, seed=args.seed, out=out)
 
 
-def whole_digit_config(args: argparse.Namespace) -> WholeDigitConfig:
-    """The command line's settings for training the whole-digit check."""
-    out = WholeDigitConfig.out if args.out == DEFAULTS.out else args.out
-    return WholeDigitConfig(
-        data_dir=args.data_dir,
-        download=not args.no_download,
-        cache_dir=args.cache_dir,
-        seed=args.seed,
-        threads=args.threads,
-        out=out,
-    )
-
-
-def not_a_digit_config(args: argparse.Namespace) -> NotADigitConfig:
-    """The command line's settings for training the not-a-digit check."""
-    out = NotADigitConfig.out if args.out == DEFAULTS.out else args.out
-    return NotADigitConfig(
+def check_config(args: argparse.Namespace, kind: type[CheckConfig]) -> CheckConfig:
+    """The command line's settings for training one of the reader's small checks (the whole-digit
+    check, the not-a-digit check): `kind` is its config class, whose own `out` is the default."""
+    out = kind.out if args.out == DEFAULTS.out else args.out
+    return kind(
         data_dir=args.data_dir,
         download=not args.no_download,
         cache_dir=args.cache_dir,
@@ -181,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` behaves like Ctrl-C: a clean stop
     try:
         if args.whole_digit:
-            train_whole_digit(whole_digit_config(args), log=None if args.quiet else print)
+            train_whole_digit(check_config(args, WholeDigitConfig), log=None if args.quiet else print)
             return 0
         if args.not_a_digit:
-            train_not_a_digit(not_a_digit_config(args), log=None if args.quiet else print)
+            train_not_a_digit(check_config(args, NotADigitConfig), log=None if args.quiet else print)
             return 0
         if args.measure_scales:
             scales = add_layer_scales(args.measure_scales, args.data_dir, download=not args.no_download)
