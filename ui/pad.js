@@ -38,7 +38,9 @@ const pageLanguage = () => (window.pageI18n ? window.pageI18n.lang() : navigator
 const strokes = []; // each a list of [x, y] in logical pixels
 let active = null; // the pointer drawing now: {id, stroke}
 let epoch = 0; // bumped by Clear: answers to older drawings are ignored
-let inFlight = false;
+let inFlight = 0; // requests sent and not yet answered: a live frame, and perhaps a pen-up one
+let finalInFlight = false;
+let sentSeq = 0; // numbers the requests: a reply older than one sent since is not shown
 let dirty = false; // the drawing changed since the last frame was sent
 let final = false; // the next frame is a pen-up frame: send it without waiting
 let lastSent = -Infinity;
@@ -174,7 +176,9 @@ function changed(isFinal) {
 }
 
 function pump() {
-  if (inFlight || !dirty) return;
+  // A pen-up frame goes at once, even past a live frame still being read (whose answer it makes
+  // stale): the answer to the finished drawing never waits for one to an unfinished one.
+  if (!dirty || (inFlight && !(final && !finalInFlight))) return;
   const wait = final ? 0 : LIVE_MS - (performance.now() - lastSent);
   if (wait > 0) {
     if (!timer) timer = setTimeout(() => { timer = null; pump(); }, wait);
@@ -190,7 +194,9 @@ function pump() {
 async function send(isFinal) {
   dirty = false;
   final = false;
-  inFlight = true;
+  inFlight += 1;
+  if (isFinal) finalInFlight = true;
+  const seq = ++sentSeq;
   lastSent = performance.now();
   const sentEpoch = epoch;
   const sentPenUp = isFinal ? penUpAt : null;
@@ -208,8 +214,9 @@ async function send(isFinal) {
   } catch (error) {
     reply = { busy: true, html: null, number: "" };
   }
-  inFlight = false;
-  if (sentEpoch === epoch) {
+  inFlight -= 1;
+  if (isFinal) finalInFlight = false;
+  if (sentEpoch === epoch && seq === sentSeq) {
     if (reply && reply.busy) {
       dirty = true; // try the newest drawing again in a moment
       final = final || isFinal;
