@@ -7,10 +7,11 @@ Each visitor draws the way a person does and the pad reacts the way ui/pad.js do
 takes STROKE_S seconds of pointer moves (one every 16 ms); the pad sends the drawing so far at
 most every LIVE_MS while the pen moves, with at most one request in flight, and a newer frame
 replaces one still waiting (counted as "superseded"); on pen-up the finished drawing is always
-sent, and the time from pen-up to its answer is the latency reported. Then a pause, and the
-next digit. All visitors run on one asyncio loop with httpx, speaking the pad's protocol (one
-POST per reading, harness/pad_client.py), so the load generator stays light: it shares the
-same 2 cores as the server; every frame is encoded before the run. The server's CPU per reading
+sent at once (past a live frame still being read), and the time from pen-up to its answer is
+the latency reported. Then a pause, and the next digit. All visitors run on one asyncio loop
+with httpx, speaking the pad's protocol (one POST per reading, harness/pad_client.py), so the
+load generator stays light: it shares the same 2 cores as the server; every frame is encoded
+before the run. The server's CPU per reading
 and its memory are those of all its processes (the reading workers too, DIGIT_WORKERS=--workers).
 For what the server alone can take, see bench/crowd_server.py (wrk). A gradio_client run
 against the upload endpoint (/read_image) is kept beside it, for what a program sees.
@@ -108,10 +109,14 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
         # While the pen moves, the pointer moves every TICK_S and the drawing is always "dirty",
         # so the pad sends as soon as the answer is back and LIVE_MS has passed since the last
         # frame: the loop below is that rule, without simulating every pointer event.
+        in_flight = None  # a live frame still being read at pen-up: its answer comes, unused
         while (now := loop.time()) < pen_up:
             grown = (now - pen_down) / STROKE_S
             sent = now
-            await read(frames[min(FRAMES - 1, int(grown * FRAMES))])
+            in_flight = asyncio.ensure_future(read(frames[min(FRAMES - 1, int(grown * FRAMES))]))
+            await asyncio.wait([in_flight], timeout=pen_up - now)
+            if not in_flight.done():
+                break  # pen-up came first
             back = loop.time()
             # frames ready to go (LIVE_MS passed) while the answer was still coming: each newer
             # pointer move replaced the waiting one, and only the last of them is sent
@@ -122,7 +127,8 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
                 break
             await asyncio.sleep(next_frame - back)
         await asyncio.sleep(max(0.0, pen_up - loop.time()))  # the stroke goes on to its end
-        # pen-up: the finished drawing goes now (the answer to the last live frame is already in)
+        # pen-up: the finished drawing goes now, as the pad sends it, even past a live frame
+        # still being read
         reply = await read(frames[-1])
         while reply is not None and reply.get("busy") and loop.time() < stop_at + 30:
             await asyncio.sleep(0.6)  # as the pad does: show "busy", try the newest drawing again
@@ -130,6 +136,8 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
         if reply is not None and not reply.get("busy"):
             tally.latencies.append(loop.time() - pen_up)
             tally.wrong += reply["number"] != expected
+        if in_flight is not None:
+            await in_flight  # (counted among the readings; its answer was stale)
         await asyncio.sleep(float(rng.uniform(*PAUSE_S)))
 
 

@@ -9,9 +9,10 @@ reading, with the drawing as a PNG data URL inside it, and no queue, no file upl
 Measured in headless Chromium here: pen-up to answer 36 ms this way, 953 ms through Gradio's
 Sketchpad (it exports and uploads three images through its WebGL editor after every stroke).
 
-The browser keeps at most one reading in flight per visitor, sends a live frame at most every
-LIVE_MS while the pen is down, and always one on pen-up; a newer frame replaces one still
-waiting, so a slow server gets fewer frames, never a backlog. A live answer is shown only when
+The browser keeps at most one live reading in flight per visitor, sends a live frame at most
+every LIVE_MS while the pen is down, and always one on pen-up, at once (a live reading still in
+flight is then stale, and its answer is dropped); a newer frame replaces one still waiting, so
+a slow server gets fewer frames, never a backlog. A live answer is shown only when
 the reading is sure and has no more digits than the strokes so far can hold (the pad counts them
 and sends the bound with live frames as "max_digits", and the server's reading keeps to it);
 otherwise the last answer stays, dimmed. What it sends is read by ui/pad_request.py.
