@@ -127,6 +127,14 @@ def test_doodles_that_pass_for_a_digit_are_never_made():
         assert np.ptp(points, axis=0).min() > 0.15 * np.ptp(points, axis=0).max()
 
 
+def test_near_misses_come_from_every_family_and_are_a_bank_of_their_own():
+    drawn = {outliers.outlier(np.random.default_rng([0, i]), "near misses")[1] for i in range(60)}
+    assert drawn == set(outliers.NEAR_MISSES)
+    bank = outliers.outlier_bank(4, seed=3, family="near misses")
+    assert bank.shape == (4, 28, 28) and bank.any(axis=(1, 2)).all()  # each read as ink
+    assert not np.array_equal(bank, outliers.outlier_bank(4, seed=3))  # not the glyphs and doodles
+
+
 def test_the_bank_is_what_reading_sees_of_each_drawing_and_the_same_for_a_seed():
     bank = outliers.outlier_bank(6, seed=3)
     assert bank.shape == (6, 28, 28) and bank.dtype == np.uint8

@@ -70,4 +70,4 @@ def test_train_py_not_a_digit_makes_a_check_that_reading_loads(tiny_mnist, tmp_p
     assert training["digits_right"] > 0.5 and training["not_digits_right"] > 0.5
     assert training["data_dir"] == tiny_mnist.name  # a name, not this machine's path
     assert load_reader(not_a_digit=out).not_a_digit.config.n_classes == 2
-    assert len(list((tmp_path / "cache").glob("not-a-digit-*.safetensors"))) == 3  # drawn once, cached
+    assert len(list((tmp_path / "cache").glob("not-a-digit-*.safetensors"))) == 4  # drawn once, cached

@@ -4,10 +4,12 @@
 
 A digit: the first HELD_OUT_FROM MNIST training digits as scanned, and `sketches` of them drawn
 in the sketch-style canvas styles and read back by `preprocess` (model/synth/sketches.py), as
-reading sees an upload. Not a digit: made-up letters, symbols and doodles and as many digit
-look-alikes again (model/synth/outliers.py: font glyphs, random shapes, and random round shapes
-with marks or a dent, crossings, ladders, hooks with a dot, strokes with a head), none of the
-designs model/synth/nondigits.py draws for the verdict's tune and test splits. Each bank is drawn
+reading sees an upload. Not a digit: made-up letters, symbols and doodles, digit look-alikes
+and near misses (model/synth/outliers.py: font glyphs, random shapes; random round shapes with
+marks or a dent, crossings, ladders, hooks with a dot, strokes with a head; hooks over a mark,
+open loops, cusped loops, ticks with a bar, bowls with a leg, stems with bars, loops with
+features), none of the designs model/synth/nondigits.py draws for the verdict's tune and test
+splits. Each bank is drawn
 once and cached. The two classes count alike in the loss; the sketches count SKETCH_WEIGHT as
 much as a scan, since they are what the verdict's line is drawn on.
 """
@@ -50,6 +52,7 @@ class NotADigitConfig:
     sketches: int = 4_000  # sketch-style drawings of training digits
     outliers: int = 3_000  # made-up letters, symbols and doodles
     lookalikes: int = 5_000  # made-up digit look-alikes
+    near_misses: int = 5_000  # made-up shapes nearer still (question marks, hearts, open loops...)
     epochs: int = 6
     batch_size: int = 256
     lr: float = 3e-3  # peak of the one-cycle schedule
@@ -102,7 +105,10 @@ def samples(
     most = max(len(scans) // 4, 1)  # a small set (the tests') draws a few of each
     sketches = _bank(config, "sketch-digits", min(config.sketches, most), log)
     made_up = _bank(config, "made-up-nondigits", min(config.outliers, most), log)
-    others = torch.cat([made_up, _bank(config, "lookalikes", min(config.lookalikes, most), log)])
+    lookalikes = _bank(config, "lookalikes", min(config.lookalikes, most), log)
+    others = torch.cat(
+        [made_up, lookalikes, _bank(config, "near-misses", min(config.near_misses, most), log)]
+    )
     x = torch.cat([scans, sketches, others]).float().div(255)[:, None]
     y = torch.cat([torch.full((len(scans) + len(sketches),), DIGIT), torch.full((len(others),), 1 - DIGIT)])
     digit_w = torch.cat([torch.ones(len(scans)), torch.full((len(sketches),), SKETCH_WEIGHT)])
@@ -111,7 +117,8 @@ def samples(
 
 
 # each bank draws from a stream of its own (not the whole-digit check's made-up non-digits)
-_SEEDS = {"sketch-digits": 13, "made-up-nondigits": 12, "lookalikes": 11}
+_SEEDS = {"sketch-digits": 13, "made-up-nondigits": 12, "lookalikes": 11, "near-misses": 14}
+_FAMILIES = {"made-up-nondigits": "made-up", "lookalikes": "lookalikes", "near-misses": "near misses"}
 
 
 def _bank(config: NotADigitConfig, name: str, count: int, log: Callable[[str], None] | None) -> torch.Tensor:
@@ -125,7 +132,7 @@ def _bank(config: NotADigitConfig, name: str, count: int, log: Callable[[str], N
             images, labels = load_mnist(config.data_dir, train=True, download=config.download)
             drawn = sketch_bank(images[:HELD_OUT_FROM].numpy(), labels.numpy(), count, seed)
             return {"x": torch.from_numpy(drawn)}
-        chunks = [(b - a, seed, a, name == "lookalikes") for a, b in spans(count, CHUNK)]
+        chunks = [(b - a, seed, a, _FAMILIES[name]) for a, b in spans(count, CHUNK)]
         parts = run_chunks(outlier_bank, chunks, config.threads or 1) or [np.zeros((0, 28, 28), np.uint8)]
         return {"x": torch.from_numpy(np.concatenate(parts))}
 
