@@ -236,25 +236,28 @@ def seams(mask: np.ndarray, min_width: int, most: int = 3) -> list[np.ndarray]:
     total = totals[-1, 1:-1]
     ends = [x for x in np.argsort(total, kind="stable") if np.isfinite(total[x])]
     paths: list[np.ndarray] = []
+    table = None
     for x in ends:
         if all(abs(int(x) - int(p[-1])) >= min_width for p in paths):
-            path = np.empty(h, int)
-            path[-1] = x
-            for y in range(h - 1, 0, -1):
-                path[y - 1] = path[y] + _came_from(totals[y - 1], int(path[y]))
-            paths.append(path)
+            table = totals.tolist() if table is None else table  # Python floats: the same sums, quicker
+            paths.append(_traced(table, int(x)))
         if len(paths) == most:
             break
     return paths
 
 
-def _came_from(above: np.ndarray, x: int) -> int:
-    """Which way (-1, 0, +1) a seam's best path into column `x` came from the row `above` (its
-    padded totals): ties go left, then straight on, then right."""
-    left, straight, right = above[x : x + 3].tolist()
-    left, right = left + SIDESTEP, right + SIDESTEP
-    best = min(min(left, straight), right)
-    return -1 if left == best else 0 if straight == best else 1
+def _traced(totals: list[list[float]], x: int) -> np.ndarray:
+    """The seam ending at column `x` of the last row, traced back through the padded `totals`:
+    in each row, the way its best came from the row above (ties go left, then straight on,
+    then right, as the dynamic programme took them)."""
+    path = [x] * len(totals)
+    for y in range(len(totals) - 1, 0, -1):
+        left, straight, right = totals[y - 1][x : x + 3]
+        left, right = left + SIDESTEP, right + SIDESTEP
+        best = min(min(left, straight), right)
+        x += -1 if left == best else 0 if straight == best else 1
+        path[y - 1] = x
+    return np.array(path)
 
 
 def _starts(mask: np.ndarray, min_width: int) -> list[int]:
