@@ -174,7 +174,7 @@ class _Ground:
         h, w = self.mask.shape
         if (downward, lean_left) not in self._ways:
             m = self.mask if downward else self.mask[::-1]
-            m = (m if lean_left else m[:, ::-1]).astype(np.uint8)
+            m = (m if lean_left else m[:, ::-1]).astype(bool).astype(np.uint8)  # ink is 1, for find
             self._ways[downward, lean_left] = m.tobytes(), m.T.tobytes()  # rows, then columns
         rows, cols = self._ways[downward, lean_left]
         path = _fall(rows, cols, h, w, x if lean_left else w - 1 - x)
