@@ -99,10 +99,11 @@ def is_sure(reading: Reading) -> bool:
 
 def _digit_card(d: DigitReading, index: int, lang: str = DEFAULT) -> str:
     rows = []
+    digit = d.digit  # once: the property is an argmax, and a card asked for it 25 times (issue 27)
     # each digit's rank, the answer first: a phone's compact card shows the top three (pad.css)
-    ranked = sorted(range(len(d.probabilities)), key=lambda k: (k != d.digit, -d.probabilities[k]))
+    ranked = sorted(range(len(d.probabilities)), key=lambda k: (k != digit, -d.probabilities[k]))
     for k, p in enumerate(d.probabilities):
-        top = " top" if k == d.digit else ""
+        top = " top" if k == digit else ""
         rank = ranked.index(k)
         rows.append(
             f'<div class="bar-row{top}" data-rank="{rank}" style="--rank:{rank}">'
@@ -112,10 +113,10 @@ def _digit_card(d: DigitReading, index: int, lang: str = DEFAULT) -> str:
         )
     not_digit = " not-a-digit" if d.not_a_digit else ""
     return (
-        f'<div class="card{not_digit}" data-digit="{d.digit}" data-index="{index}">'
+        f'<div class="card{not_digit}" data-digit="{digit}" data-index="{index}">'
         f'<div class="seen"><img class="preview" alt="{text("reading.preview_alt", lang)}" '
         f'src="data:image/png;base64,{png_base64(d.image)}">'
-        f'<span class="digit">{d.digit}</span>'
+        f'<span class="digit">{digit}</span>'
         f'<span class="confidence">{100 * d.confidence:.1f}%</span>'
         f"{_badge('cut', 'reading.split', 'reading.split_title', lang) if d.cut else ''}"
         f"{_badge('odd', 'reading.odd', 'reading.odd_title', lang) if d.not_a_digit else ''}</div>"

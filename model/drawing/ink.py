@@ -78,7 +78,7 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
     elif image.mode == "1":
         gray, alpha = image.convert("L"), None
     elif image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # the pad's: no copy (issue 27)
         gray, alpha = rgba.convert("L"), rgba.getchannel("A")
     else:  # RGB, P, CMYK, YCbCr, LAB, HSV, ...
         gray, alpha = _to_gray(image), None

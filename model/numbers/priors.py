@@ -207,30 +207,38 @@ class CutBound:
 
     def __call__(self, box: tuple[int, int, int, int], cut_after: bool) -> float:
         """The bound for a cut piece with this box (in the drawing), `cut_after`: a cut is its right edge."""
-        left, top, right, bottom = box
-        height = (bottom - top) / self.typical
-        score = self.constant[cut_after] + self.weights[INDEX["height short"]] * -max(
-            0.0, HEIGHT_FROM - height
-        )
-        score += self.weights[INDEX["small"]] * float(height < SMALL)
-        z = np.log(max(right - left, 1) / self.typical / self.median) / self.sigma  # width_z, every digit
-        return score + float(np.max(self.reads + self.width_weight * -(z**2) / 2))
+        return float(self.of_boxes(np.array([box]), np.array([cut_after]))[0])
+
+    def of_boxes(self, boxes: np.ndarray, cut_after: np.ndarray) -> np.ndarray:
+        """The bound for each of `boxes` ((N, 4): left, top, right, bottom), as __call__ gives it."""
+        height = (boxes[:, 3] - boxes[:, 1]) / self.typical
+        score = np.array(self.constant)[cut_after.astype(int)]
+        score = score + self.weights[INDEX["height short"]] * -np.maximum(0.0, HEIGHT_FROM - height)
+        score += self.weights[INDEX["small"]] * (height < SMALL)
+        width = np.maximum(boxes[:, 2] - boxes[:, 0], 1)[:, None]
+        z = np.log(width / self.typical / self.median) / self.sigma  # width_z, every digit
+        return score + np.max(self.reads + self.width_weight * -(z**2) / 2, axis=1)
 
     def most(self, width: int, height: int, cut_after: bool) -> float:
         """At least what `self(box, cut_after)` gives for any box at most `width` wide and `height`
         tall: a bound for a piece before it is cut out, from the span of the ink between its cuts."""
+        return float(self.most_of(np.array([width]), np.array([height]), np.array([cut_after]))[0])
+
+    def most_of(self, width: np.ndarray, height: np.ndarray, cut_after: np.ndarray) -> np.ndarray:
+        """`most` for many spans at once ((N,) arrays): one numpy pass for all of a group's spans."""
         short, small = self.weights[INDEX["height short"]], self.weights[INDEX["small"]]
         h = height / self.typical
         # each height term at its best over heights up to `h` (a short piece may lose less, or more)
-        score = self.constant[cut_after] + (
-            short * -max(0.0, HEIGHT_FROM - h) if short >= 0 else -short * HEIGHT_FROM
+        score = np.array(self.constant)[cut_after.astype(int)] + (
+            short * -np.maximum(0.0, HEIGHT_FROM - h) if short >= 0 else -short * HEIGHT_FROM
         )
-        score += small if small > 0 else small * float(h < SMALL)
+        score += small if small > 0 else small * (h < SMALL)
         # the width's term is concave in log width (weight >= 0: best at the digit's median width when
         # that lies within 1..width, else at an end) or convex (best at an end): both ends, and the peak
-        ends = np.log(np.array([[1.0], [max(width, 1)]]) / self.typical / self.median) / self.sigma
-        per_digit = np.max(self.reads + self.width_weight * -(ends**2) / 2, axis=0)
+        width = np.maximum(width, 1)[:, None]  # (N, 1)
+        ends = [np.log(end / self.typical / self.median) / self.sigma for end in (1.0, width)]
+        per_digit = np.maximum(*(self.reads + self.width_weight * -(z**2) / 2 for z in ends))  # (N, 10)
         if self.width_weight >= 0:
             peak = self.typical * self.median
-            per_digit = np.where((peak >= 0.999) & (peak <= 1.001 * max(width, 1)), self.reads, per_digit)
-        return score + float(np.max(per_digit)) + 1e-6  # a hair over: rounding never makes it too low
+            per_digit = np.where((peak >= 0.999) & (peak <= 1.001 * width), self.reads, per_digit)
+        return score + np.max(per_digit, axis=1) + 1e-6  # a hair over: rounding never makes it too low

@@ -362,20 +362,27 @@ def cut_spans(pixels: np.ndarray, typical: float) -> list[tuple[int, list[CutSpa
     found = []
     for paths in families:
         bounds = [None, *paths, None]
-        columns = [np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])]
-        centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
         last = len(paths) + 1
+        centres = [0.0, *(float(p.mean()) for p in paths), float(pixels.shape[1])]
+        pairs = [
+            (i, j)
+            for i in range(last)
+            for j in range(i + 1, last + 1)
+            if (i, j) != (0, last) and (j == i + 1 or centres[j] - centres[i] <= MAX_WIDTH * typical)
+        ]
         spans = []
-        for i in range(last):
-            for j in range(i + 1, last + 1):
-                if (i, j) == (0, last) or (j > i + 1 and centres[j] - centres[i] > MAX_WIDTH * typical):
-                    continue
-                inked = np.flatnonzero(before[rows, columns[j]] > before[rows, columns[i]])
-                if inked.size == 0 or inked[-1] + 1 - inked[0] < PRUNE * typical:
-                    continue
-                x0 = 0 if bounds[i] is None else int(bounds[i].min())  # as cut_out crops
-                x1 = mask.shape[1] if bounds[j] is None else int(bounds[j].max())
-                spans.append(CutSpan(i, j, bounds[i], bounds[j], x1 - x0, int(inked[-1] + 1 - inked[0])))
+        if pairs:  # the rows with ink between each pair of cuts, all pairs in one numpy pass
+            edges = np.stack([np.zeros_like(rows), *paths, np.full_like(rows, mask.shape[1])])
+            ink_left = before[rows, edges]  # (cuts, H): ink per row left of each cut
+            starts, stops = np.array(pairs).T
+            inked = ink_left[stops] > ink_left[starts]  # (pairs, H)
+            top, bottom = inked.argmax(axis=1), mask.shape[0] - inked[:, ::-1].argmax(axis=1)
+            heights = np.where(inked.any(axis=1), bottom - top, 0).tolist()
+            lefts = [0, *(int(p.min()) for p in paths)]  # as cut_out crops
+            rights = [0, *(int(p.max()) for p in paths), mask.shape[1]]
+            for (i, j), height in zip(pairs, heights):
+                if height > 0 and height >= PRUNE * typical:
+                    spans.append(CutSpan(i, j, bounds[i], bounds[j], rights[j] - lefts[i], height))
         found.append((last, spans))
     return found
 
@@ -483,18 +490,22 @@ def _unbeaten(
     are on no path that reaches the floor, so they change nothing of the second test: the pieces
     kept are those the exact bounds of all of them would keep."""
     x0, y0 = group.box[:2]
-    loose = [bound.most(s.width, s.height, after) for _, _, s, after in spans]
+    after = np.array([a for _, _, _, a in spans], bool)
+    width, height = np.array([(s.width, s.height) for _, _, s, _ in spans]).reshape(-1, 2).T
+    loose = bound.most_of(width, height, after)
     floor = max(scores) - 1e-9  # a hair under: rounding must never drop a piece that ties
-    first = _reaching(group.stop, spans, loose, scores, floor)
+    first = _reaching(group.stop, spans, loose.tolist(), scores, floor)
     cut: dict[int, tuple] = {}
-    best = list(loose)
-    for k in first:
-        a, b, span, after = spans[k]
+    for k in sorted(first):
+        a, b, span, cut_after = spans[k]
         piece = cut_piece(pixels, span, typical)
         if piece is not None:
-            cut[k] = (a, b, piece, after)
-            left, top, right, bottom = piece.box
-            best[k] = bound((x0 + left, y0 + top, x0 + right, y0 + bottom), after)
+            cut[k] = (a, b, piece, cut_after)
+    best = loose.copy()
+    if cut:  # the pieces cut out, at their boxes (in the drawing)
+        boxes = np.array([cut[k][2].box for k in cut]) + (x0, y0, x0, y0)
+        best[list(cut)] = bound.of_boxes(boxes, after[list(cut)])
+    best = best.tolist()
     # pieces that came out empty or too short are no edges at all, as if never found
     live = [k for k in range(len(spans)) if k in cut or k not in first]
     second = _reaching(group.stop, [spans[k] for k in live], [best[k] for k in live], scores, floor)
