@@ -65,7 +65,7 @@ from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
 from ui.line import FULL
 from ui.pad import drawing_pad, load_examples
-from ui.pad_request import MAX_PIXELS, pad_image
+from ui.pad_request import MAX_PIXELS, is_live, pad_image
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
 from ui.render import hint_html, pad_reply, reading_html
@@ -167,9 +167,10 @@ class App:
 
     async def read_pad(self, payload: object) -> dict:
         """What the pad sends (ui/pad_request.py), read: the pad's own endpoint. Never raises."""
+        live = is_live(payload)  # a frame sent while the pen moves: it waits behind pen-up ones
         if self.workers is None:
-            return await self._admit(payload, self.answers.pad, payload)
-        return await self._admit(payload, self.workers.call, "pad", payload)
+            return await self._admit(payload, self.answers.pad, payload, live=live)
+        return await self._admit(payload, partial(self.workers.call, live=live), "pad", payload, live=live)
 
     async def read_learn_pad(self, payload: object, session: str | None) -> dict:
         """The "Watch it learn" pad: the same drawing read by the visitor's network and by ours."""
@@ -179,6 +180,7 @@ class App:
             answer_pad,
             payload,
             lambda request: self.learning.answer(request.image, session, request.key, of_payload(payload)),
+            live=is_live(payload),
         )
 
     async def correct_pad(self, payload: object, request: gr.Request) -> dict:
@@ -215,11 +217,12 @@ class App:
             of_request(request),
         )
 
-    async def _admit(self, payload: object, fn: Callable, *args: object) -> dict:
-        """`fn(*args)` for the pad's `payload`, once the gate lets it in; "busy" (in the page's
-        language) beyond the gate, "please try again" when its worker died."""
+    async def _admit(self, payload: object, fn: Callable, *args: object, live: bool = False) -> dict:
+        """`fn(*args)` for the pad's `payload`, once the gate lets it in (a `live` frame after the
+        others); "busy" (in the page's language) beyond the gate, "please try again" when its
+        worker died."""
         try:
-            return await self.gate.run(fn, *args)
+            return await self.gate.run(fn, *args, live=live)
         except Busy:
             lang = of_payload(payload)
             return pad_reply(None, text("message.busy", lang), busy=True, lang=lang)

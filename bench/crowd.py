@@ -6,13 +6,13 @@
 Each visitor draws the way a person does and the pad reacts the way ui/pad.js does: a digit
 takes STROKE_S seconds of pointer moves (one every 16 ms); the pad sends the drawing so far at
 most every LIVE_MS while the pen moves, with at most one request in flight, and a newer frame
-replaces one still waiting (counted as "superseded"); on pen-up the finished drawing is always
-sent at once (past a live frame still being read), and the time from pen-up to its answer is
-the latency reported. Then a pause, and the next digit. All visitors run on one asyncio loop
-with httpx, speaking the pad's protocol (one POST per reading, harness/pad_client.py), so the
-load generator stays light: it shares the same 2 cores as the server; every frame is encoded
-before the run. The server's CPU per reading
-and its memory are those of all its processes (the reading workers too, DIGIT_WORKERS=--workers).
+replaces one still waiting (counted as "superseded"), marked live (the server reads it after any
+pen-up frame); on pen-up the finished drawing is always sent at once (past a live frame still
+being read), and the time from pen-up to its answer is the latency reported. Then a pause, and
+the next digit. All visitors run on one asyncio loop with httpx, speaking the pad's protocol (one
+POST per reading, harness/pad_client.py), so the load generator stays light: it shares the same
+2 cores as the server; every frame is encoded before the run. The server's CPU per reading and
+its memory are those of all its processes (the reading workers too, DIGIT_WORKERS=--workers).
 For what the server alone can take, see bench/crowd_server.py (wrk). A gradio_client run
 against the upload endpoint (/read_image) is kept beside it, for what a program sees.
 """
@@ -90,9 +90,9 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
     session = secrets.token_hex(8)
     loop = asyncio.get_running_loop()
 
-    async def read(data_url: str) -> dict | None:
+    async def read(data_url: str, live: bool = False) -> dict | None:
         try:
-            reply = await pad.read(data_url, session)
+            reply = await pad.read(data_url, session, live)
         except Exception as e:
             tally.errors.append(f"{type(e).__name__}: {e}"[:200])
             return None
@@ -113,7 +113,7 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
         while (now := loop.time()) < pen_up:
             grown = (now - pen_down) / STROKE_S
             sent = now
-            in_flight = asyncio.ensure_future(read(frames[min(FRAMES - 1, int(grown * FRAMES))]))
+            in_flight = asyncio.ensure_future(read(frames[min(FRAMES - 1, int(grown * FRAMES))], live=True))
             await asyncio.wait([in_flight], timeout=pen_up - now)
             if not in_flight.done():
                 break  # pen-up came first

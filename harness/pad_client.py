@@ -126,8 +126,10 @@ class AsyncPadClient:
     async def __aexit__(self, *exc) -> None:
         await self.http.aclose()
 
-    async def read(self, data_url: str, session: str) -> dict:
-        return await self._post(_body(self.component_id, session, {"image": data_url}))
+    async def read(self, data_url: str, session: str, live: bool = False) -> dict:
+        """A reading, as the pad asks for it: `live` for a frame sent while the pen moves."""
+        payload = {"image": data_url, **({"live": True} if live else {})}
+        return await self._post(_body(self.component_id, session, payload))
 
     async def correct(self, data_url: str, session: str, digit: int, label: int) -> dict:
         """A visitor's "Right!" or "No, it was…", with consent: the drawing the answer was for."""

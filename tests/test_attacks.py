@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from functools import partial
 
 import anyio
 import httpx
@@ -315,6 +316,55 @@ def test_a_stalled_body_is_cut_off_but_a_stream_that_waits_for_its_client_is_not
     assert seen == ["http.request", "http.disconnect"] and sent[0] == 200
     seen, sent = exchange([b"{", None])  # half a body, then nothing
     assert sent[0] == 408
+
+
+def test_under_load_pen_up_readings_go_before_the_live_frames_that_came_earlier():
+    order: list[str] = []
+
+    async def scenario() -> None:
+        gate = ReadingGate(running=1, waiting=8)
+        release = threading.Event()
+
+        def read(name: str) -> str:  # the first holds the only place until released
+            order.append(name)
+            if name == "holding":
+                release.wait(10)
+            return name
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(partial(gate.run, read, "holding", live=True))
+            await anyio.sleep(0.2)
+            for name, live in (("live 1", True), ("live 2", True), ("pen-up 1", False), ("pen-up 2", False)):
+                tasks.start_soon(partial(gate.run, read, name, live=live))
+                await anyio.sleep(0.05)  # they arrive in this order
+            release.set()
+
+    anyio.run(scenario)
+    # the visitors who lifted the pen are answered first, each kind in the order it came
+    assert order == ["holding", "pen-up 1", "pen-up 2", "live 1", "live 2"]
+
+
+def test_a_reading_cancelled_while_it_waits_loses_nobody_their_place():
+    async def scenario() -> list[str]:
+        gate = ReadingGate(running=1, waiting=8)
+        done: list[str] = []
+
+        async def read(name: str) -> None:
+            await anyio.sleep(0.3)
+            done.append(name)
+
+        with anyio.fail_after(10):  # a place handed to the cancelled one would be lost: a hang
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(gate.run, read, "first")
+                await anyio.sleep(0.05)
+                async with anyio.create_task_group() as leaving:
+                    leaving.start_soon(gate.run, read, "gone")  # a request that goes while it waits
+                    await anyio.sleep(0.05)
+                    leaving.cancel_scope.cancel()
+                tasks.start_soon(gate.run, read, "last")
+        return done
+
+    assert anyio.run(scenario) == ["first", "last"]
 
 
 def test_one_client_holds_at_most_two_places_in_the_gate():

@@ -15,7 +15,7 @@ from harness.bad_inputs import bomb_png, png_bytes
 from harness.pad_client import png_data_url
 from model import ImageError
 from ui.pad import EXPORT
-from ui.pad_request import MAX_PAYLOAD_BYTES, PadRequest, pad_image
+from ui.pad_request import MAX_PAYLOAD_BYTES, PadRequest, is_live, pad_image
 
 
 def drawing() -> Image.Image:
@@ -70,3 +70,9 @@ def test_a_huge_image_is_refused_before_it_is_decoded():
         pad_image({"image": bomb})
     small = png_bytes(drawing())
     assert pad_image({"image": "data:image/png;base64," + base64.b64encode(small).decode()}).size == EXPORT
+
+
+@pytest.mark.parametrize("odd", [None, 1, "true", [True], {"live": True}])
+def test_only_a_frame_marked_live_is_read_after_the_others(odd):
+    assert is_live({"image": "not even decoded", "live": True})
+    assert not is_live({"image": "…", "live": odd}) and not is_live({"image": "…"}) and not is_live(None)

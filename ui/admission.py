@@ -18,6 +18,7 @@ is still there, the door middleware says for each request (ui/limits.py, `CALLER
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -59,30 +60,61 @@ class ReadingGate:
         self.per_client = max(1, per_client)
         self.admitted = 0  # touched only on the event loop's thread: no lock needed
         self._by_client: dict[str, int] = {}  # places held, per client address; no empty entries
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._free = self.running  # places to run not taken
+        # who waits for a place, oldest first: pen-up and other readings, then live frames
+        self._waiting: tuple[deque[anyio.Event], deque[anyio.Event]] = (deque(), deque())
         self._threads: anyio.CapacityLimiter | None = None
 
-    async def run(self, fn: Callable[..., T], *args: object) -> T:
+    async def run(self, fn: Callable[..., T], *args: object, live: bool = False) -> T:
+        """`fn(*args)` once a place is free. A `live` call (a frame sent while the pen moves) waits
+        behind every other: under load, the answers visitors wait for at pen-up come first."""
         caller = CALLER.get()
         client = caller.address if caller is not None else None
         if self.admitted >= self.capacity or self._by_client.get(client, 0) >= self.per_client:
             raise Busy
-        if self._limiter is None:  # made inside the running event loop, as anyio wants
-            self._limiter = anyio.CapacityLimiter(self.running)
+        if self._threads is None:  # made inside the running event loop, as anyio wants
             self._threads = anyio.CapacityLimiter(self.running)  # never waited on: ours, not anyio's 40
         self.admitted += 1
         if client is not None:
             self._by_client[client] = self._by_client.get(client, 0) + 1
         try:
-            async with self._limiter:
+            await self._place(live)
+            try:
                 if caller is not None and await caller.gone():
                     raise Gone
                 if inspect.iscoroutinefunction(fn):  # it holds no thread while it waits
                     return await fn(*args)
                 return await anyio.to_thread.run_sync(fn, *args, limiter=self._threads)
+            finally:
+                self._leave()
         finally:
             self.admitted -= 1
             if client is not None:
                 self._by_client[client] -= 1
                 if not self._by_client[client]:
                     del self._by_client[client]
+
+    async def _place(self, live: bool) -> None:
+        """Wait for a place to run: taken at once when one is free, else handed over by `_leave`."""
+        if self._free > 0:
+            self._free -= 1
+            return
+        turn = anyio.Event()
+        queue = self._waiting[live]
+        queue.append(turn)
+        try:
+            await turn.wait()
+        except BaseException:  # cancelled (the request went): give back a place handed over meanwhile
+            if turn.is_set():
+                self._leave()
+            else:
+                queue.remove(turn)
+            raise
+
+    def _leave(self) -> None:
+        """A place is given up: to the oldest waiting call that is not live, else to the oldest live one."""
+        for queue in self._waiting:
+            if queue:
+                queue.popleft().set()
+                return
+        self._free += 1

@@ -209,6 +209,8 @@ async function send(isFinal) {
     // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
     // written close together count as one there, and their reading shows after REST_MS.
     if (!isFinal) payload.max_digits = held;
+    // and under load the server reads it after every pen-up frame, whose answer someone awaits
+    if (!isFinal) payload.live = true;
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
     reply = await server.read_pad(payload);
   } catch (error) {

@@ -3,6 +3,7 @@ and on the "Watch it learn" tab the key of the visitor's own network.
 
     request = PadRequest.parse(payload)   # raises ImageError, with a message fit for a visitor
     request.image, request.inside, request.language, request.key, request.max_digits
+    is_live(payload)                      # a live frame (pen still down): read after the others
 
 ui/pad.js sends `{"image": "data:image/png;base64,...", "inside": 0, "language": "en-GB"}` to the
 server function `read_pad`; the corrections (ui/feedback.js) send the same "image". Every field
@@ -54,6 +55,13 @@ class PadRequest:
             _key(fields.get("key")),
             _max_digits(fields.get("max_digits")),
         )
+
+
+def is_live(payload: object) -> bool:
+    """Whether the pad marked this a live frame (`"live": true`, sent while the pen is down):
+    under load its reading waits behind every pen-up one, whose answer the visitor waits for.
+    Read without decoding anything, so the server can order its queue."""
+    return isinstance(payload, dict) and payload.get("live") is True
 
 
 def pad_image(payload: object) -> Image.Image:

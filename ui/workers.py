@@ -53,6 +53,7 @@ class _Job:
     method: str
     args: tuple
     future: asyncio.Future
+    live: bool = False  # a live frame's reading: any other waiting job goes first
 
 
 @dataclass(eq=False)
@@ -93,14 +94,16 @@ class Workers:
         """The process ids of the workers, started or ready."""
         return [w.process.pid for w in self._workers]
 
-    async def call(self, method: str, *args: object) -> object:
-        """`Answers.<method>(*args)` in a worker. Raises ImageError as the reading did, and
-        WorkerFailed when the worker died, hung or failed on it."""
+    async def call(self, method: str, *args: object, live: bool = False) -> object:
+        """`Answers.<method>(*args)` in a worker; a `live` one waits behind every other. Raises
+        ImageError as the reading did, and WorkerFailed when the worker died, hung or failed on it."""
         if self._closed:
             raise WorkerFailed("the workers are closed")
         self._bind(asyncio.get_running_loop())
-        job = _Job(next(self._ids), method, args, self._loop.create_future())
-        self._pending.append(job)
+        job = _Job(next(self._ids), method, args, self._loop.create_future(), live)
+        # ahead of the live frames waiting (a few at most: the gate admits few more than workers)
+        first_live = next((i for i, j in enumerate(self._pending) if j.live), len(self._pending))
+        self._pending.insert(len(self._pending) if live else first_live, job)
         self._dispatch()
         try:
             return await asyncio.wait_for(job.future, self.timeout_s)
@@ -153,7 +156,7 @@ class Workers:
             self._unwatch(w)
             w.outbox.clear()
             if w.job is not None:  # its caller's loop is gone: the reply will be dropped
-                w.job = _Job(w.job.id, w.job.method, (), loop.create_future())
+                w.job = _Job(w.job.id, w.job.method, (), loop.create_future(), w.job.live)
         self._pending = deque(j for j in self._pending if j.future.get_loop() is loop)
         self._loop = loop
         for w in self._workers:
