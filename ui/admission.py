@@ -8,8 +8,9 @@ The pad calls its server function with one plain POST (no queue, no event stream
 makes it fast), so the queue's limits and its "busy" shedding do not apply. This does the same
 job: a few readings run at once (in threads here, or, for a coroutine function, awaited: the
 reading worker processes, ui/workers.py), a bounded number wait, and anyone beyond is told to come back at
-once instead of piling up in memory. One client holds at most `per_client` places (the pad keeps
-one reading in flight; a client sending many costly drawings at once held everyone else up), and
+once instead of piling up in memory. One client holds at most `per_client` places (a pad has one
+reading in flight, two for a moment when its pen-up frame overtakes a live one; a client sending
+many costly drawings at once held everyone else up), and
 a call whose client has hung up while it waited is dropped when its turn comes (issue 24, H1:
 four abandoned requests held a normal reading up for 61 s). Who the client is, and whether it
 is still there, the door middleware says for each request (ui/limits.py, `CALLER`).

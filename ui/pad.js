@@ -41,6 +41,7 @@ let epoch = 0; // bumped by Clear: answers to older drawings are ignored
 let inFlight = 0; // requests sent and not yet answered: a live frame, and perhaps a pen-up one
 let finalInFlight = false;
 let sentSeq = 0; // numbers the requests: a reply older than one sent since is not shown
+let retryAt = 0; // after a "busy", nothing is sent before this time
 let dirty = false; // the drawing changed since the last frame was sent
 let final = false; // the next frame is a pen-up frame: send it without waiting
 let lastSent = -Infinity;
@@ -179,6 +180,11 @@ function pump() {
   // A pen-up frame goes at once, even past a live frame still being read (whose answer it makes
   // stale): the answer to the finished drawing never waits for one to an unfinished one.
   if (!dirty || (inFlight && !(final && !finalInFlight))) return;
+  const backOff = retryAt - performance.now(); // after "busy": not before the retry's time
+  if (backOff > 0) {
+    if (!timer) timer = setTimeout(() => { timer = null; pump(); }, backOff);
+    return;
+  }
   const wait = final ? 0 : LIVE_MS - (performance.now() - lastSent);
   if (wait > 0) {
     if (!timer) timer = setTimeout(() => { timer = null; pump(); }, wait);
@@ -223,6 +229,7 @@ async function send(isFinal) {
       dirty = true; // try the newest drawing again in a moment
       final = final || isFinal;
       if (reply.html) show(reply);
+      retryAt = performance.now() + RETRY_MS;
       setTimeout(pump, RETRY_MS);
       return;
     }
