@@ -52,6 +52,25 @@ SCALE = EXPORT[0] / CANVAS[0]
 httpx_transport.create_ssl_context = functools.lru_cache(maxsize=4)(httpx_transport.create_ssl_context)
 
 
+# ui/pad.js sends with every live frame how many digits its strokes can hold (digitsHeld): each
+# crowd drawing is one digit drawn in one stroke, which holds one.
+HELD = 1
+MIXES = ("pad", "final")
+
+
+def pad_payloads(frames: list[str], mix: str = "pad") -> list[dict]:
+    """The payloads the pad sends for a drawing as it grows (`frames`, the last one finished):
+    mix "pad", as ui/pad.js sends them, every frame but the last live (marked, with the digits
+    its strokes can hold: HELD) and the last one the pen-up frame; mix "final", every frame as a
+    pen-up frame (the heavier load that runs before 2026-12-03 measured)."""
+    if mix not in MIXES:
+        raise ValueError(f"unknown mix {mix!r}; choose from {MIXES}")
+    live = {"live": True, "max_digits": HELD} if mix == "pad" else {}
+    return [
+        {"image": f, "language": "en", **({} if k == len(frames) - 1 else live)} for k, f in enumerate(frames)
+    ]
+
+
 def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
     """(digit, data URLs of the drawing as it grows, FRAMES of them): two of each digit, as the
     pad exports them (black on white RGBA PNG, strokes re-drawn at the export size)."""
@@ -92,7 +111,7 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
 
     async def read(data_url: str, live: bool = False) -> dict | None:
         try:
-            reply = await pad.read(data_url, session, live)
+            reply = await pad.read(data_url, session, live, HELD if live else None)
         except Exception as e:
             tally.errors.append(f"{type(e).__name__}: {e}"[:200])
             return None
@@ -113,7 +132,8 @@ async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int
         while (now := loop.time()) < pen_up:
             grown = (now - pen_down) / STROKE_S
             sent = now
-            in_flight = asyncio.ensure_future(read(frames[min(FRAMES - 1, int(grown * FRAMES))], live=True))
+            frame = frames[min(FRAMES - 1, int(grown * FRAMES))]
+            in_flight = asyncio.ensure_future(read(frame, live=True))
             await asyncio.wait([in_flight], timeout=pen_up - now)
             if not in_flight.done():
                 break  # pen-up came first

@@ -6,7 +6,10 @@ drawings to the pad's endpoint, closed loop, and the server's own CPU is read fr
     python -m bench.crowd_server --workers 2 --soak 120          # memory: RSS every 5 s under 32 connections
 
 The drawings are the crowd's (bench/crowd.py: 20 digits, each as it grows, 12 frames), encoded
-once before the run as the JSON bodies ui/pad.js sends to /gradio_api/component_server. For each
+once before the run as the JSON bodies ui/pad.js sends to /gradio_api/component_server: the
+growing frames marked live, with the digits their strokes can hold, the finished one as the pen-up
+frame (`--frames final`: every frame as a pen-up frame, the heavier mix runs before 2026-12-03
+measured; `--frames pad final`: both). For each
 worker count the app is started afresh (`python app.py`, DIGIT_WORKERS=N), warmed up, then each
 connection count runs for `--seconds`. Reported: readings/s, wrk's latency p50/p99, and the
 server's CPU per reading: utime+stime of the app and all its processes (the reading workers),
@@ -40,7 +43,7 @@ from pathlib import Path
 import psutil
 
 from bench.common import markdown_table, write
-from bench.crowd import growing_drawings
+from bench.crowd import MIXES, growing_drawings, pad_payloads
 from harness.pad_client import pad_component_id
 from harness.server import AppServer
 
@@ -104,17 +107,18 @@ def server_pss_mb(pid: int) -> float:
     return sum(p.memory_full_info().pss for p in [root, *root.children(recursive=True)]) / 2**20
 
 
-def bodies_file(url: str, folder: Path) -> Path:
-    """The pad's request bodies, one JSON per line, every frame of every crowd drawing."""
+def bodies_file(url: str, folder: Path, mix: str = "pad") -> Path:
+    """The pad's request bodies, one JSON per line, every frame of every crowd drawing, as the
+    pad sends them (bench.crowd.pad_payloads: `mix` "pad", or "final": all as pen-up frames)."""
     import httpx
 
     component = pad_component_id(httpx.get(f"{url}config").json())
-    path = folder / "bodies.jsonl"
+    path = folder / f"bodies-{mix}.jsonl"
     lines = []
     for k, (_digit, frames) in enumerate(growing_drawings()):
-        for frame in frames:
+        for payload in pad_payloads(frames, mix):
             body = {"session_hash": f"wrk{k:04d}", "component_id": component, "fn_name": "read_pad"}
-            lines.append(json.dumps({**body, "data": {"image": frame, "language": "en"}}))
+            lines.append(json.dumps({**body, "data": payload}))
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -225,11 +229,19 @@ def soak_table(runs: list[dict]) -> str:
 
 
 def table(runs: list[dict]) -> str:
-    header = ["DIGIT_WORKERS", "connections", "readings/s", "p50 ms", "p99 ms", "server CPU per reading ms"]
+    header = [
+        "DIGIT_WORKERS",
+        "frames",
+        "connections",
+        "readings/s",
+        "p50 ms",
+        "p99 ms",
+        "server CPU per reading ms",
+    ]
     header += ["of it, main process ms", "less the idle app's ms"]
     header += ["server cores busy", "busy", "errors", "server RSS MB (all processes)"]
     body = [
-        [run["workers"], r["connections"], f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}",
+        [run["workers"], r["frames"], r["connections"], f"{r['per_second']:.0f}", f"{r['p50_ms']:.1f}",
          f"{r['p99_ms']:.0f}", f"{r['cpu_ms_per_reading']:.2f}", f"{r['main_cpu_ms_per_reading']:.2f}",
          f"{r['busy_cpu_ms_per_reading']:.2f}", f"{r['cores_busy']:.2f}", r["busy"],
          sum(r["errors"].values()), f"{r['rss_mb']:.0f}"]
@@ -245,6 +257,10 @@ def main() -> None:
     p.add_argument("--connections", type=int, nargs="+", default=[1, 8, 32])
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--soak", type=float, default=0, help="then seconds more at the last level, RSS sampled")
+    p.add_argument(
+        "--frames", nargs="+", choices=MIXES, default=["pad"],
+        help='"pad": live frames as ui/pad.js sends them (with max_digits), "final": all as pen-up frames',
+    )  # fmt: skip
     args = p.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(
@@ -259,11 +275,18 @@ def main() -> None:
             print(f"DIGIT_WORKERS={workers}", flush=True)
             env = {"DIGIT_WORKERS": str(workers)}
             with AppServer(folder / f"app-{workers}.log", env=env) as server:
-                bodies = bodies_file(server.url, folder)
+                mixes = {mix: bodies_file(server.url, folder, mix) for mix in args.frames}
+                bodies = mixes[args.frames[0]]
                 run_wrk(server.url, script, bodies, 4, 3)  # warm-up: the workers ready, caches filled
                 idle = idle_cores(server.process.pid)
                 print(f"  idle: {idle:.3f} cores", flush=True)
-                levels = [level(server, script, bodies, c, args.seconds, idle) for c in args.connections]
+                levels = []
+                for mix, frames in mixes.items():
+                    print(f"  frames: {mix}", flush=True)
+                    levels += [
+                        level(server, script, frames, c, args.seconds, idle) | {"frames": mix}
+                        for c in args.connections
+                    ]
                 soaked = soak(server, script, bodies, args.connections[-1], args.soak) if args.soak else None
                 tracebacks = server.log().count("Traceback")
             run = {"workers": workers, "idle_cores": idle, "levels": levels, "tracebacks": tracebacks}
@@ -278,6 +301,7 @@ def main() -> None:
             f"--workers {' '.join(map(str, args.workers))}",
             f"--connections {' '.join(map(str, args.connections))}",
             f"--seconds {args.seconds:g}",
+            f"--frames {' '.join(args.frames)}",
             *([f"--soak {args.soak:g}"] if args.soak else []),
         ]
     )

@@ -4,8 +4,9 @@
     python -m bench.reading_cpu --against /tmp/old --rounds 6  # this tree against another checkout
 
 The frames are bench/crowd.py's (20 digits, each as it grows, 12 frames), as ui/pad.js sends
-them: PNG data URLs, encoded once before the run. Each round is a fresh process (one torch
-thread, as a worker runs) that warms up, then answers every frame with `Answers.pad` (checked,
+them: PNG data URLs, encoded once before the run, the growing frames marked live with the digits
+their strokes can hold (`--frames final`: every frame as a pen-up frame, the heavier mix). Each
+round is a fresh process (one torch thread, as a worker runs) that warms up, then answers every frame with `Answers.pad` (checked,
 decoded, read, the reply built) and measures its own CPU time (time.process_time) per frame.
 No server, no client: the figure is the reading's own cost, which bench/crowd_server.py's
 "server CPU per reading" adds HTTP and the pipes to. With `--against`, rounds alternate between
@@ -24,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import ROOT, markdown_table, write
-from bench.crowd import growing_drawings
+from bench.crowd import MIXES, growing_drawings, pad_payloads
 
 # Runs in the tree being measured (its own ui/ and model/), so an older checkout can be compared.
 CHILD = r"""
@@ -46,10 +47,11 @@ print(json.dumps(cpu))
 """
 
 
-def frames_file(folder: Path) -> Path:
-    """The pad's payloads, one JSON per line: every frame of every crowd drawing."""
+def frames_file(folder: Path, mix: str = "pad") -> Path:
+    """The pad's payloads, one JSON per line: every frame of every crowd drawing, as the pad
+    sends them (bench.crowd.pad_payloads: `mix` "pad", or "final": all as pen-up frames)."""
     path = folder / "frames.jsonl"
-    lines = [json.dumps({"image": f, "language": "en"}) for _, frames in growing_drawings() for f in frames]
+    lines = [json.dumps(p) for _, frames in growing_drawings() for p in pad_payloads(frames, mix)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -67,11 +69,15 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5, help="rounds per tree (alternating with --against)")
     p.add_argument("--against", default=None, help="another checkout to compare with (its own model/, ui/)")
     p.add_argument("--label", default="other", help="the other checkout's name in the table")
+    p.add_argument(
+        "--frames", choices=MIXES, default="pad",
+        help='"pad": live frames as ui/pad.js sends them (with max_digits), "final": all as pen-up frames',
+    )  # fmt: skip
     args = p.parse_args()
     trees = {"this tree": ROOT} | ({args.label: Path(args.against).resolve()} if args.against else {})
     rounds: dict[str, list[list[float]]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory() as tmp:
-        frames = frames_file(Path(tmp))
+        frames = frames_file(Path(tmp), args.frames)
         for k in range(args.rounds):
             for name, tree in trees.items():
                 cpu = one_round(tree, frames)

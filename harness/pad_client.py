@@ -126,9 +126,14 @@ class AsyncPadClient:
     async def __aexit__(self, *exc) -> None:
         await self.http.aclose()
 
-    async def read(self, data_url: str, session: str, live: bool = False) -> dict:
-        """A reading, as the pad asks for it: `live` for a frame sent while the pen moves."""
+    async def read(
+        self, data_url: str, session: str, live: bool = False, max_digits: int | None = None
+    ) -> dict:
+        """A reading, as the pad asks for it: `live` for a frame sent while the pen moves, with
+        `max_digits`, the digits its strokes can hold (ui/pad.js sends both with live frames)."""
         payload = {"image": data_url, **({"live": True} if live else {})}
+        if max_digits is not None:
+            payload["max_digits"] = max_digits
         return await self._post(_body(self.component_id, session, payload))
 
     async def correct(self, data_url: str, session: str, digit: int, label: int) -> dict:

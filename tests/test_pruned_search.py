@@ -4,7 +4,8 @@ python -m pytest tests/test_pruned_search.py
 
 The oracle is the full search (every cut piece read, as training and bench.multidigit use it):
 on touching and leaning digits, the pruned one must choose the same digits in the same places,
-for the pen-up frame and for the pad's live frames (max_digits), while reading fewer pieces.
+for the pen-up frame and for the pad's live frames (max_digits), while reading fewer pieces; a
+live frame's search leaves out the cuts its digits cannot hold.
 """
 
 from __future__ import annotations
@@ -63,6 +64,20 @@ def test_the_pruned_search_reads_what_the_full_one_reads_from_fewer_pieces(clf):
         read_full += len(full.candidates)
         read_pruned += len(pruned.candidates)
     assert read_pruned < 0.7 * read_full, (read_pruned, read_full)
+
+
+def test_a_live_frame_searches_only_the_cuts_its_digits_can_hold(clf):
+    """The pad's live frames come with max_digits (what its strokes can hold): a cut reads two
+    digits or more, so a frame that may hold one is never cut, and one that may hold two is cut
+    only where the other groups can leave room. The digits chosen are the full search's."""
+    reader = default_reader(clf.device)
+    for drawing in DRAWINGS:
+        full = search(drawing, clf, reader)
+        whole = len(search(drawing, clf, reader, prune=True, max_digits=1).candidates)
+        assert whole == len([c for c in full.candidates if not c.cut])
+        for max_digits in (1, 2, 3):
+            bounded = search(drawing, clf, reader, prune=True, max_digits=max_digits)
+            assert chosen(bounded, reader.vector, max_digits) == chosen(full, reader.vector, max_digits)
 
 
 def test_a_pieces_bound_before_it_is_cut_out_is_never_under_its_bound_after(clf):

@@ -147,7 +147,7 @@ def find_digits(
     with so few, or, when no path has so few, all the ink read as one digit. `pieces`: the
     drawing's digit_pieces, when the caller has them already (they are found once per frame)."""
     pieces = pieces or digit_pieces(image)
-    found = search(image, classifier, reader, pieces, prune=True)
+    found = search(image, classifier, reader, pieces, prune=True, max_digits=max_digits)
     chosen = best_paths(found.groups, found.stops, reader.vector, max_digits)
     nothing = [], np.zeros((0, 10), np.float32), np.zeros(0)
     if chosen is None:  # more pieces than asked for, and none can be dropped: all the ink, one digit
@@ -234,12 +234,16 @@ def search(
     reader: NumberReader,
     pieces: tuple | None = None,
     prune: bool = False,
+    max_digits: int | None = None,
 ) -> Search:
     """The search graphs of a drawing's groups of ink, every step with its features (`pieces`:
     the drawing's digit_pieces, when the caller has them). `prune`: leave out the cut pieces no
     path through which could beat the group's best uncut reading with the reader's weights
     (priors.CutBound): the best paths stay the same, the graph is no longer complete (training
-    and bench.multidigit's "in search" want it whole)."""
+    and bench.multidigit's "in search" want it whole). `max_digits`: the paths best_paths will
+    choose from have at most this many digits (a live frame's): a group is searched for cuts only
+    when the other groups can leave it two, since every path through a cut reads two digits or
+    more (the best paths stay the same; a single digit's live frames are never cut)."""
     ink, labels, blobs = pieces or digit_pieces(image)
     blobs, lines = split_off_lines(blobs)
     if not blobs:
@@ -258,8 +262,11 @@ def search(
     medians = learned.digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
     spent = 0  # cut pieces left unread by pruning: they count against MAX_CANDIDATES too
-    for group in groups:
+    least = [_fewest_digits(group) for group in groups]
+    for k, group in enumerate(groups):
         if group.whole is None:
+            continue
+        if max_digits is not None and max_digits - (sum(least) - least[k]) < 2:
             continue
         width, check = (group.box[2] - group.box[0]) / typical, float(whole[group.whole])
         group.doubted = check < DOUBTED
@@ -296,6 +303,14 @@ def search(
     steps = [[_step(edge, group, readings, whole) for edge in group.edges] for group in groups]
     return Search(
         candidates, probs, steps, [group.stop for group in groups], None if reader.check is None else whole
+    )
+
+
+def _fewest_digits(group: _Group) -> int:
+    """The fewest digits a path through an uncut group reads: none when it may be dropped (or
+    has nothing to read), else one."""
+    return int(
+        any(e.segment is not None for e in group.edges) and all(e.segment is not None for e in group.edges)
     )
 
 
