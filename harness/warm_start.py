@@ -10,6 +10,7 @@ real one.
         process = warm.start(["app.py"], env, cwd, log_path)   # Popen-like: pid, poll(), wait(), ...
         warm.run(["train.py", "--help"], env, cwd)   # as subprocess.run(..., capture_output=True, text=True)
         warm.run(["-m", "model.feedback.export", "db"], env, cwd)
+        warm.run(["-c", "import app; print(app.__file__)"], env, cwd)   # as python -c
 
 Only what cannot have been read at import differs from start to start: the app's own settings
 (DIGIT_*), its port and a few Gradio variables read when it runs (`fits`). Anything else, a
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 
 # The variables a child may set differently from the warm interpreter, besides the app's own
@@ -123,7 +125,7 @@ class WarmStarts:
     def run(
         self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300
     ) -> subprocess.CompletedProcess:
-        """`python *args` (a script, or `-m module`) run to its end, its output captured as text:
+        """`python *args` (a script, `-m module` or `-c code`) run to its end, its output captured as text:
         what subprocess.run(..., capture_output=True, text=True, timeout=...) gives."""
         with tempfile.TemporaryDirectory(prefix="warm-run-") as folder:
             out, err = Path(folder) / "stdout", Path(folder) / "stderr"
@@ -153,7 +155,7 @@ class WarmStarts:
 
 
 def _run_child(request: dict) -> None:
-    """In the forked child: become `python *args` (a script, or `-m module`) with the request's
+    """In the forked child: become `python *args` (a script, `-m module` or `-c code`) with the request's
     environment, then exit."""
     import atexit
     import runpy
@@ -174,6 +176,9 @@ def _run_child(request: dict) -> None:
     if args[0] == "-m":  # as `python -m`: the working folder first on the path
         sys.argv = args[1:]
         sys.path[0] = os.getcwd()
+    elif args[0] == "-c":  # as `python -c`: the working folder first on the path, argv[0] "-c"
+        sys.argv = ["-c", *args[2:]]
+        sys.path[0] = ""
     else:
         script = os.path.abspath(args[0])
         sys.argv = args
@@ -182,6 +187,9 @@ def _run_child(request: dict) -> None:
     try:
         if args[0] == "-m":
             runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+        elif args[0] == "-c":
+            main = sys.modules["__main__"] = types.ModuleType("__main__")  # (this file's stays ours)
+            exec(compile(args[1], "<string>", "exec"), main.__dict__)
         else:
             runpy.run_path(script, run_name="__main__")
     except SystemExit as e:  # as the interpreter treats it: None is 0, a message goes to stderr

@@ -1,11 +1,14 @@
 """The suite's warm starts (harness/warm_start.py): which environments may start from the warm
-interpreter, and which must start cold.
+interpreter, which must start cold, and `python -c` forked as it would run fresh.
 
     python -m pytest tests/test_warm_start.py
 """
 
 from __future__ import annotations
 
+import os
+
+from harness.server import ROOT
 from harness.warm_start import APP_DEFAULTS, fits
 
 BASE = {**APP_DEFAULTS, "PATH": "/usr/bin", "HOME": "/root"}  # what the warm interpreter started with
@@ -26,3 +29,11 @@ def test_what_is_read_at_import_starts_cold():
     # a ZeroGPU Space's `spaces` must patch torch before it is imported: not in a warm interpreter
     assert not fits({**BASE, "SPACES_ZERO_GPU": "true", "PYTHONPATH": "/tmp/spaces"}, BASE)
     assert not fits({**BASE, "HF_HUB_OFFLINE": "0"}, BASE)  # read by huggingface_hub at import
+
+
+def test_python_c_runs_forked_as_it_would_in_a_fresh_interpreter(warm_starts):
+    code = "import sys; print(sys.argv, __name__, repr(sys.path[0])); sys.exit(3)"
+    result = warm_starts.run(["-c", code, "a", "b"], dict(os.environ), ROOT)
+    assert (result.returncode, result.stdout) == (3, "['-c', 'a', 'b'] __main__ ''\n"), result.stderr
+    result = warm_starts.run(["-c", "raise ValueError('no such digit')"], dict(os.environ), ROOT)
+    assert result.returncode == 1 and result.stderr.strip().endswith("ValueError: no such digit")
