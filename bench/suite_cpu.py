@@ -95,7 +95,8 @@ def sample(run: subprocess.Popen, now_dir: Path, every: float = 0.5) -> dict:
             key, cmd = (pid, procs[pid][2]), command(pid)
             if key not in owner:
                 what = kind(cmd, parent)
-                owner[key] = (what, pid if what == "pytest worker" else worker)
+                # (with -n 0 the controller runs the tests itself)
+                owner[key] = (what, pid if what.startswith("pytest") else worker)
             stack += [(child, owner[key][1], cmd) for child in children[pid]]
         for pid, (_, ticks, start) in procs.items():
             key = (pid, start)
