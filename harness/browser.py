@@ -72,13 +72,10 @@ def chromium(warm: bool = False) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        kept = WarmChromium(p, browser) if warm else None
+        browser = WarmChromium(p) if warm else p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield kept or browser
+            yield browser
         finally:
-            if kept is not None:
-                kept.close()
             browser.close()
 
 
@@ -94,12 +91,20 @@ class WarmChromium:
     touch, locale): the page loads from the profile's HTTP and code caches, about 1 s of
     Chromium's CPU instead of 4-5 for a new context. A pad leaves the profile as it found it
     (each origin's cookies and storage cleared). Anything else is the Browser's own
-    (`new_context` makes a fresh one)."""
+    (`new_context` makes a fresh one): that Chromium starts when first asked, as the suite's
+    pads never ask."""
 
-    def __init__(self, playwright, browser) -> None:
-        self.playwright, self.browser = playwright, browser
+    def __init__(self, playwright) -> None:
+        self.playwright = playwright
         self.folder = Path(tempfile.mkdtemp(prefix="pad-profiles-"))
         self.profiles: dict[tuple, object] = {}
+        self._browser = None
+
+    @property
+    def browser(self):
+        if self._browser is None:
+            self._browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        return self._browser
 
     def __getattr__(self, name: str):
         return getattr(self.browser, name)
@@ -121,6 +126,8 @@ class WarmChromium:
     def close(self) -> None:
         for context in self.profiles.values():
             context.close()
+        if self._browser is not None:
+            self._browser.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

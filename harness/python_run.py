@@ -3,6 +3,7 @@ from the suite's warm interpreter when there is one (harness/warm_start.py), so 
 spend its first 8-10 s of CPU importing torch; a fresh interpreter otherwise.
 
     result = run_python(["train.py", "--help"])   # a subprocess.CompletedProcess, text output
+    result = run_python(["-c", code, "arg"])       # as python -c
 """
 
 from __future__ import annotations

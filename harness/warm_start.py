@@ -10,6 +10,7 @@ real one.
         process = warm.start(["app.py"], env, cwd, log_path)   # Popen-like: pid, poll(), wait(), ...
         warm.run(["train.py", "--help"], env, cwd)   # as subprocess.run(..., capture_output=True, text=True)
         warm.run(["-m", "model.feedback.export", "db"], env, cwd)
+        warm.run(["-c", "import app; print(app.__file__)"], env, cwd)   # as python -c
 
 Only what cannot have been read at import differs from start to start: the app's own settings
 (DIGIT_*), its port and a few Gradio variables read when it runs (`fits`). Anything else, a
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 
 # The variables a child may set differently from the warm interpreter, besides the app's own
@@ -33,6 +35,11 @@ from pathlib import Path
 # torch or Gradio are imported (gradio/http_server.py reads the port at import, but the
 # app passes it to launch()).
 RUN_TIME = ("GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME", "GRADIO_HEARTBEAT_INTERVAL")
+# Set by torch in the process that imports its inductor's config (a training run in the test
+# process does): the warm interpreter has imported it too, and a cold app would set the same
+# default folder. Counted as a difference, it sent every later start of that pytest worker cold
+# (about 10 s of CPU each; 91 s in one run of three files).
+SET_BY_TORCH = ("TORCHINDUCTOR_CACHE_DIR",)
 # What app.py sets before it imports Gradio (huggingface_hub reads HF_HUB_OFFLINE at import).
 APP_DEFAULTS = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
 
@@ -41,7 +48,7 @@ def fits(env: dict[str, str], base: dict[str, str]) -> bool:
     """Whether an app with environment `env` can start from an interpreter started with `base`:
     they differ only in the app's settings and what is read at run time."""
     env = {**APP_DEFAULTS, **env}  # what app.py would see when it imports Gradio
-    keys = (env.keys() | base.keys()) - set(RUN_TIME)
+    keys = (env.keys() | base.keys()) - set(RUN_TIME) - set(SET_BY_TORCH)
     return all(env.get(k) == base.get(k) for k in keys if not k.startswith(("DIGIT_", "PYTEST_")))
 
 
@@ -118,7 +125,7 @@ class WarmStarts:
     def run(
         self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300
     ) -> subprocess.CompletedProcess:
-        """`python *args` (a script, or `-m module`) run to its end, its output captured as text:
+        """`python *args` (a script, `-m module` or `-c code`) run to its end, its output captured as text:
         what subprocess.run(..., capture_output=True, text=True, timeout=...) gives."""
         with tempfile.TemporaryDirectory(prefix="warm-run-") as folder:
             out, err = Path(folder) / "stdout", Path(folder) / "stderr"
@@ -148,7 +155,7 @@ class WarmStarts:
 
 
 def _run_child(request: dict) -> None:
-    """In the forked child: become `python *args` (a script, or `-m module`) with the request's
+    """In the forked child: become `python *args` (a script, `-m module` or `-c code`) with the request's
     environment, then exit."""
     import atexit
     import runpy
@@ -169,6 +176,9 @@ def _run_child(request: dict) -> None:
     if args[0] == "-m":  # as `python -m`: the working folder first on the path
         sys.argv = args[1:]
         sys.path[0] = os.getcwd()
+    elif args[0] == "-c":  # as `python -c`: the working folder first on the path, argv[0] "-c"
+        sys.argv = ["-c", *args[2:]]
+        sys.path[0] = ""
     else:
         script = os.path.abspath(args[0])
         sys.argv = args
@@ -177,6 +187,9 @@ def _run_child(request: dict) -> None:
     try:
         if args[0] == "-m":
             runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+        elif args[0] == "-c":
+            main = sys.modules["__main__"] = types.ModuleType("__main__")  # (this file's stays ours)
+            exec(compile(args[1], "<string>", "exec"), main.__dict__)
         else:
             runpy.run_path(script, run_name="__main__")
     except SystemExit as e:  # as the interpreter treats it: None is 0, a message goes to stderr

@@ -19,10 +19,9 @@ import pytest
 # two more interpreters per server would only slow the suite down.
 os.environ.setdefault("DIGIT_WORKERS", "0")
 
-from harness.browser import CHROMIUM, chromium
+# torch, Gradio and Playwright are imported where they are used, not here: pytest-xdist's
+# controller loads this file too and runs no test (about 10 s of CPU it spent importing them).
 from harness.server import ROOT, AppServer
-from model import preprocess
-from model.synth.sketches import Placement, draw_digit
 
 # A test that talks to a running app or a browser is slow whether or not it says so: `make
 # test-fast` leaves it out.
@@ -74,6 +73,9 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 def make_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """n MNIST-style 28x28 uint8 digits drawn from the hand-made strokes, with random placement,
     size, slant and brush, run through the real preprocessing."""
+    from model import preprocess
+    from model.synth.sketches import Placement, draw_digit
+
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for i in range(n):
@@ -202,6 +204,8 @@ def fresh_app_import(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium; skipped without one, unless REQUIRE_BROWSER=1 (as in CI)."""
+    from harness.browser import CHROMIUM, chromium
+
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
@@ -251,7 +255,8 @@ def start_app(key, request, tmp_path_factory) -> AppServer:
     folder = tmp_path_factory.mktemp(name)
     env = {"DIGIT_FEEDBACK_DB": str(folder / "db.sqlite3")}  # never the checkout's data/
     if name == "learning_server":
-        data = repeat_mnist(request.getfixturevalue("tiny_mnist"), folder / "data", 100)
+        # 9,000 images: a run of 1 s of CPU, 3.6 s on 30,000 (the curve's dozen checks either way)
+        data = repeat_mnist(request.getfixturevalue("tiny_mnist"), folder / "data", 30)
         env |= {"DIGIT_DATA": str(data), "DIGIT_BEHIND_PROXY": "1", "GRADIO_HEARTBEAT_INTERVAL": "1"}
     server = AppServer(folder / "app.log", env=env, wait=False)
     server.db = folder / "db.sqlite3"
@@ -285,7 +290,7 @@ def feedback_server(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def learning_server(request, tmp_path_factory):
-    """The app whose "Watch it learn" runs on 30,000 made-up training images (about 3 s here, a
+    """The app whose "Watch it learn" runs on 9,000 made-up training images (about 1 s here, a
     dozen updates), behind a (pretend) proxy: X-Forwarded-For is believed, so a test can be many
     clients from loopback; a closed page is noticed in 1 s; its own corrections database
     (`server.db`). One for the session: test_learn.py and test_floods.py train through it, each

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from harness.pad_client import png_data_url
+from harness.python_run import run_python
 from harness.server import ROOT
 from model.synth.sketches import Placement, draw_digit
 from tests.conftest import checkout_files
@@ -32,7 +31,7 @@ def test_importing_the_app_builds_nothing_writes_nothing_and_starts_no_thread(fr
     assert fresh_app_import["checkout unchanged"]  # such as data/corrections.sqlite3
 
 
-# An app of a test's own, with its database in a temporary folder: in a fresh interpreter, as
+# An app of a test's own, with its database in a temporary folder: in an interpreter of its own, as
 # `python app.py` would make it (nothing imports app.py; tests/test_boundaries.py).
 CREATE = """
 import asyncio, json, sys, threading
@@ -57,13 +56,7 @@ print(json.dumps({"blocks": isinstance(app.demo, gr.Blocks), "writers": writers,
 def test_an_app_reads_and_keeps_corrections_in_the_database_its_settings_name(tmp_path):
     before = checkout_files()
     pad = json.dumps({"image": png_data_url(SEVEN)})
-    result = subprocess.run(
-        [sys.executable, "-c", CREATE, str(tmp_path), pad],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_python(["-c", CREATE, str(tmp_path), pad])  # forked warm (harness/python_run.py)
     assert result.returncode == 0, result.stderr
     made = json.loads(result.stdout.strip().splitlines()[-1])
     assert made["blocks"] and made["writers"] == ["feedback-writer"] and made["left"] == []

@@ -46,7 +46,7 @@ def run_apart(coroutine):
 
 @pytest.fixture(scope="module")
 def app(learning_server):
-    """The app behind a (pretend) proxy, with a run of about 3 s and its own database (conftest.py:
+    """The app behind a (pretend) proxy, with a run of about 1 s and its own database (conftest.py:
     shared with test_learn.py, so each test reads only the log written since it began)."""
     return learning_server
 

@@ -158,7 +158,7 @@ def test_offline_the_tab_says_which_command_fetches_mnist_beforehand(tmp_path, m
 # ---- the app ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def learn_server(learning_server):
-    """The app on 30,000 made-up training images: a run of about 3 s here, a dozen updates; a
+    """The app on 9,000 made-up training images: a run of about 1 s here, a dozen updates; a
     closed page is noticed in 1 s; X-Forwarded-For is believed, so a test can be two clients
     (conftest.py: shared with test_floods.py)."""
     return learning_server

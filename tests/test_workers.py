@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psutil
 import pytest
 
 from harness.pad_client import PadClient, png_data_url
-from harness.server import AppServer
+from harness.server import ROOT, AppServer
 from model.synth.sketches import Placement, draw_digit
 from ui.answers import TRY_AGAIN_PAD
 from ui.pad import CANVAS
@@ -114,31 +113,49 @@ def test_stopping_the_server_leaves_no_worker_behind(tmp_path):
         server.stop()
 
 
-# In a fresh interpreter, as `python app.py` makes it (nothing imports app.py; test_boundaries.py):
-# it prints its workers' pids, closes the app when told, and waits to be told to exit.
+# In an interpreter of its own (forked warm: harness/warm_start.py), as `python app.py` makes it
+# (nothing imports app.py; test_boundaries.py): it prints its workers' pids, closes the app when
+# told (a file appears), and runs on until it is killed.
 CLOSE = """
-import sys
+import sys, time
+from pathlib import Path
 from app import create_app
 from ui.settings import Settings
 
 app = create_app(Settings(feedback_db=sys.argv[1], workers=2))
 print(*app.workers.pids, flush=True)
-sys.stdin.readline()
+while not Path(sys.argv[2]).exists():
+    time.sleep(0.05)
 app.close()
 print("closed", flush=True)
-sys.stdin.read()
+time.sleep(600)
 """
 
 
-def test_closing_the_app_stops_its_workers(tmp_path):
-    args = [sys.executable, "-c", CLOSE, str(tmp_path / "db.sqlite3")]
-    with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as app:
-        try:
-            workers = [psutil.Process(int(pid)) for pid in app.stdout.readline().split()]
-            assert len(workers) == 2 and all(p.is_running() for p in workers)
-            app.stdin.write("close\n")
-            app.stdin.flush()
-            assert app.stdout.readline().strip() == "closed"
-            assert gone(workers, within_s=10)  # gone while the app's process still runs
-        finally:
-            app.kill()
+def printed(log: Path, lines: int, process, within_s: float = 120) -> list[str]:
+    """The first `lines` lines `process` printed to `log`, once it has (or all it printed when it exits)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline and process.poll() is None:
+        text = log.read_text()
+        if text.count("\n") >= lines:
+            break
+        time.sleep(0.05)
+    return log.read_text().splitlines()[:lines]
+
+
+def test_closing_the_app_stops_its_workers(tmp_path, warm_starts):
+    told, log, errors = tmp_path / "close", tmp_path / "app.log", tmp_path / "errors.log"
+    args = ["-c", CLOSE, str(tmp_path / "db.sqlite3"), str(told)]
+    log.touch()  # (the forked child opens it to append)
+    app = warm_starts.start(args, dict(os.environ), ROOT, log, errors)
+    try:
+        pids = printed(log, 1, app)
+        assert pids, errors.read_text()[-2000:]
+        workers = [psutil.Process(int(pid)) for pid in pids[0].split()]
+        assert len(workers) == 2 and all(p.is_running() for p in workers)
+        told.touch()
+        assert printed(log, 2, app)[1:] == ["closed"], errors.read_text()[-2000:]
+        assert gone(workers, within_s=10) and app.poll() is None  # gone while the app's process still runs
+    finally:
+        app.kill()
+        app.wait(15)
