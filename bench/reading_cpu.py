@@ -6,8 +6,9 @@
 The frames are bench/crowd.py's (20 digits, each as it grows, 12 frames), as ui/pad.js sends
 them: PNG data URLs, encoded once before the run, the growing frames marked live with the digits
 their strokes can hold (`--frames final`: every frame as a pen-up frame, the heavier mix). Each
-round is a fresh process (one torch thread, as a worker runs) that warms up, then answers every frame with `Answers.pad` (checked,
-decoded, read, the reply built) and measures its own CPU time (time.process_time) per frame.
+round is a fresh process (one torch thread, as a worker runs) that warms up, then answers every
+frame with `Answers.pad` (checked, decoded, read, the reply built) and measures its own CPU time
+(time.process_time) per frame.
 No server, no client: the figure is the reading's own cost, which bench/crowd_server.py's
 "server CPU per reading" adds HTTP and the pipes to. With `--against`, rounds alternate between
 this tree and the other checkout (say `git worktree add /tmp/old HEAD~3`), and the ratio of the
