@@ -104,7 +104,7 @@ def observe(image, clf: Classifier, reader: NumberReader, parts: Parts) -> dict 
     """What a drawing's score is made of: its pieces' parts, the whole drawing's where judged
     (model/reading.py's rule, with no thresholds, as train.py --verdict reads), what it reads."""
     pieces = digit_pieces(image)
-    segments, logits, _ = find_digits(image, clf, reader, None, pieces)
+    segments, logits, _, _ = find_digits(image, clf, reader, None, pieces)
     if not segments:
         return None
     x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]

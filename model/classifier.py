@@ -92,16 +92,30 @@ class Classifier:
         scores high; a piece of one, or two digits run together, lower), which the
         probabilities, normalised to sum to one, cannot say.
         """
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
-        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
+        _check_digits(x)
         read = self.reader if moves else self.network
         return read(x.to(self.device, torch.float32)).cpu()  # (N, 10)
+
+    @torch.inference_mode()
+    def predict_both(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """predict_logits(x, moves=False) and predict_logits(x), from one batched pass: the
+        five moves' batch holds each digit as it is too. The same logits up to the last bits
+        the kernel of a bigger batch may sum differently (about 1e-7)."""
+        _check_digits(x)
+        as_it_is, moved = self.reader.both(x.to(self.device, torch.float32))
+        return as_it_is.cpu(), moved.cpu()
 
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 28, 28) floats in [0, 1], white ink on black -> (N, 10) probabilities on the CPU."""
         return torch.softmax(self.predict_logits(x), dim=1)
+
+
+def _check_digits(x: object) -> None:
+    """Raise unless `x` is a (N, 1, 28, 28) tensor."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"expected a torch.Tensor, got {type(x).__name__}")
+    if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+        raise ValueError(f"expected shape (N, 1, 28, 28), got {tuple(x.shape)}")
 
 
 def load_classifier(

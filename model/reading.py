@@ -24,7 +24,7 @@ from .drawing.blobs import digit_pieces
 from .drawing.ink import in_drawing_pixels
 from .drawing.preprocess import preprocess_pieces
 from .numbers import NumberReader, Segment, default_reader, find_digits
-from .numbers.verdict import digit_scores, is_not_a_digit, judge, scores_of
+from .numbers.verdict import is_not_a_digit, judge, scores_of
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,11 @@ def read_drawing(
     `max_digits`: read at most this many digits (the pad's count of what its strokes can hold)."""
     reader = reader or default_reader(classifier.device)
     pieces = digit_pieces(image)  # once: both the search and the whole drawing start from them
-    segments, logits, whole_log_p = find_digits(image, classifier, reader, max_digits, pieces)
+    # with the not-a-digit check's part of the score, read with the candidates (find_digits)
+    segments, logits, whole_log_p, digit = find_digits(image, classifier, reader, max_digits, pieces)
     if not segments:
         return Reading((), "empty")
     probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
-    if reader.weight:  # the not-a-digit check's part, on the pieces read
-        digit = reader.digit_part(torch.from_numpy(np.stack([s.image for s in segments]))[:, None])
-    else:
-        digit = 0.0
     scores = scores_of(logits, whole_log_p, digit)
     score = float(scores.min())
     # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
@@ -121,7 +118,7 @@ def read_drawing(
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):
             whole_logits = classifier.predict_logits(whole[None]).numpy()
-            whole_score = float(digit_scores(classifier, reader, whole[None])[0])
+            whole_score = float(_scores(whole_logits, reader, whole[None])[0])
             one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
             if one:
                 # the whole ink is surely one digit, and more so than its pieces: one digit after all
@@ -144,6 +141,13 @@ def read_drawing(
         for s, p, piece in zip(segments, probs.tolist(), scores)
     )
     return Reading(digits, judge(reader.verdict, score, [d.confidence for d in digits]), score)
+
+
+def _scores(logits: np.ndarray, reader: NumberReader, x: torch.Tensor) -> np.ndarray:
+    """verdict.digit_scores of `x` whose logits (over the moves) are read already: NaN without
+    the whole-digit check."""
+    whole, digit = reader.parts(x)
+    return scores_of(logits, np.full(len(x), np.nan) if whole is None else whole.astype(np.float64), digit)
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:

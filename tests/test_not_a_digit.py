@@ -71,3 +71,19 @@ def test_train_py_not_a_digit_makes_a_check_that_reading_loads(tiny_mnist, tmp_p
     assert training["data_dir"] == tiny_mnist.name  # a name, not this machine's path
     assert load_reader(not_a_digit=out).not_a_digit.config.n_classes == 2
     assert len(list((tmp_path / "cache").glob("not-a-digit-*.safetensors"))) == 4  # drawn once, cached
+
+
+def test_both_checks_in_one_pass_say_what_each_says_alone(tmp_path):
+    """Reading runs the whole-digit and the not-a-digit checks as one pass (their first layers as
+    one matmul, model/numbers/reader.py): the same log-probabilities as each check alone, and the
+    same without the not-a-digit check."""
+    x = torch.stack([preprocess(canvas(draw(DIGIT_STROKES[d], (380, 160)))) for d in range(10)])
+    x = torch.cat([x, torch.rand(3, 1, 28, 28)])  # and some noise
+    shipped = load_reader()
+    whole, digit = shipped.parts(x)
+    assert np.allclose(whole, shipped.whole_log_prob(x).numpy(), atol=1e-5)
+    assert np.allclose(digit, shipped.digit_part(x), atol=1e-5)
+    assert np.ptp(whole) > 0.01 and np.ptp(digit) > 0.01  # different images, different answers
+    bare = load_reader(not_a_digit=tmp_path / "absent.safetensors")
+    whole, digit = bare.parts(x)
+    assert np.allclose(whole, bare.whole_log_prob(x).numpy(), atol=1e-5) and not digit.any()

@@ -12,6 +12,7 @@ from PIL import Image
 from scipy import ndimage
 
 from model import ImageError, preprocess
+from model.drawing.blobs import CONNECT_LEVEL, find_blobs
 from model.drawing.mnist_style import CENTRE
 from model.synth.sketches import STYLES, Placement, draw_digit
 
@@ -166,3 +167,26 @@ def test_uneven_lighting_on_a_photo_is_levelled():
 def test_bad_inputs_raise_one_documented_error(bad):
     with pytest.raises(ImageError):
         preprocess(bad)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pieces_are_the_ones_the_whole_canvas_has(seed):
+    """Pieces are labelled within the ink's box only (blobs.find_blobs): the same pieces, boxes,
+    areas and label map as labelling the whole canvas, ink at the edges included."""
+    rng = np.random.default_rng(seed)
+    ink = np.zeros((90, 140), np.uint8)
+    for _ in range(rng.integers(1, 12)):  # blocks of ink, some of them running off the canvas
+        top, left = rng.integers(-5, 85), rng.integers(-5, 135)
+        h, w = rng.integers(1, 25, size=2)
+        ink[max(top, 0) : top + h, max(left, 0) : left + w] = rng.choice([60, 128, 255])
+    blobs, labels = find_blobs(Image.fromarray(ink))
+    expected, n = ndimage.label(ink >= CONNECT_LEVEL, structure=np.ones((3, 3), bool))
+    assert np.array_equal(labels, expected) and len(blobs) == n
+    for b in blobs:
+        rows, cols = np.nonzero(expected == b.label)
+        assert b.box == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1) and b.area == rows.size
+
+
+def test_a_blank_canvas_has_no_pieces():
+    blobs, labels = find_blobs(Image.new("L", (40, 30), 0))
+    assert blobs == [] and labels.shape == (30, 40) and not labels.any()

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model import load_classifier, read_drawing
+from model import load_classifier, preprocess, read_drawing
 from model.shifts import SHIFTS, shifted_copies
 from model.synth.sketches import Placement, draw_digit
 
@@ -56,3 +56,16 @@ def test_the_confidence_a_visitor_sees_is_the_five_move_average():
     assert torch.allclose(shown, clf.predict_proba(x), atol=1e-6)
     one_pass = torch.log_softmax(clf.predict_logits(x, moves=False), 1)
     assert not torch.allclose(shown.log(), one_pass, atol=0.05)  # the runners-up differ
+
+
+def test_one_batch_gives_the_pass_as_it_is_and_the_five_move_average():
+    """A reading's first candidates are read over their moves in the same batch as their one pass
+    (model/numbers/segmentation.py): both must be what the two separate calls give."""
+    clf = load_classifier(device="cpu")
+    x = torch.stack(
+        [preprocess(draw_digit(d, Placement((280, 280), (140, 140), 180, 0, 16), "white")) for d in (3, 8, 9)]
+    )
+    as_it_is, moved = clf.predict_both(x)
+    assert torch.allclose(as_it_is, clf.predict_logits(x, moves=False), atol=1e-5)
+    assert torch.allclose(moved, clf.predict_logits(x), atol=1e-5)
+    assert not torch.allclose(as_it_is, moved, atol=0.05)  # two different readings, not one twice

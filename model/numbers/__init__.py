@@ -2,7 +2,7 @@
 are strays, and how sure each reading is.
 
     from model.numbers import default_reader, find_digits
-    segments, logits, whole = find_digits(image, classifier, default_reader(classifier.device))
+    segments, logits, whole, digit = find_digits(image, classifier, default_reader(classifier.device))
 
     segmentation.py  the search: group the ink, propose cuts, read every candidate, best path
     cuts.py          candidate cut paths through touching digits (profile, contours, drop-fall)

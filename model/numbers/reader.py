@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..network import MLP
 from .learned import DEFAULT_PATH_WEIGHTS, PathWeights, load_path_weights
-from .not_a_digit import DEFAULT_NOT_A_DIGIT, digit_log_prob, load_not_a_digit
+from .not_a_digit import DEFAULT_NOT_A_DIGIT, DIGIT, digit_log_prob, load_not_a_digit
 from .priors import weight_vector
 from .verdict import DEFAULT_VERDICT, Thresholds, load_verdict
-from .whole_digit import DEFAULT_WHOLE_DIGIT, load_whole_digit, whole_log_prob
+from .whole_digit import DEFAULT_WHOLE_DIGIT, WHOLE, load_whole_digit, whole_log_prob
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,37 @@ class NumberReader:
         if not self.weight:
             return np.zeros(len(x))
         return self.weight * digit_log_prob(self.not_a_digit, x).double().numpy()
+
+    def parts(self, x: torch.Tensor) -> tuple[np.ndarray | None, np.ndarray]:
+        """(N, 1, 28, 28) floats in [0, 1] -> the whole-digit check's (N,) log P(one whole digit)
+        as float32 (None without the check) and the score's third part, digit_part's (N,), from
+        one pass of both checks: their first layers, which see the same pixels, as one matmul."""
+        together = self._first_layers
+        if together is None:  # one check or none: each on its own
+            whole = self.whole_log_prob(x)
+            return (None if whole is None else whole.numpy()), self.digit_part(x)
+        weight, bias, split = together
+        with torch.inference_mode():
+            first = F.linear(self.check.normalise(x.to(weight.device, torch.float32)), weight, bias)
+            whole = torch.log_softmax(self.check.after_first(first[:, :split]), dim=1)[:, WHOLE]
+            digit = torch.log_softmax(self.not_a_digit.after_first(first[:, split:]), dim=1)[:, DIGIT]
+        return whole.cpu().numpy(), self.weight * digit.cpu().double().numpy()
+
+    @functools.cached_property
+    def _first_layers(self) -> tuple[torch.Tensor, torch.Tensor, int] | None:
+        """Both checks' first layers stacked (weights, biases, where the second's outputs start),
+        when both run and see their input alike; None otherwise. Made once: the checks are
+        loaded from their files and never trained in place."""
+        check, other = self.check, self.not_a_digit
+        if check is None or not self.weight:
+            return None
+        alike = (check.config.in_features, check.config.mean, check.config.std) == (
+            other.config.in_features, other.config.mean, other.config.std)  # fmt: skip
+        a, b = next(iter(check.layers)), next(iter(other.layers))
+        if not alike or a.weight.device != b.weight.device:
+            return None
+        with torch.no_grad():
+            return torch.cat([a.weight, b.weight]), torch.cat([a.bias, b.bias]), a.out_features
 
     @functools.cached_property
     def vector(self) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Segmentation by recognition: the classifier helps choose how the ink splits into digits.
 
-    segments, logits, whole = find_digits(image, classifier, reader)   # left to right; (N, 10), (N,)
+    segments, logits, whole, digit = find_digits(image, classifier, reader)   # left to right
 
 Heuristic over-segmentation (LeCun, Bottou, Bengio and Haffner 1998). The pieces of ink are
 grouped into digits by their geometry (model/drawing/blobs.py), long flat lines set aside
@@ -67,6 +67,10 @@ MAX_WIDTH = 1.3  # a segment between two cuts is at most this wide (of the typic
 MAX_CANDIDATES = 1500
 PRUNE = 0.65  # cut segments shorter than this (of the typical height) are never read: they
 # could not win against the height prior; dropping them halved the candidates, costing nothing
+# A first batch of at most this many candidates (a digit or two, the pad's usual frame) is read
+# over its one-pixel moves at once: the chosen digits then need no pass of their own. Each pass
+# costs far more than a few rows in it at these sizes (docs/experiments.md, "CPU per reading").
+MOVES_WITH_FIRST = 4
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ class Search:
     groups: list[list[Step]]
     stops: list[int]
     whole: np.ndarray | None = None  # (N,) log P(one whole digit); None without the check
+    digit: np.ndarray | None = None  # (N,) the score's third part (NumberReader.digit_part)
+    # (N, 10) the logits over each candidate's one-pixel moves, where they were read with the
+    # first batch (MOVES_WITH_FIRST); NaN rows for the others
+    moved: np.ndarray | None = None
 
 
 @dataclass
@@ -138,10 +146,11 @@ def find_digits(
     reader: NumberReader,
     max_digits: int | None = None,
     pieces: tuple | None = None,
-) -> tuple[list[Segment], np.ndarray, np.ndarray]:
+) -> tuple[list[Segment], np.ndarray, np.ndarray, np.ndarray]:
     """The digits of a drawing, left to right, their logits ((N, 10) array, each digit read over
-    its one-pixel moves) and the whole-digit check's log-probability that each is one whole digit
-    ((N,); NaN without the check), which the verdict scores them with (verdict.py).
+    its one-pixel moves), the whole-digit check's log-probability that each is one whole digit
+    ((N,); NaN without the check) and the not-a-digit check's part of their score ((N,),
+    NumberReader.digit_part), which the verdict scores them with (verdict.py).
 
     `max_digits`: at most this many (the pad's count of what its strokes can hold): the best path
     with so few, or, when no path has so few, all the ink read as one digit. `pieces`: the
@@ -149,23 +158,26 @@ def find_digits(
     pieces = pieces or digit_pieces(image)
     found = search(image, classifier, reader, pieces, prune=True, max_digits=max_digits)
     chosen = best_paths(found.groups, found.stops, reader.vector, max_digits)
-    nothing = [], np.zeros((0, 10), np.float32), np.zeros(0)
+    nothing = [], np.zeros((0, 10), np.float32), np.zeros(0), np.zeros(0)
     if chosen is None:  # more pieces than asked for, and none can be dropped: all the ink, one digit
         everything = _all_ink(pieces) if max_digits else None
         if everything is None:
             return nothing
         segments = [Segment(everything, _union([c.box for c in found.candidates]), False)]
-        whole = reader.whole_log_prob(torch.from_numpy(everything)[None, None])
-        whole = np.full(1, np.nan) if whole is None else whole.numpy().astype(np.float64)
-    else:
-        segments = [found.candidates[i] for i in chosen]
-        whole = np.full(len(chosen), np.nan) if found.whole is None else found.whole[chosen]
-        whole = whole.astype(np.float64)
-    if not segments:
+        x = torch.from_numpy(everything)[None, None]
+        whole, digit = reader.parts(x)
+        whole = np.full(1, np.nan) if whole is None else whole.astype(np.float64)
+        return segments, classifier.predict_logits(x).numpy(), whole, digit
+    if not chosen:
         return nothing
+    segments = [found.candidates[i] for i in chosen]
+    whole = np.full(len(chosen), np.nan) if found.whole is None else found.whole[chosen]
     # the digits chosen are read again, each five times (model/shifts.py): fewer mistakes
-    x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]
-    return segments, classifier.predict_logits(x).numpy(), whole
+    moved = None if found.moved is None else found.moved[chosen]
+    if moved is None or np.isnan(moved).any():  # not all read with their moves yet
+        x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]
+        moved = classifier.predict_logits(x).numpy()
+    return segments, moved, whole.astype(np.float64), found.digit[chosen]
 
 
 def best_paths(
@@ -257,7 +269,9 @@ def search(
         return Search([], np.zeros((0, 10), np.float32), [], [])
     if not several and not lines and groups[0].whole is not None:  # the one group is all the ink
         candidates[groups[0].whole] = replace(candidates[groups[0].whole], all_ink=True)
-    probs, energy, whole = _classify(classifier, reader, candidates)
+    probs, energy, whole, digit_part, moved = _classify(
+        classifier, reader, candidates, moves=len(candidates) <= MOVES_WITH_FIRST
+    )
     learned = reader.learned
     medians = learned.digit_medians(classifier.digit_energy)  # what a whole digit scores with these weights
     first = len(candidates)
@@ -295,14 +309,22 @@ def search(
                 spent += _add_cuts(group, typical, candidates, spent, uncut)
     if len(candidates) > first:  # one more batch: every cut segment of every group
         more = _classify(classifier, reader, candidates[first:])
-        probs, energy, whole = (np.concatenate(pair) for pair in zip((probs, energy, whole), more))
+        probs, energy, whole, digit_part, moved = (
+            np.concatenate(pair) for pair in zip((probs, energy, whole, digit_part, moved), more)
+        )
     readings = [
         candidate_features(p, float(e), c.box, typical, learned, medians, float(w))
         for p, e, w, c in zip(probs, energy, whole, candidates)
     ]
     steps = [[_step(edge, group, readings, whole) for edge in group.edges] for group in groups]
     return Search(
-        candidates, probs, steps, [group.stop for group in groups], None if reader.check is None else whole
+        candidates,
+        probs,
+        steps,
+        [group.stop for group in groups],
+        None if reader.check is None else whole,
+        digit_part,
+        moved,
     )
 
 
@@ -568,19 +590,27 @@ def _normalise(
 
 
 def _classify(
-    classifier: Classifier, reader: NumberReader, candidates: list[Segment]
+    classifier: Classifier, reader: NumberReader, candidates: list[Segment], moves: bool = False
 ) -> tuple[np.ndarray, ...]:
-    """Probabilities (N, 10), energies (N,) and the whole-digit check's log-probabilities (N,;
-    zeros without the check) of candidates, in one batch."""
+    """Probabilities (N, 10), energies (N,), the whole-digit check's log-probabilities (N,;
+    zeros without the check), the not-a-digit check's part of the score (N,) and, with `moves`,
+    the logits over each one's one-pixel moves ((N, 10); NaN without), in one batch."""
     x = torch.from_numpy(np.stack([c.image for c in candidates]))[:, None]  # (N, 1, 28, 28)
     # One pass each, not the five one-pixel moves the chosen digits get: the path weights and
     # the energy medians were learned on one pass, and five read the numbers no better.
-    logits = classifier.predict_logits(x, moves=False)
-    whole = reader.whole_log_prob(x)
+    if moves:
+        logits, moved = classifier.predict_both(x)
+        moved = moved.numpy()
+    else:
+        logits = classifier.predict_logits(x, moves=False)
+        moved = np.full((len(candidates), logits.shape[1]), np.nan, np.float32)
+    whole, digit = reader.parts(x)
     return (
         torch.softmax(logits, dim=1).numpy(),
         torch.logsumexp(logits, dim=1).numpy(),
-        np.zeros(len(candidates), np.float32) if whole is None else whole.numpy(),
+        np.zeros(len(candidates), np.float32) if whole is None else whole,
+        digit,
+        moved,
     )
 
 
