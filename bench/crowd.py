@@ -81,13 +81,10 @@ def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
         place = Placement(
             CANVAS, (float(rng.uniform(220, 420)), 160.0), float(rng.uniform(170, 250)), 0.0, float(BRUSH)
         )
-        points = np.concatenate(placed_strokes(digit, place))  # pen path, in canvas pixels
-        frames = [
-            png_data_url(
-                paint(brush_coverage(points[: max(2, len(points) * k // FRAMES)], CANVAS, BRUSH), "white")
-            )
-            for k in range(1, FRAMES + 1)
-        ]
+        # the pen path in canvas pixels, re-drawn at the export size as ui/pad.js's exportPng does
+        points = SCALE * np.concatenate(placed_strokes(digit, place))
+        grown = (points[: max(2, len(points) * k // FRAMES)] for k in range(1, FRAMES + 1))
+        frames = [png_data_url(paint(brush_coverage(p, EXPORT, BRUSH * SCALE), "white")) for p in grown]
         out.append((str(digit), frames))
     return out
 
