@@ -9,8 +9,10 @@ most every LIVE_MS while the pen moves, with at most one request in flight, and 
 replaces one still waiting (counted as "superseded"), marked live (the server reads it after any
 pen-up frame); on pen-up the finished drawing is always sent at once (past a live frame still
 being read), and the time from pen-up to its answer is the latency reported. Then a pause, and
-the next digit. All visitors run on one asyncio loop with httpx, speaking the pad's protocol (one
-POST per reading, harness/pad_client.py), so the load generator stays light: it shares the same
+the next digit. All visitors run on one asyncio loop speaking the pad's protocol (one POST per
+reading, harness/pad_client.py) over kept-alive connections through a lean HTTP/1.1 client
+(harness/http1.py: a request the server's close crossed is sent again, as a browser does, and
+counted as "resent"), so the load generator stays light: it shares the same
 2 cores as the server; every frame is encoded before the run. The server's CPU per reading and
 its memory are those of all its processes (the reading workers too, DIGIT_WORKERS=--workers).
 For what the server alone can take, see bench/crowd_server.py (wrk). A gradio_client run
@@ -99,6 +101,7 @@ class Tally:
     busy: int = 0  # "busy, try again" replies
     wrong: int = 0  # final answers that are not the digit drawn
     errors: list[str] = field(default_factory=list)  # exceptions: refused connections, HTTP errors
+    resent: int = 0  # requests sent again: the server had closed their kept-alive connection
 
 
 async def visitor(pad: AsyncPadClient, drawings: list, stop_at: float, seed: int, tally: Tally) -> None:
@@ -163,6 +166,7 @@ async def crowd(url: str, users: int, seconds: float, drawings: list) -> Tally:
     async with AsyncPadClient(url, connections=max(8, users)) as pad:
         stop_at = asyncio.get_running_loop().time() + seconds
         await asyncio.gather(*(visitor(pad, drawings, stop_at, seed, tally) for seed in range(users)))
+        tally.resent = pad.resent
     return tally
 
 
@@ -222,6 +226,7 @@ def run_level(server: AppServer, users: int, seconds: float, drawings: list, sam
         "busy": tally.busy,
         "wrong": tally.wrong,
         "errors": len(tally.errors),
+        "resent": tally.resent,
         "error_samples": sorted(set(tally.errors))[:5],
         "rss_mb": [round(r, 1) for r in rss],
         "cpu_ms_per_reading": 1e3 * server_cpu / max(1, tally.readings),
@@ -232,6 +237,7 @@ def run_level(server: AppServer, users: int, seconds: float, drawings: list, sam
         f"{users:>3} visitors {elapsed:5.1f}s: {row['per_second']:6.1f} readings/s, pen-up->answer "
         f"p50 {lat.get('median_ms', float('nan')):.0f} p99 {lat.get('p99_ms', float('nan')):.0f} ms, "
         f"busy {tally.busy}, superseded {tally.superseded}, wrong {tally.wrong}, errors {len(tally.errors)}, "
+        f"resent {tally.resent}, "
         f"server CPU {row['cpu_ms_per_reading']:.1f} ms/reading, RSS {rss[0]:.0f}->{rss[-1]:.0f} MB",
         flush=True,
     )
@@ -274,7 +280,8 @@ def program_run(server: AppServer, users: int, seconds: float, folder: Path) -> 
 
 def table(rows: list[dict]) -> str:
     header = ["visitors", "s", "readings", "per second", "pen-up→answer p50 ms", "p95 ms", "p99 ms"]
-    header += ["superseded frames", "busy", "wrong", "errors", "server CPU ms/reading", "server RSS MB"]
+    header += ["superseded frames", "busy", "wrong", "errors", "resent"]
+    header += ["server CPU ms/reading", "server RSS MB"]
     body = []
     for r in rows:
         lat = r.get("latency", {})
@@ -283,7 +290,7 @@ def table(rows: list[dict]) -> str:
             [label, f"{r['seconds']:.0f}", r["readings"], f"{r['per_second']:.1f}",
              f"{lat.get('median_ms', float('nan')):.0f}", f"{r['p95_ms'] or float('nan'):.0f}",
              f"{lat.get('p99_ms', float('nan')):.0f}", r["superseded"], r["busy"], r["wrong"], r["errors"],
-             f"{r.get('cpu_ms_per_reading', float('nan')):.1f}",
+             r.get("resent", 0), f"{r.get('cpu_ms_per_reading', float('nan')):.1f}",
              f"{r['rss_mb'][0]:.0f} → {r['rss_mb'][-1]:.0f}"]
         )  # fmt: skip
     return markdown_table(header, body)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import secrets
 
 import httpx
 from PIL import Image
 
+from harness.http1 import KeptAlive
 from model.drawing.ink import working_factor
 from ui.corrections import BOOTH_FUNCTION, CORRECT_FUNCTION
 from ui.pad import PAD_FUNCTION
@@ -111,20 +113,27 @@ class PadClient:
 
 
 class AsyncPadClient:
-    """Many visitors' pads on one event loop (the crowd benchmark): one shared connection pool."""
+    """Many visitors' pads on one event loop (the crowd benchmarks): kept-alive connections shared
+    by all of them, through a lean HTTP/1.1 client (harness/http1.py) so that the load generator
+    takes little of the CPU it shares with the server."""
 
     def __init__(self, url: str, timeout: float = 60, connections: int = 128) -> None:
         self.url = url.rstrip("/")
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self.http = httpx.AsyncClient(timeout=timeout, limits=limits)
+        self.http = KeptAlive(self.url, timeout=timeout, connections=connections)
         self.component_id: int | None = None
 
     async def __aenter__(self) -> AsyncPadClient:
-        self.component_id = pad_component_id((await self.http.get(f"{self.url}/config")).json())
+        async with httpx.AsyncClient() as http:
+            self.component_id = pad_component_id((await http.get(f"{self.url}/config")).json())
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.http.aclose()
+        await self.http.close()
+
+    @property
+    def resent(self) -> int:
+        """Requests sent again because the server had closed their kept-alive connection."""
+        return self.http.resent
 
     async def read(
         self, data_url: str, session: str, live: bool = False, max_digits: int | None = None
@@ -142,6 +151,7 @@ class AsyncPadClient:
         return await self._post(_body(self.component_id, session, payload, CORRECT_FUNCTION))
 
     async def _post(self, body: dict) -> dict:
-        response = await self.http.post(f"{self.url}/gradio_api/component_server", json=body)
-        response.raise_for_status()
-        return response.json()
+        status, reply = await self.http.post("/gradio_api/component_server", json.dumps(body).encode())
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {reply[:200]!r}")
+        return json.loads(reply)
