@@ -8,8 +8,10 @@
 Readings are Python (decoding, segmentation, rendering) that hold the interpreter lock: in one
 process, more reading threads added switching, not throughput (issue 27: one core of two busy).
 Each worker is `python -m ui.worker` (ui/worker.py) on a pair of pipes. The event loop watches
-each worker's stdout with add_reader, so a call awaits its reply without holding a thread; a
-worker reads one job at a time, and the next waiting job goes to it as soon as its reply is in.
+each worker's stdout with add_reader, so a call awaits its reply without holding a thread. A
+worker reads one job at a time and holds at most DEPTH (two): the next is already in its pipe when
+it finishes one, instead of waiting for the app's loop to see the reply and send another, which
+under a crowd (the loop busy with HTTP) left each worker idle for milliseconds per reading.
 What crosses is small: the pad's payload (a PNG data URL of a few KB) in, the reply dict out.
 
 A worker that dies (its pipe ends) or takes longer than `timeout_s` on one job is killed and
@@ -39,6 +41,7 @@ from .worker import HEADER, frame
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: `python -m ui.worker` runs from here
 TIMEOUT_S = 30.0  # one reading takes milliseconds; a worker this slow is stuck, not busy
+DEPTH = 2  # jobs a worker holds: the one it reads and the next, already in its pipe
 RESTART_PAUSE_S = 1.0  # before replacing a worker that died before it was ready (no restart storm)
 log = logging.getLogger("draw-a-digit")
 
@@ -61,7 +64,7 @@ class _Worker:
     process: subprocess.Popen
     started: float = field(default_factory=time.monotonic)
     pid: int | None = None  # set when it says it is ready
-    job: _Job | None = None
+    jobs: deque[_Job] = field(default_factory=deque)  # sent to it, oldest first: it answers in order
     inbox: bytearray = field(default_factory=bytearray)
     outbox: bytearray = field(default_factory=bytearray)
 
@@ -108,7 +111,7 @@ class Workers:
         try:
             return await asyncio.wait_for(job.future, self.timeout_s)
         except asyncio.TimeoutError:
-            stuck = next((w for w in self._workers if w.job is job), None)
+            stuck = next((w for w in self._workers if job in w.jobs), None)
             if stuck is not None:
                 log.warning("reading worker %s stuck on a reading: replaced", stuck.pid)
                 self._lost(stuck)
@@ -155,8 +158,8 @@ class Workers:
         for w in self._workers:
             self._unwatch(w)
             w.outbox.clear()
-            if w.job is not None:  # its caller's loop is gone: the reply will be dropped
-                w.job = _Job(w.job.id, w.job.method, (), loop.create_future(), w.job.live)
+            # their callers' loop is gone: the replies will be dropped
+            w.jobs = deque(_Job(j.id, j.method, (), loop.create_future(), j.live) for j in w.jobs)
         self._pending = deque(j for j in self._pending if j.future.get_loop() is loop)
         self._loop = loop
         for w in self._workers:
@@ -182,8 +185,8 @@ class Workers:
         for pipe in (worker.process.stdin, worker.process.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
-        if worker.job is not None:
-            self._fail(worker.job, WorkerFailed("the reading worker stopped"))
+        for job in worker.jobs:
+            self._fail(job, WorkerFailed("the reading worker stopped"))
         if self._closed:
             return
         log.warning("reading worker %s stopped (exit code %s): starting another", worker.pid, code)
@@ -198,15 +201,18 @@ class Workers:
 
     # ---- the pipes -----------------------------------------------------------------------
     def _dispatch(self) -> None:
-        """Give waiting jobs to ready, idle workers."""
-        for worker in list(self._workers):
-            while worker.pid is not None and worker.job is None and self._pending and worker in self._workers:
-                job = self._pending.popleft()
-                if not job.future.done():  # its caller may have given up
-                    self._send(worker, job)
+        """Give waiting jobs to ready workers: first to idle ones, then as the next of busy ones."""
+        for depth in range(1, DEPTH + 1):
+            for worker in list(self._workers):
+                while self._pending and worker.pid is not None and len(worker.jobs) < depth:
+                    if worker not in self._workers:
+                        break
+                    job = self._pending.popleft()
+                    if not job.future.done():  # its caller may have given up
+                        self._send(worker, job)
 
     def _send(self, worker: _Worker, job: _Job) -> None:
-        worker.job = job
+        worker.jobs.append(job)
         worker.outbox += frame((job.id, job.method, job.args))
         self._flush(worker)
 
@@ -249,7 +255,7 @@ class Workers:
             worker.pid = value
             log.info("reading worker %s ready", value)
             return
-        job, worker.job = worker.job, None
+        job = worker.jobs.popleft() if worker.jobs else None
         if job is None or job.id != job_id or job.future.done():
             return  # its caller gave up (a timeout, or a loop that is gone)
         if ok is True:
