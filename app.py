@@ -67,6 +67,7 @@ from ui.line import FULL
 from ui.login_check import check_logins_on_the_loop
 from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, is_live, pad_image
+from ui.pad_route import PadRoute
 from ui.pages import OpenPages, PageStreams
 from ui.queue_room import QueueRoom
 from ui.render import hint_html, pad_reply, reading_html
@@ -138,6 +139,7 @@ class App:
         self.clients = clients
         self.pages = pages
         self.i18n = gradio_i18n(**{FOOTER: _footer(self)})  # Gradio's labels and Markdown, per language
+        self.pad: gr.HTML | None = None  # the Draw tab's pad, set by build
         self.demo = build(self)
 
     def close(self) -> None:
@@ -244,7 +246,7 @@ def build(app: App) -> gr.Blocks:
         examples = load_examples(EXAMPLES / "pad.json")
         with gr.Tabs():
             with gr.Tab(label("page.tab_draw"), id="draw"):
-                drawing_pad(
+                app.pad = drawing_pad(
                     app.read_pad,
                     examples=examples,
                     empty_html=reading_html(None),
@@ -344,6 +346,7 @@ def launch(app: App) -> None:
             more=[
                 Middleware(PageStreams, pages=app.pages),  # ui/pages.py
                 Middleware(QueueRoom, blocks=app.demo, group=LEARN_GROUP, most=TRAIN_JOINS, message=FULL),
+                Middleware(PadRoute, component_id=app.pad._id, read=app.read_pad),  # ui/pad_route.py
             ],
         ),
         prevent_thread_lock=True,  # to reach the app before serving forever
