@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 
+import brotli
+
 from harness.http1 import KeptAlive
 
 
-async def _serve(close_after: int | None, chunked: bool):
-    """A tiny HTTP/1.1 server that echoes the body; it closes each connection after
-    `close_after` replies (without saying so). Returns (server, url, connections opened)."""
+async def _serve(close_after: int | None, chunked: bool, brotli_if_asked: bool = False):
+    """A tiny HTTP/1.1 server that echoes the body (Brotli-compressed when `brotli_if_asked` and
+    the request accepts it); it closes each connection after `close_after` replies (without
+    saying so). Returns (server, url, connections opened)."""
     opened = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -29,7 +32,16 @@ async def _serve(close_after: int | None, chunked: bool):
                     if line.lower().startswith(b"content-length")
                 )
                 body = b"echo:" + await reader.readexactly(length)
-                if chunked:
+                accepts = b"br" in next(
+                    (h for h in head.split(b"\r\n") if h.lower().startswith(b"accept-encoding")), b""
+                )
+                if brotli_if_asked and accepts:
+                    body = brotli.compress(body)
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %d\r\n\r\n%s"
+                        % (len(body), body)
+                    )
+                elif chunked:
                     half = len(body) // 2
                     payload = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
                         half,
@@ -72,6 +84,15 @@ def test_a_chunked_reply_is_read_whole():
             return await http.post("/x", b"0123456789" * 50)
 
     assert asyncio.run(run()) == (200, b"echo:" + b"0123456789" * 50)
+
+
+def test_it_asks_for_a_compressed_reply_as_a_browser_does_and_reads_it():
+    async def run():
+        server, url, _ = await _serve(None, chunked=False, brotli_if_asked=True)
+        async with server, KeptAlive(url) as http:
+            return await http.post("/x", b"a drawing" * 40)
+
+    assert asyncio.run(run()) == (200, b"echo:" + b"a drawing" * 40)
 
 
 def test_a_request_on_a_connection_the_server_closed_is_sent_again_once_and_counted():
