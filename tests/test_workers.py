@@ -1,11 +1,13 @@
 """Readings in worker processes (ui/workers.py): `python app.py` with DIGIT_WORKERS=2 over HTTP,
-a worker killed under load, DIGIT_WORKERS=0, and nothing left behind at shutdown.
+a worker killed under load, one killed with a reading waiting in its pipe, DIGIT_WORKERS=0, and
+nothing left behind at shutdown.
 
 python -m pytest tests/test_workers.py
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -18,8 +20,10 @@ import pytest
 from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from model.synth.sketches import Placement, draw_digit
+from model.weights import DEFAULT_WEIGHTS
 from ui.answers import TRY_AGAIN_PAD
 from ui.pad import CANVAS
+from ui.workers import WorkerFailed, Workers
 
 pytestmark = pytest.mark.slow
 SEVEN = png_data_url(draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white"))
@@ -91,6 +95,28 @@ def test_a_worker_killed_under_load_costs_only_its_own_reading(two_workers):
     assert len(now) == 2 and victim.pid not in now
     assert {pad.read(SEVEN)["number"] for _ in range(6)} == {"7"}
     assert "Traceback" not in two_workers.log()
+
+
+def test_a_worker_that_dies_fails_only_the_reading_it_was_on_not_the_one_waiting_behind_it():
+    async def run() -> tuple[object, object, int, int]:
+        workers = Workers(1, DEFAULT_WEIGHTS, device="cpu")
+        try:
+            assert (await workers.call("pad", {"image": SEVEN}))["number"] == "7"  # ready
+            victim = workers.pids[0]
+            os.kill(victim, signal.SIGSTOP)  # it reads nothing more: both readings wait in its pipe
+            first = asyncio.ensure_future(workers.call("pad", {"image": SEVEN}))
+            second = asyncio.ensure_future(workers.call("pad", {"image": SEVEN}))
+            await asyncio.sleep(0.2)
+            os.kill(victim, signal.SIGKILL)
+            done = await asyncio.gather(first, second, return_exceptions=True)
+            return *done, victim, workers.pids[0]
+        finally:
+            workers.close()
+
+    first, second, victim, now = asyncio.run(run())
+    assert isinstance(first, WorkerFailed)  # the caller answers "please try again"
+    assert isinstance(second, dict) and second["number"] == "7"  # read by the worker that replaced it
+    assert second["worker"] == now != victim
 
 
 def test_with_no_workers_the_server_reads_in_its_own_process(tmp_path):

@@ -15,9 +15,9 @@ under a crowd (the loop busy with HTTP) left each worker idle for milliseconds p
 What crosses is small: the pad's payload (a PNG data URL of a few KB) in, the reply dict out.
 
 A worker that dies (its pipe ends) or takes longer than `timeout_s` on one job is killed and
-replaced; the job it held fails with WorkerFailed (the caller answers "please try again"), the
-others carry on. Workers end when their stdin closes, so close() and the app's process ending,
-even by kill -9, leave none behind.
+replaced; the job it was reading fails with WorkerFailed (the caller answers "please try again"),
+the one waiting behind it goes to another worker, the others carry on. Workers end when their
+stdin closes, so close() and the app's process ending, even by kill -9, leave none behind.
 """
 
 from __future__ import annotations
@@ -98,24 +98,33 @@ class Workers:
         return [w.process.pid for w in self._workers]
 
     async def call(self, method: str, *args: object, live: bool = False) -> object:
-        """`Answers.<method>(*args)` in a worker; a `live` one waits behind every other. Raises
+        """`Answers.<method>(*args)` in a worker; a `live` one waits behind every other waiting
+        (one already next in a worker's pipe is read before a later pen-up reading). Raises
         ImageError as the reading did, and WorkerFailed when the worker died, hung or failed on it."""
         if self._closed:
             raise WorkerFailed("the workers are closed")
         self._bind(asyncio.get_running_loop())
         job = _Job(next(self._ids), method, args, self._loop.create_future(), live)
-        # ahead of the live frames waiting (a few at most: the gate admits few more than workers)
-        first_live = next((i for i, j in enumerate(self._pending) if j.live), len(self._pending))
-        self._pending.insert(len(self._pending) if live else first_live, job)
+        self._queue(job)
         self._dispatch()
         try:
             return await asyncio.wait_for(job.future, self.timeout_s)
         except asyncio.TimeoutError:
-            stuck = next((w for w in self._workers if job in w.jobs), None)
+            # stuck on it, not merely holding it next behind a slow one (that reply is dropped)
+            stuck = next((w for w in self._workers if w.jobs and w.jobs[0] is job), None)
             if stuck is not None:
                 log.warning("reading worker %s stuck on a reading: replaced", stuck.pid)
                 self._lost(stuck)
             raise WorkerFailed("the reading took too long") from None
+
+    def _queue(self, job: _Job, front: bool = False) -> None:
+        """Put `job` among the waiting: other readings before live frames, each kind in turn (at
+        the front of its kind when `front`: a job given back by a worker that died)."""
+        first_live = next((i for i, j in enumerate(self._pending) if j.live), len(self._pending))
+        if job.live:
+            self._pending.insert(first_live if front else len(self._pending), job)
+        else:
+            self._pending.insert(0 if front else first_live, job)
 
     def close(self) -> None:
         """Stop every worker: stdin closed (each finishes what it reads, then ends), killed if
@@ -175,7 +184,8 @@ class Workers:
                 loop.remove_writer(worker.stdin)
 
     def _lost(self, worker: _Worker) -> None:
-        """`worker` died or hung: its job fails, a new one takes its place."""
+        """`worker` died or hung: the job it was reading fails, the one behind it (never begun)
+        waits again for another worker, and a new worker takes its place."""
         if worker not in self._workers:
             return
         self._workers.remove(worker)
@@ -185,8 +195,13 @@ class Workers:
         for pipe in (worker.process.stdin, worker.process.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
-        for job in worker.jobs:
-            self._fail(job, WorkerFailed("the reading worker stopped"))
+        if worker.jobs:
+            self._fail(worker.jobs[0], WorkerFailed("the reading worker stopped"))
+        for job in reversed(list(worker.jobs)[1:]):
+            if self._closed:
+                self._fail(job, WorkerFailed("the workers are closed"))
+            else:
+                self._queue(job, front=True)
         if self._closed:
             return
         log.warning("reading worker %s stopped (exit code %s): starting another", worker.pid, code)
@@ -194,6 +209,8 @@ class Workers:
             self._loop.call_later(RESTART_PAUSE_S, self._replace)
         else:
             self._replace()
+        if self._loop is not None and self._pending:  # the jobs given back, to the workers left
+            self._loop.call_soon(self._dispatch)
 
     def _replace(self) -> None:
         if not self._closed:
