@@ -64,7 +64,6 @@ from ui.inside import inside_html
 from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
 from ui.line import FULL
-from ui.login_check import check_logins_on_the_loop
 from ui.pad import drawing_pad, load_examples
 from ui.pad_request import MAX_PIXELS, is_live, pad_image
 from ui.pad_route import PadRoute
@@ -349,10 +348,7 @@ def launch(app: App) -> None:
                 Middleware(PadRoute, component_id=app.pad._id, read=app.read_pad),  # ui/pad_route.py
             ],
         ),
-        prevent_thread_lock=True,  # to reach the app before serving forever
     )
-    check_logins_on_the_loop(app.demo.server_app)  # no thread per request (ui/login_check.py)
-    app.demo.block_thread()
 
 
 def __getattr__(name: str) -> gr.Blocks:
