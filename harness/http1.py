@@ -62,11 +62,16 @@ class KeptAlive:
         ).encode("latin-1")
         async with self.slots:
             async with asyncio.timeout(self.timeout):
-                if self.idle:
+                while self.idle:
+                    reader, writer = connection = self.idle.pop()
+                    if reader.at_eof():  # closed by the server while it sat idle: as a browser, drop it
+                        writer.close()
+                        continue
                     try:
-                        return await self._exchange(self.idle.pop(), head + body)
+                        return await self._exchange(connection, head + body)
                     except _Stale:
                         self.resent += 1
+                        break
                 return await self._exchange(await asyncio.open_connection(self.host, self.port), head + body)
 
     async def _exchange(
@@ -74,15 +79,15 @@ class KeptAlive:
     ) -> tuple[int, bytes]:
         reader, writer = connection
         try:
-            writer.write(request)
-            await writer.drain()
             try:
+                writer.write(request)
+                await writer.drain()
                 head = await reader.readuntil(b"\r\n\r\n")
             except asyncio.IncompleteReadError as e:
-                if not e.partial:
+                if not e.partial:  # closed before any byte of a reply
                     raise _Stale from e
                 raise
-            except ConnectionResetError as e:
+            except ConnectionError as e:  # reset, or a broken pipe as the request went out
                 raise _Stale from e
             lines = head.decode("latin-1").split("\r\n")
             status = int(lines[0].split(" ", 2)[1])
@@ -90,22 +95,24 @@ class KeptAlive:
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-            if "content-length" in headers:
+            if status in (204, 304) or status < 200:
+                body = b""
+            elif "content-length" in headers:
                 body = await reader.readexactly(int(headers["content-length"]))
             elif headers.get("transfer-encoding", "").lower() == "chunked":
                 body = await _chunked(reader)
             else:  # delimited by the close
                 body, headers["connection"] = await reader.read(), "close"
+            encoding = headers.get("content-encoding", "").lower()
+            if encoding == "br":
+                body = brotli.decompress(body)
+            elif encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding not in ("", "identity"):
+                raise ValueError(f"a reply in an encoding this client does not read: {encoding!r}")
         except BaseException:
             writer.close()
             raise
-        encoding = headers.get("content-encoding", "").lower()
-        if encoding == "br":
-            body = brotli.decompress(body)
-        elif encoding == "gzip":
-            body = gzip.decompress(body)
-        elif encoding not in ("", "identity"):
-            raise ValueError(f"a reply in an encoding this client does not read: {encoding!r}")
         if headers.get("connection", "").lower() == "close":
             writer.close()
         else:

@@ -1,6 +1,7 @@
 """The crowd benchmarks' HTTP client (harness/http1.py) against a real socket server on loopback:
-it reuses its connections, reads both kinds of reply bodies, and sends a request again, once and
-counted, when the server had closed the kept-alive connection it went out on.
+it reuses its connections, reads every kind of reply body it asks for, drops a connection the
+server closed while it sat idle, and sends a request again, once and counted, when the server
+closed the connection as the request went out.
 
     python -m pytest tests/test_http1.py
 """
@@ -8,16 +9,25 @@ counted, when the server had closed the kept-alive connection it went out on.
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import brotli
 
 from harness.http1 import KeptAlive
 
 
-async def _serve(close_after: int | None, chunked: bool, brotli_if_asked: bool = False):
-    """A tiny HTTP/1.1 server that echoes the body (Brotli-compressed when `brotli_if_asked` and
-    the request accepts it); it closes each connection after `close_after` replies (without
-    saying so). Returns (server, url, connections opened)."""
+def _header(head: bytes, name: bytes) -> bytes:
+    return next(
+        (line.split(b":", 1)[1].strip() for line in head.split(b"\r\n") if line.lower().startswith(name)), b""
+    )
+
+
+async def _serve(close_after: int | None = None, answer_last: bool = True, reply: str = "length"):
+    """A tiny HTTP/1.1 server that echoes the body. `reply`: "length" (Content-Length), "chunked",
+    "compressed" (Brotli if the request accepts it, else gzip) or "gzip". After `close_after` replies on a
+    connection it closes it unannounced: at once (`answer_last`), or after reading the next
+    request without answering it (the close and the request cross). Returns (server, url,
+    connections opened)."""
     opened = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -26,35 +36,28 @@ async def _serve(close_after: int | None, chunked: bool, brotli_if_asked: bool =
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-                body = b"echo:" + await reader.readexactly(length)
-                accepts = b"br" in next(
-                    (h for h in head.split(b"\r\n") if h.lower().startswith(b"accept-encoding")), b""
-                )
-                if brotli_if_asked and accepts:
-                    body = brotli.compress(body)
-                    writer.write(
-                        b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %d\r\n\r\n%s"
-                        % (len(body), body)
-                    )
-                elif chunked:
+                body = b"echo:" + await reader.readexactly(int(_header(head, b"content-length")))
+                if close_after is not None and served >= close_after:
+                    break  # read, never answered
+                if reply in ("compressed", "gzip"):
+                    br = reply == "compressed" and b"br" in _header(head, b"accept-encoding")
+                    body, coding = (brotli.compress(body), b"br") if br else (gzip.compress(body), b"gzip")
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\n" % coding)
+                    writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                elif reply == "chunked":
                     half = len(body) // 2
-                    payload = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+                    chunks = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
                         half,
                         body[:half],
                         len(body) - half,
                         body[half:],
                     )
-                    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + payload)
+                    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
                 else:
                     writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
                 await writer.drain()
                 served += 1
-                if close_after is not None and served >= close_after:
+                if answer_last and close_after is not None and served >= close_after:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -67,7 +70,7 @@ async def _serve(close_after: int | None, chunked: bool, brotli_if_asked: bool =
 
 def test_replies_are_read_and_one_connection_serves_a_visitor_in_turn():
     async def run():
-        server, url, opened = await _serve(None, chunked=False)
+        server, url, opened = await _serve()
         async with server, KeptAlive(url) as http:
             replies = [await http.post("/x", f"drawing {i}".encode()) for i in range(5)]
         return replies, len(opened), http.resent
@@ -79,7 +82,7 @@ def test_replies_are_read_and_one_connection_serves_a_visitor_in_turn():
 
 def test_a_chunked_reply_is_read_whole():
     async def run():
-        server, url, _ = await _serve(None, chunked=True)
+        server, url, _ = await _serve(reply="chunked")
         async with server, KeptAlive(url) as http:
             return await http.post("/x", b"0123456789" * 50)
 
@@ -87,20 +90,35 @@ def test_a_chunked_reply_is_read_whole():
 
 
 def test_it_asks_for_a_compressed_reply_as_a_browser_does_and_reads_it():
-    async def run():
-        server, url, _ = await _serve(None, chunked=False, brotli_if_asked=True)
+    async def run(reply: str):
+        server, url, _ = await _serve(reply=reply)
         async with server, KeptAlive(url) as http:
             return await http.post("/x", b"a drawing" * 40)
 
-    assert asyncio.run(run()) == (200, b"echo:" + b"a drawing" * 40)
+    assert asyncio.run(run("compressed")) == (200, b"echo:" + b"a drawing" * 40)  # Brotli
+    assert asyncio.run(run("gzip")) == (200, b"echo:" + b"a drawing" * 40)
 
 
-def test_a_request_on_a_connection_the_server_closed_is_sent_again_once_and_counted():
+def test_a_connection_the_server_closed_while_it_sat_idle_is_not_used_again():
     async def run():
-        server, url, opened = await _serve(1, chunked=False)  # the server drops each after one reply
+        server, url, opened = await _serve(close_after=1)  # the server drops each after one reply
         async with server, KeptAlive(url) as http:
             first = await http.post("/x", b"a")
             await asyncio.sleep(0.05)  # the close reaches us while the connection sits idle
+            second = await http.post("/x", b"b")
+        return first, second, len(opened), http.resent
+
+    first, second, opened, resent = asyncio.run(run())
+    assert (first, second) == ((201, b"echo:a"), (201, b"echo:b"))
+    assert (opened, resent) == (2, 0)
+
+
+def test_a_request_the_servers_close_crossed_is_sent_again_once_and_counted():
+    async def run():
+        # the second request on a connection is read, then the connection closed unanswered
+        server, url, opened = await _serve(close_after=1, answer_last=False)
+        async with server, KeptAlive(url) as http:
+            first = await http.post("/x", b"a")
             second = await http.post("/x", b"b")
         return first, second, len(opened), http.resent
 

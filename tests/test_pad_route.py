@@ -84,9 +84,11 @@ def test_every_other_call_reaches_gradio_with_its_body_whole(served):
         other = http.post(PATH, json=_call(pad_id, "s", fn="same_read", data=big))
         missing = http.post(PATH, json=_call(pad_id, "s", fn="no_such_function"))
         not_json = http.post(PATH, content=b"{not json", headers={"content-type": "application/json"})
+        elsewhere = http.post("/elsewhere" + PATH, json=_call(pad_id, "s"))  # not the route: Gradio's 404
     assert other.status_code == 200 and other.json()["html"] == "<p>读 xxxxxxxxxxxx</p>"
     assert missing.status_code == 404 and missing.json()["detail"] == "Function not found."
     assert (not_json.status_code, not_json.json()) == (400, {"detail": "Invalid JSON body."})  # Gradio's
+    assert elsewhere.status_code == 404
 
 
 def test_behind_a_login_gradios_check_comes_first():

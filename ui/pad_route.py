@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .pad import PAD_FUNCTION
 
@@ -31,13 +32,13 @@ PATHS = ("/gradio_api/component_server", "/gradio_api/component_server/")
 class PadRoute:
     """ASGI middleware: `await read(data)` for the pad's `read_pad` calls on `component_id`."""
 
-    def __init__(self, app, component_id: int, read: Callable[[object], Awaitable[dict]]) -> None:
+    def __init__(self, app: ASGIApp, component_id: int, read: Callable[[object], Awaitable[dict]]) -> None:
         self.app = app
         self.component_id = component_id
         self.read = read
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith(PATHS):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or _route_path(scope) not in PATHS:
             await self.app(scope, receive, send)
             return
         app = scope.get("app")
@@ -51,7 +52,8 @@ class PadRoute:
         if call is None:
             await self.app(scope, _replay(body, receive), send)
             return
-        reply = orjson.dumps(await self.read(call["data"]), option=orjson.OPT_SERIALIZE_NUMPY)
+        # as Gradio's ORJSONResponse renders a reply (its `default` makes str of anything else)
+        reply = orjson.dumps(await self.read(call["data"]), option=orjson.OPT_SERIALIZE_NUMPY, default=str)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": reply})
@@ -72,7 +74,13 @@ class PadRoute:
         return call if ours else None
 
 
-async def _body(receive) -> bytes | None:
+def _route_path(scope: Scope) -> str:
+    """The path as the app's routes match it: without the root path a proxy may put before it."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _body(receive: Receive) -> bytes | None:
     """The request's whole body (the door, ui/limits.py, has bounded its size and pace); None
     when the client went before sending it all."""
     chunks = []
@@ -85,11 +93,11 @@ async def _body(receive) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive):
+def _replay(body: bytes, receive: Receive) -> Receive:
     """`receive` with the body already read given back first, whole."""
     given = False
 
-    async def replayed():
+    async def replayed() -> Message:
         nonlocal given
         if not given:
             given = True
