@@ -242,7 +242,9 @@ def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_ackno
     disk.mkdir()
     correction = tmp_path / "row.pickle"
     correction.write_bytes(pickle.dumps(row(seven)))
-    script = f'mount -t tmpfs -o size=1m tmpfs "{disk}" && exec "$0" -c "$1" "{disk}/db.sqlite3" "{correction}"'
+    script = (
+        f'mount -t tmpfs -o size=1m tmpfs "{disk}" && exec "$0" -c "$1" "{disk}/db.sqlite3" "{correction}"'
+    )
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, sys.executable, FILL_THE_DISK],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
