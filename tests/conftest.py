@@ -225,7 +225,10 @@ def one_ssl_context():
 
     from httpx._transports import default  # where httpx's transports look it up
 
-    made = default.create_ssl_context
+    made = getattr(default, "create_ssl_context", None)
+    if made is None:  # another httpx: its clients are left as they are (the suite is only slower)
+        yield
+        return
     first = functools.cache(lambda: made())  # verify=True, no client certificate, the environment's
 
     def shared(verify=True, cert=None, trust_env=True):
