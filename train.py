@@ -94,7 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead of the classifier, train the whole-digit check that reading numbers uses "
         f"(model/numbers/whole_digit.py; {WholeDigitConfig.epochs} epochs; written to "
         "weights/whole_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
-        "--cache-dir, --seed and --threads)",
+        "--cache-dir, --seed, --threads and --non-digits)",
     )
     p.add_argument(
         "--not-a-digit",
@@ -102,7 +102,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead of the classifier, train the not-a-digit check, the verdict's second opinion "
         f"(model/numbers/not_a_digit.py; {NotADigitConfig.epochs} epochs; written to "
         "weights/not_a_digit.safetensors unless --out says otherwise; uses --data-dir, --no-download, "
-        "--cache-dir, --seed and --threads; run --verdict after it)",
+        "--cache-dir, --seed, --threads and --non-digits; run --verdict after it)",
+    )
+    p.add_argument(
+        "--non-digits",
+        type=int,
+        metavar="N",
+        help="with --whole-digit or --not-a-digit: made-up non-digits drawn for the check (default: "
+        f"{WholeDigitConfig.outliers:,} for the whole-digit check, {NotADigitConfig.outliers:,} for the "
+        "not-a-digit check; a small training set draws fewer still)",
     )
     p.add_argument(
         "--path-weights",
@@ -127,7 +135,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "inside\" panel's brightness; training writes it itself); the tensors are unchanged "
         "(uses --data-dir and --no-download)",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.non_digits is not None and args.non_digits < 0:
+        p.error("--non-digits must be 0 or more")
+    return args
 
 
 def verdict_config(args: argparse.Namespace) -> VerdictConfig:
@@ -153,6 +164,7 @@ def check_config(args: argparse.Namespace, kind: type[CheckConfig]) -> CheckConf
         seed=args.seed,
         threads=args.threads,
         out=out,
+        outliers=kind.outliers if args.non_digits is None else args.non_digits,
     )
 
 

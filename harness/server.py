@@ -46,7 +46,10 @@ class AppServer:
         wrapper: list[str] | None = None,
         wait: bool = True,
         errors: Path | None = None,
+        no_capabilities: bool = False,
     ) -> None:
+        """`no_capabilities`: the app runs with no Linux capabilities, so that root too meets file
+        permissions (forked warm and dropped there, or cold under setpriv)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = Path(log_path)
@@ -64,8 +67,10 @@ class AppServer:
         if errors is not None:
             Path(errors).write_bytes(b"")
         if warm is not None and not wrapper and warm.fits(env):
-            self.process = warm.start(["app.py"], env, ROOT, self.log_path, errors)
+            self.process = warm.start(["app.py"], env, ROOT, self.log_path, errors, no_capabilities)
         else:
+            if no_capabilities and os.geteuid() == 0:  # (anyone else has none to drop)
+                wrapper = [*(wrapper or []), "setpriv", "--inh-caps=-all", "--bounding-set=-all"]
             with open(errors or os.devnull, "ab") as stderr:
                 self.process = subprocess.Popen(
                     [*(wrapper or []), sys.executable, "app.py"],

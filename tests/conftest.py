@@ -215,6 +215,31 @@ def browser():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def one_ssl_context():
+    """The test process's HTTP clients share one default SSL context. httpx makes a fresh one for
+    every client (loading certifi's certificates: about 55 ms of CPU) though the suite only
+    speaks plain HTTP to 127.0.0.1, and the tests make hundreds (each PadClient, QueueClient,
+    gradio Client, and gradio_client's own per-request clients): 245 in test_reliability,
+    test_floods and test_app_http alone."""
+    import functools
+
+    from httpx._transports import default  # where httpx's transports look it up
+
+    made = getattr(default, "create_ssl_context", None)
+    if made is None:  # another httpx: its clients are left as they are (the suite is only slower)
+        yield
+        return
+    first = functools.cache(lambda: made())  # verify=True, no client certificate, the environment's
+
+    def shared(verify=True, cert=None, trust_env=True):
+        return first() if (verify, cert, trust_env) == (True, None, True) else made(verify, cert, trust_env)
+
+    default.create_ssl_context = shared
+    yield
+    default.create_ssl_context = made
+
+
+@pytest.fixture(scope="session", autouse=True)
 def warm_starts():
     """The suite's apps start from one interpreter that has imported torch and Gradio
     (harness/warm_start.py): about a second each instead of ten of CPU."""

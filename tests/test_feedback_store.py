@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -211,12 +212,14 @@ def test_a_place_where_no_file_can_be_made_is_refused(tmp_path):
 
 
 # A real full disk: a 1 MB tmpfs in a private mount namespace (root on Linux, as in CI).
+# argv: the database, a pickled row (made here: importing this module would cost the fresh
+# interpreter some 5 s of CPU more than model.feedback alone)
 FILL_THE_DISK = """
-import sys
+import pickle, sys
+from pathlib import Path
 from model.feedback import FeedbackError, FeedbackStore
-from tests.test_feedback_store import row, seven_reading
 store = FeedbackStore.open(sys.argv[1])
-correction, acked = row(seven_reading()), []
+correction, acked = pickle.loads(Path(sys.argv[2]).read_bytes()), []
 try:
     while len(acked) < 100000:
         acked.append(store.add(correction))
@@ -227,13 +230,8 @@ print("acked:", len(acked), "stored:", store.count())
 """
 
 
-def seven_reading():
-    drawing = draw_digit(7, Placement(CANVAS, (300, 160), 220, 4, 12), "white")
-    return drawing, read_drawing(drawing, load_classifier(device="cpu"))
-
-
 @pytest.mark.slow  # a fresh interpreter fills a small disk
-def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_acknowledged(tmp_path):
+def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_acknowledged(tmp_path, seven):
     if (
         sys.platform != "linux"
         or shutil.which("unshare") is None
@@ -242,7 +240,11 @@ def test_a_full_disk_turns_feedback_off_with_the_reason_and_keeps_what_was_ackno
         pytest.skip("needs a private mount namespace (unshare -m) for a small tmpfs")
     disk = tmp_path / "disk"
     disk.mkdir()
-    script = f'mount -t tmpfs -o size=1m tmpfs "{disk}" && exec "$0" -c "$1" "{disk}/db.sqlite3"'
+    correction = tmp_path / "row.pickle"
+    correction.write_bytes(pickle.dumps(row(seven)))
+    script = (
+        f'mount -t tmpfs -o size=1m tmpfs "{disk}" && exec "$0" -c "$1" "{disk}/db.sqlite3" "{correction}"'
+    )
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, sys.executable, FILL_THE_DISK],
         cwd=ROOT, capture_output=True, text=True, timeout=300,

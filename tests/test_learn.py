@@ -287,6 +287,13 @@ def long_runs(tiny_mnist, tmp_path_factory) -> Path:
     return repeated(tiny_mnist, tmp_path_factory.mktemp("long-runs"), 600)
 
 
+@pytest.fixture(scope="module")
+def waited_runs(tiny_mnist, tmp_path_factory) -> Path:
+    """60,000 made-up images (MNIST's count): a third of `long_runs`' run, still long enough for a
+    second visitor to be told how long they will wait before it ends."""
+    return repeated(tiny_mnist, tmp_path_factory.mktemp("waited-runs"), 200)
+
+
 @pytest.mark.slow
 def test_a_visitor_who_leaves_stops_their_run_and_the_next_one_starts(long_runs, tmp_path):
     with AppServer(tmp_path / "app.log", env={"DIGIT_DATA": str(long_runs)}) as server:
@@ -432,10 +439,21 @@ def test_pressing_train_grows_the_curve_then_the_pad_reads_with_both_networks(br
     pad.close()
 
 
+# Records in window.seenStatus each text the learning status shows, from now on.
+WATCH_STATUS = """() => {
+  const text = () => document.querySelector('#learn-status').innerText;
+  window.seenStatus = [text()];
+  new MutationObserver(() => {
+    const now = text();
+    if (now !== window.seenStatus[window.seenStatus.length - 1]) window.seenStatus.push(now);
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
 @pytest.mark.slow
 @pytest.mark.browser
-def test_a_visitor_waiting_to_train_is_told_in_words_when_theirs_starts(browser, long_runs, tmp_path):
-    env = {"DIGIT_DATA": str(long_runs), "DIGIT_BEHIND_PROXY": "1"}  # X-Forwarded-For: two visitors
+def test_a_visitor_waiting_to_train_is_told_in_words_when_theirs_starts(browser, waited_runs, tmp_path):
+    env = {"DIGIT_DATA": str(waited_runs), "DIGIT_BEHIND_PROXY": "1"}  # X-Forwarded-For: two visitors
     with AppServer(tmp_path / "app.log", env=env) as server:
         first: list[dict] = []
         leave = threading.Event()  # the first visitor closes their page: the second's run starts
@@ -457,19 +475,21 @@ def test_a_visitor_waiting_to_train_is_told_in_words_when_theirs_starts(browser,
             elem_id="learn-pad",
             extra_http_headers={"X-Forwarded-For": "10.9.0.2"},
         )
-        status = pad.page.locator("#learn-status")  # with whatever Gradio shows on it
+        # the page records every text the status shows (with whatever Gradio shows on it), so
+        # none is missed between two looks from here and the looks cost Chromium little
+        pad.page.evaluate(WATCH_STATUS)
         while thread.is_alive() and not any(m["msg"] == "process_generating" for m in first):
             time.sleep(0.1)  # until the first visitor's run has begun
         pad.page.locator("#learn-train").click()
-        seen: list[str] = []
-        deadline = time.monotonic() + 120
         told = r"Someone else's network is training: yours starts in about \d+ s\."
-        while not re.search("Epoch|Your network reads", status.inner_text()) and time.monotonic() < deadline:
-            seen.append(status.inner_text())
-            if len([t for t in seen if re.search(told, t)]) == 1:
-                pad.screenshot(OUT / "learn-waiting.png")
-                leave.set()
-            time.sleep(0.1)
+        shown = "(pattern) => window.seenStatus.some(t => new RegExp(pattern).test(t))"
+        try:
+            pad.page.wait_for_function(shown, arg=told, polling=100, timeout=120_000)
+            pad.screenshot(OUT / "learn-waiting.png")
+        finally:
+            leave.set()
+        pad.page.wait_for_function(shown, arg="Epoch|Your network reads", polling=100, timeout=120_000)
+        seen = pad.page.evaluate("window.seenStatus")
         thread.join(120)
         assert any(re.search(told, t) for t in seen), seen
         # and no Gradio progress in code ("queue: 1/1 | 2.3/14.4s", "processing | 0.7s")

@@ -91,12 +91,14 @@ def test_train_py_whole_digit_makes_a_check_that_reading_numbers_loads(tiny_mnis
     out = tmp_path / "whole.safetensors"
     result = run_cli(  # the session's cache: the training digits are drawn once for every run
         *flags(whole_digit=True, data_dir=tiny_mnist, no_download=True, cache_dir=drawn_cache),
-        *flags(out=out, threads=1),
+        *flags(out=out, threads=1, non_digits=40),  # not 300 (min(6,000, digits drawn / 4)): 3 s, not 8
     )
     assert result.returncode == 0, result.stderr
     assert "held-out" in result.stdout and f"Saved the whole-digit check to {out}" in result.stdout
     meta = read_metadata(out)
-    held_out = json.loads(meta["training"])["held_out"]
+    training = json.loads(meta["training"])
+    assert training["outliers"].startswith("40 made-up non-digits")  # the flag reached the check
+    held_out = training["held_out"]
     assert math.isclose(held_out["accuracy"], float(meta["test_accuracy"]), abs_tol=1e-4)
     assert held_out["accuracy"] > 0.6  # three classes: better than a coin
     reader = load_reader(whole_digit=out)
