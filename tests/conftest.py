@@ -5,6 +5,8 @@ Run the tests with `make test` (or `python -m pytest` inside the dev environment
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import struct
@@ -22,6 +24,15 @@ os.environ.setdefault("DIGIT_WORKERS", "0")
 # torch, Gradio and Playwright are imported where they are used, not here: pytest-xdist's
 # controller loads this file too and runs no test (about 10 s of CPU it spent importing them).
 from harness.server import ROOT, AppServer
+
+
+def run_apart(coroutine):
+    """Run `coroutine` to its end in a thread of its own: in a whole test session the browser
+    tests' Playwright (its sync API) keeps an event loop running in the tests' thread, where
+    asyncio.run refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 # A test that talks to a running app or a browser is slow whether or not it says so: `make
 # test-fast` leaves it out.

@@ -5,7 +5,6 @@ python -m pytest tests/test_attacks.py
 
 from __future__ import annotations
 
-import concurrent.futures
 import io
 import json
 import secrets
@@ -24,6 +23,7 @@ from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT
 from model import ImageError, load_classifier, open_image, read_drawing
 from model.synth.sketches import Placement, draw_digit
+from tests.conftest import run_apart
 from ui.admission import CALLER, Busy, Caller, Gone, ReadingGate
 from ui.clients import Clients
 from ui.limits import ByteBudget, DoorLimits, DoorMiddleware
@@ -96,13 +96,6 @@ def outside_paths(server) -> list[str]:
         "/no/such/file.png",
         uploaded + "/../../../../" + str(CHECKOUT_PNG),
     ]
-
-
-def run_async(function, *args):
-    """anyio.run in a thread of its own: the session's Chromium (Playwright's sync API) may
-    hold this thread's event loop when a browser test ran first."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(anyio.run, function, *args).result()
 
 
 def test_read_image_opens_no_file_that_was_not_uploaded(server):
@@ -259,7 +252,7 @@ def test_a_reading_whose_client_has_gone_is_not_made():
             release.set()
         return answers
 
-    answers = run_async(scenario)
+    answers = run_apart(scenario())
     assert answers == {"first": "first", "left": "dropped", "stayed": "stayed"}
     assert ran == ["first", "stayed"]
 
@@ -309,7 +302,7 @@ def test_a_stalled_body_is_cut_off_but_a_stream_that_waits_for_its_client_is_not
 
         door = DoorMiddleware(route, DoorLimits(body_idle_s=0.1), Clients().address)
         scope = {"type": "http", "path": "/gradio_api/queue/data", "headers": [], "client": ("1.2.3.4", 1)}
-        run_async(door, scope, receive, send)
+        run_apart(door(scope, receive, send))
         return seen, sent
 
     seen, sent = exchange([b"{}"])  # a whole body, then half a second until the client leaves
@@ -393,4 +386,4 @@ def test_one_client_holds_at_most_two_places_in_the_gate():
             release.set()
         return answers
 
-    assert run_async(scenario) == {"a1": "a1", "a2": "a2", "a3": "busy", "b1": "b1", "local": "local"}
+    assert run_apart(scenario()) == {"a1": "a1", "a2": "a2", "a3": "busy", "b1": "b1", "local": "local"}

@@ -29,19 +29,13 @@ from harness.pad_client import PadClient, png_data_url
 from harness.queue_client import QueueClient
 from model.feedback import Correction, FeedbackFull, FeedbackStore, anonymous
 from model.synth.sketches import Placement, draw_digit
+from tests.conftest import run_apart
 from ui.clients import Clients
 from ui.corrections import BURST, BUSY, OVERALL, PER_CLIENT, TOO_MANY
 from ui.learn import STALE
 from ui.line import FULL, ONE_EACH
 
 SEVEN = draw_digit(7, Placement((280, 280), (140, 140), 180, 0, 14))
-
-
-def run_apart(coroutine):
-    """Run `coroutine` to its end in a thread of its own: in a whole test session the browser
-    tests' Playwright keeps an event loop running in this thread, where asyncio.run refuses."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import gzip
 import brotli
 
 from harness.http1 import KeptAlive
+from tests.conftest import run_apart
 
 
 def _header(head: bytes, name: bytes) -> bytes:
@@ -75,7 +76,7 @@ def test_replies_are_read_and_one_connection_serves_a_visitor_in_turn():
             replies = [await http.post("/x", f"drawing {i}".encode()) for i in range(5)]
         return replies, len(opened), http.resent
 
-    replies, opened, resent = asyncio.run(run())
+    replies, opened, resent = run_apart(run())
     assert replies == [(201, f"echo:drawing {i}".encode()) for i in range(5)]
     assert (opened, resent) == (1, 0)
 
@@ -86,7 +87,7 @@ def test_a_chunked_reply_is_read_whole():
         async with server, KeptAlive(url) as http:
             return await http.post("/x", b"0123456789" * 50)
 
-    assert asyncio.run(run()) == (200, b"echo:" + b"0123456789" * 50)
+    assert run_apart(run()) == (200, b"echo:" + b"0123456789" * 50)
 
 
 def test_it_asks_for_a_compressed_reply_as_a_browser_does_and_reads_it():
@@ -95,8 +96,8 @@ def test_it_asks_for_a_compressed_reply_as_a_browser_does_and_reads_it():
         async with server, KeptAlive(url) as http:
             return await http.post("/x", b"a drawing" * 40)
 
-    assert asyncio.run(run("compressed")) == (200, b"echo:" + b"a drawing" * 40)  # Brotli
-    assert asyncio.run(run("gzip")) == (200, b"echo:" + b"a drawing" * 40)
+    assert run_apart(run("compressed")) == (200, b"echo:" + b"a drawing" * 40)  # Brotli
+    assert run_apart(run("gzip")) == (200, b"echo:" + b"a drawing" * 40)
 
 
 def test_a_connection_the_server_closed_while_it_sat_idle_is_not_used_again():
@@ -108,7 +109,7 @@ def test_a_connection_the_server_closed_while_it_sat_idle_is_not_used_again():
             second = await http.post("/x", b"b")
         return first, second, len(opened), http.resent
 
-    first, second, opened, resent = asyncio.run(run())
+    first, second, opened, resent = run_apart(run())
     assert (first, second) == ((201, b"echo:a"), (201, b"echo:b"))
     assert (opened, resent) == (2, 0)
 
@@ -122,6 +123,6 @@ def test_a_request_the_servers_close_crossed_is_sent_again_once_and_counted():
             second = await http.post("/x", b"b")
         return first, second, len(opened), http.resent
 
-    first, second, opened, resent = asyncio.run(run())
+    first, second, opened, resent = run_apart(run())
     assert (first, second) == ((201, b"echo:a"), (201, b"echo:b"))
     assert (opened, resent) == (2, 1)

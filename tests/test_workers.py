@@ -21,6 +21,7 @@ from harness.pad_client import PadClient, png_data_url
 from harness.server import ROOT, AppServer
 from model.synth.sketches import Placement, draw_digit
 from model.weights import DEFAULT_WEIGHTS
+from tests.conftest import run_apart
 from ui.answers import TRY_AGAIN_PAD
 from ui.pad import CANVAS
 from ui.workers import WorkerFailed, Workers
@@ -113,7 +114,7 @@ def test_a_worker_that_dies_fails_only_the_reading_it_was_on_not_the_one_waiting
         finally:
             workers.close()
 
-    first, second, victim, now = asyncio.run(run())
+    first, second, victim, now = run_apart(run())
     assert isinstance(first, WorkerFailed)  # the caller answers "please try again"
     assert isinstance(second, dict) and second["number"] == "7"  # read by the worker that replaced it
     assert second["worker"] == now != victim
