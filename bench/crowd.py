@@ -75,7 +75,7 @@ def pad_payloads(frames: list[str], mix: str = "pad") -> list[dict]:
 
 def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
     """(digit, data URLs of the drawing as it grows, FRAMES of them): two of each digit, as the
-    pad exports them (black on white RGBA PNG, strokes re-drawn at the export size)."""
+    pad exports them (black on white, an 8-bit grey PNG, strokes re-drawn at the export size)."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(20):
@@ -83,10 +83,10 @@ def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
         place = Placement(
             CANVAS, (float(rng.uniform(220, 420)), 160.0), float(rng.uniform(170, 250)), 0.0, float(BRUSH)
         )
-        # the pen path in canvas pixels, re-drawn at the export size as ui/pad.js's exportPng does
+        # the pen path in canvas pixels, re-drawn at the export size as ui/pad.js's exportPixels does
         points = SCALE * np.concatenate(placed_strokes(digit, place))
         grown = (points[: max(2, len(points) * k // FRAMES)] for k in range(1, FRAMES + 1))
-        frames = [png_data_url(paint(brush_coverage(p, EXPORT, BRUSH * SCALE), "white")) for p in grown]
+        frames = [png_data_url(paint(brush_coverage(p, EXPORT, BRUSH * SCALE), "gray")) for p in grown]
         out.append((str(digit), frames))
     return out
 

@@ -5,7 +5,7 @@
 For canvases from 280 to 1024 px (8-bit grey, white canvas, a digit drawn with a round brush),
 time `preprocess` + `predict_proba`, and the full reading (`read_drawing`: segmentation into
 digits + batch classification); then the pad's own request as the server handles it (the drawing
-as the pad sends it, a 320x160 RGBA PNG data URL: checked, decoded, read). Median and p99 over
+as the pad sends it, a 320x160 8-bit grey PNG data URL: checked, decoded, read). Median and p99 over
 many repeats, after warm-up. Then the extra work of the "Look inside" panel for one digit
 (`explain` + `doubt` + `inside_html`), against `read_drawing` in the same run; the target is 10 ms or less
 per reading. Then images per second of `predict_proba` alone per batch size.
@@ -144,7 +144,7 @@ def main() -> None:
         + markdown_table(
             ["canvas", "preprocess+predict median ms", "p99 ms", "read_drawing median ms", "p99 ms"], rows
         )
-        + "\n\nThe pad's request (a digit on its 640x320 canvas, sent as a 320x160 RGBA PNG data URL), "
+        + "\n\nThe pad's request (a digit on its 640x320 canvas, sent as a 320x160 grey PNG data URL), "
         f"checked, decoded and read: median {pad_request['median_ms']:.2f} ms, "
         f"p99 {pad_request['p99_ms']:.2f} ms."
         + '\n\nLooking inside one digit (the "Look inside" panel), in the same run:\n\n'

@@ -40,11 +40,13 @@ def png_data_url(image: Image.Image) -> str:
 
 
 def as_the_pad_sends(image: Image.Image) -> str:
-    """What the pad would send for this drawing: RGBA, at the size the reading shrinks it to
-    anyway (the pad re-draws its strokes at that size; here the pixels are area-averaged)."""
+    """What the pad would send for this drawing: 8-bit grey, on white, at the size the reading
+    shrinks it to anyway (the pad re-draws its strokes at that size; here the pixels are
+    area-averaged)."""
     factor = working_factor(*image.size)
     rgba = image.convert("RGBA")
-    return png_data_url(rgba.reduce(factor) if factor > 1 else rgba)
+    grey = Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba).convert("L")
+    return png_data_url(grey.reduce(factor) if factor > 1 else grey)
 
 
 def pad_component_id(config: dict, elem_id: str | None = None) -> int:

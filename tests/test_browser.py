@@ -9,16 +9,20 @@ REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from harness.browser import PHONE, Pad
 from harness.server import AppServer
 from model.synth.sketches import Placement, placed_strokes
-from ui.pad import CANVAS
+from ui.pad import CANVAS, EXPORT, PAD_FUNCTION
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 OUT = Path(__file__).resolve().parent / "out"
@@ -54,6 +58,29 @@ def test_answers_appear_while_the_pen_is_still_moving(pad):
     answers = f"{stroke['answers']} answers during a {stroke['ms']:.0f} ms stroke"
     assert stroke["answers"] >= 3 * stroke["ms"] / 1000, answers
     assert pad.final_answer() == "0"
+
+
+def test_the_pad_sends_its_drawing_as_a_grey_png_with_the_canvas_pixels(pad):
+    # The server decodes every frame: the pad sends 8-bit grey, a quarter of the canvas's own
+    # RGBA PNG's bytes, with the same pixels (so the same reading) as that PNG had.
+    sent = []
+    pad.page.on("request", lambda r: "component_server" in r.url and sent.append(r.post_data_json))
+    place = Placement(CANVAS, (320, 160), 200, 0, 12)
+    pad.draw(7, place)
+    assert pad.final_answer() == "7"
+    pad.root.get_by_test_id("clear").click()
+    pad.page.evaluate("delete window.CompressionStream")  # a browser without it: the canvas's PNG
+    pad.draw(7, place)
+    assert pad.final_answer() == "7"
+    finals = [
+        Image.open(io.BytesIO(base64.b64decode(body["data"]["image"].split(",", 1)[1])))
+        for body in sent
+        if body.get("fn_name") == PAD_FUNCTION and "live" not in body["data"]
+    ]
+    grey, canvas = finals[0], finals[-1]
+    assert (grey.mode, grey.size, canvas.mode) == ("L", EXPORT, "RGBA"), (grey, canvas)
+    assert np.array_equal(np.asarray(grey), np.asarray(canvas.convert("L")))
+    assert np.asarray(grey).min() == 0  # the digit is in it, black on white
 
 
 def test_a_number_undo_and_clear(pad):

@@ -58,7 +58,7 @@ const ctx = canvas.getContext("2d");
 const exportCanvas = document.createElement("canvas");
 exportCanvas.width = EW;
 exportCanvas.height = EH;
-const exportCtx = exportCanvas.getContext("2d");
+const exportCtx = exportCanvas.getContext("2d", { willReadFrequently: true }); // read, never shown
 
 function ink() {
   return getComputedStyle(root).getPropertyValue("--pad-ink").trim() || "#111";
@@ -113,12 +113,59 @@ function drawSegment(a, b) {
   ctx.stroke();
 }
 
-// What the server reads: black marker on white at a fixed size, whatever the screen and theme.
-function exportPng() {
+// What the server reads: black marker on white at a fixed size, whatever the screen and theme,
+// as an 8-bit grey PNG. The server inflates every frame it reads, and the canvas's own PNG
+// (toDataURL) is RGBA: four times the bytes for the same grey pixels (docs/experiments.md).
+// The pixels are taken at once, as the strokes stand; compressing them waits for the browser.
+function exportPixels() {
   exportCtx.fillStyle = "#fff";
   exportCtx.fillRect(0, 0, EW, EH);
   paint(exportCtx, EW / W, "#000", strokes);
-  return exportCanvas.toDataURL("image/png");
+  if (typeof CompressionStream === "undefined") return exportCanvas.toDataURL("image/png");
+  const rgba = exportCtx.getImageData(0, 0, EW, EH).data;
+  const rows = new Uint8Array((EW + 1) * EH); // each row: its filter (0, none), then its bytes
+  for (let y = 0, i = 0, o = 0; y < EH; y++) {
+    o++;
+    for (let x = 0; x < EW; x++, i += 4) rows[o++] = rgba[i]; // black on opaque white: R = G = B
+  }
+  return rows;
+}
+
+// A data URL of the PNG of exportPixels' rows (or the canvas's own data URL, where the browser
+// cannot compress: then exportPixels gave that already).
+async function pngDataUrl(rows) {
+  if (typeof rows === "string") return rows;
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, EW);
+  new DataView(header.buffer).setUint32(4, EH);
+  header[8] = 8; // bits per pixel; colour type 0 (grey), the rest 0: deflate, no interlace
+  const deflated = new Response(new Blob([rows]).stream().pipeThrough(new CompressionStream("deflate")));
+  const png = new Uint8Array(await new Blob([
+    PNG_SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", new Uint8Array(await deflated.arrayBuffer())),
+    pngChunk("IEND", new Uint8Array(0)),
+  ]).arrayBuffer());
+  let text = "";
+  for (let i = 0; i < png.length; i += 0x8000) text += String.fromCharCode(...png.subarray(i, i + 0x8000));
+  return "data:image/png;base64," + btoa(text);
+}
+
+const PNG_SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1;
+  return n >>> 0;
+});
+
+// One PNG chunk: length, type, data, and the CRC-32 of type and data.
+function pngChunk(type, data) {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  let crc = 0xffffffff;
+  for (let i = 4; i < 8 + data.length; i++) crc = CRC_TABLE[(crc ^ out[i]) & 0xff] ^ (crc >>> 8);
+  view.setUint32(8 + data.length, (crc ^ 0xffffffff) >>> 0);
+  return out;
 }
 
 // ---- pointer input -----------------------------------------------------------------------
@@ -207,10 +254,12 @@ async function send(isFinal) {
   const sentEpoch = epoch;
   const sentPenUp = isFinal ? penUpAt : null;
   let reply = null;
-  const image = exportPng();
+  let image = null;
+  const pixels = exportPixels();
   const held = digitsHeld(strokes); // what these strokes can hold, as sent
   const sentVersion = version;
   try {
+    image = await pngDataUrl(pixels);
     const payload = { image, language: pageLanguage() }; // ui/pad_request.py
     // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
     // written close together count as one there, and their reading shows after REST_MS.

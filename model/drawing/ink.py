@@ -74,11 +74,11 @@ def _gray_and_alpha(image: Image.Image | np.ndarray) -> tuple[Image.Image, Image
     if image.mode in _HIGH_DEPTH:
         image = _array_to_image(np.asarray(image))
     if image.mode == "L":
-        gray, alpha = image, None  # the app's pad sends this: no copy needed
+        gray, alpha = image, None  # the app's pad sends 8-bit grey (ui/pad.js): no copy needed
     elif image.mode == "1":
         gray, alpha = image.convert("L"), None
     elif image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
-        rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # the pad's: no copy (issue 27)
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # a canvas's own PNG: no copy
         gray, alpha = rgba.convert("L"), rgba.getchannel("A")
     else:  # RGB, P, CMYK, YCbCr, LAB, HSV, ...
         gray, alpha = _to_gray(image), None
