@@ -71,8 +71,13 @@ class MLP(nn.Module):
         """(N, 1, 28, 28) or (N, 784) pixels in [0, 1] -> (N, n_classes) logits."""
         # The layers' functions, not their modules' calls: the same sums, but a reading runs a few
         # digits at a time, where nn.Module's call machinery took half of each pass (experiments.md)
+        return self.from_normalised(self.normalise(x))
+
+    def from_normalised(self, h: torch.Tensor) -> torch.Tensor:
+        """(N, 784) or (N, 1, 28, 28) pixels already normalised (`normalise`) -> (N, n_classes)
+        logits."""
         first = next(iter(self.layers))  # not self.layers[0]: indexing a Sequential walks it
-        return self.after_first(F.linear(self.normalise(x), first.weight, first.bias))
+        return self.after_first(F.linear(h.flatten(1), first.weight, first.bias))
 
     def after_first(self, h: torch.Tensor) -> torch.Tensor:
         """(N, first layer's width) -> (N, n_classes) logits: the layers after the first linear

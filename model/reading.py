@@ -23,6 +23,7 @@ from .classifier import Classifier
 from .drawing.blobs import digit_pieces
 from .drawing.ink import in_drawing_pixels
 from .drawing.preprocess import preprocess_pieces
+from .logits import softmax
 from .numbers import NumberReader, Segment, default_reader, find_digits
 from .numbers.verdict import is_not_a_digit, judge, scores_of
 
@@ -102,7 +103,7 @@ def read_drawing(
     segments, logits, whole_log_p, digit = find_digits(image, classifier, reader, max_digits, pieces)
     if not segments:
         return Reading((), "empty")
-    probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    probs = softmax(logits)
     scores = scores_of(logits, whole_log_p, digit)
     score = float(scores.min())
     # A letter is often cut into digits (an N read 14), while digits standing apart are not: the
@@ -125,7 +126,7 @@ def read_drawing(
                 box = _union([s.box for s in segments])
                 segments = [Segment(whole[0].numpy(), box, False)]
                 logits, scores = whole_logits, np.array([whole_score])
-                probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+                probs = softmax(logits)
             score = whole_score if one else min(score, whole_score) if judged_whole else score
     alone = len(segments) == 1  # one piece is the drawing: judged as the drawing is
     # segmentation works on a shrunk copy of big images (drawing/ink.py): boxes back to full size

@@ -23,16 +23,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .network import MLP
+
 # (rows down, columns right): the digit as it is, then one pixel down, up, right and left
 SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
-def shifted_copies(x: torch.Tensor, shifts: tuple[tuple[int, int], ...] = SHIFTS) -> torch.Tensor:
-    """(N, 1, H, W) -> (len(shifts) * N, 1, H, W): each shift's copies in turn, moved with zeros
-    coming in at the edge (not wrapped round, as torch.roll would)."""
+def shifted_copies(
+    x: torch.Tensor, shifts: tuple[tuple[int, int], ...] = SHIFTS, fill: float = 0.0
+) -> torch.Tensor:
+    """(N, 1, H, W) -> (len(shifts) * N, 1, H, W): each shift's copies in turn, moved with `fill`
+    (blank paper) coming in at the edge (not wrapped round, as torch.roll would)."""
     reach = max(max(abs(dy), abs(dx)) for dy, dx in shifts)
     height, width = x.shape[-2:]
-    padded = F.pad(x, (reach, reach, reach, reach))
+    padded = F.pad(x, (reach, reach, reach, reach), value=fill)
     return torch.cat(
         [padded[..., reach - dy : reach - dy + height, reach - dx : reach - dx + width] for dy, dx in shifts]
     )
@@ -55,7 +59,14 @@ class ShiftAveraged(nn.Module):
         as it is, and their mean over the shifts, from the same batched pass (the first shift is
         the digit as it is): reading a few candidates, their moves come at little extra cost."""
         x = x.reshape(len(x), 1, 28, 28)
-        logits = self.network(shifted_copies(x, self.shifts))
+        if isinstance(self.network, MLP):
+            # normalised once, then moved with blank paper's normalised value coming in: the same
+            # numbers the network would make of each moved copy, for a fifth of the work
+            paper = float(self.network.normalise(torch.zeros(1, 1))[0, 0])
+            moved = shifted_copies(self.network.normalise(x).reshape(x.shape), self.shifts, paper)
+            logits = self.network.from_normalised(moved)
+        else:
+            logits = self.network(shifted_copies(x, self.shifts))
         first = self.shifts.index((0, 0)) if (0, 0) in self.shifts else None
         as_it_is = logits[first * len(x) : (first + 1) * len(x)] if first is not None else self.network(x)
         return as_it_is, logits.reshape(len(self.shifts), len(x), -1).mean(0)

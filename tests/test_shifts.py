@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from model import load_classifier, preprocess, read_drawing
-from model.shifts import SHIFTS, shifted_copies
+from model.shifts import SHIFTS, ShiftAveraged, shifted_copies
 from model.synth.sketches import Placement, draw_digit
 
 
@@ -69,3 +69,16 @@ def test_one_batch_gives_the_pass_as_it_is_and_the_five_move_average():
     assert torch.allclose(as_it_is, clf.predict_logits(x, moves=False), atol=1e-5)
     assert torch.allclose(moved, clf.predict_logits(x), atol=1e-5)
     assert not torch.allclose(as_it_is, moved, atol=0.05)  # two different readings, not one twice
+
+
+def test_the_moves_are_what_the_network_makes_of_each_moved_copy():
+    """The five moves are normalised once and moved with blank paper's normalised value coming
+    in at the edge: to the last bit what the network gives for each moved copy of the drawing."""
+    net = load_classifier(device="cpu").network
+    x = torch.stack(
+        [preprocess(draw_digit(d, Placement((280, 280), (140, 140), 180, 0, 16), "white")) for d in (1, 4)]
+    )
+    x[:, :, :, 0] = 1.0  # ink at the edge, where the moves bring paper in
+    with torch.inference_mode():
+        expected = net(shifted_copies(x)).reshape(len(SHIFTS), len(x), -1).mean(0)
+        assert torch.equal(ShiftAveraged(net).both(x)[1], expected)

@@ -40,6 +40,7 @@ from ..classifier import Classifier
 from ..drawing.blobs import CONNECT_LEVEL, Blob, crop_group, digit_pieces, group_into_digits, typical_height
 from ..drawing.mnist_style import normalize_digit
 from ..drawing.preprocess import preprocess_pieces
+from ..logits import logsumexp, softmax
 from .cuts import cut_families, cut_out
 from .marks import is_small, minor_pieces, split_off_lines
 from .priors import CutBound, candidate_features, is_sure, step_features
@@ -599,15 +600,14 @@ def _classify(
     # One pass each, not the five one-pixel moves the chosen digits get: the path weights and
     # the energy medians were learned on one pass, and five read the numbers no better.
     if moves:
-        logits, moved = classifier.predict_both(x)
-        moved = moved.numpy()
+        logits, moved = (t.numpy() for t in classifier.predict_both(x))
     else:
-        logits = classifier.predict_logits(x, moves=False)
+        logits = classifier.predict_logits(x, moves=False).numpy()
         moved = np.full((len(candidates), logits.shape[1]), np.nan, np.float32)
     whole, digit = reader.parts(x)
     return (
-        torch.softmax(logits, dim=1).numpy(),
-        torch.logsumexp(logits, dim=1).numpy(),
+        softmax(logits),
+        logsumexp(logits),
         np.zeros(len(candidates), np.float32) if whole is None else whole,
         digit,
         moved,

@@ -38,6 +38,7 @@ import torch
 
 from ..classifier import Classifier
 from ..files import atomic_write
+from ..logits import logsumexp
 from ..weights import DEFAULT_WEIGHTS, WeightsError
 from .learned import read_learned
 from .not_a_digit import digit_log_prob
@@ -106,7 +107,7 @@ class ScoreParts:
 
 def score_parts(classifier: Classifier, reader: NumberReader | None, x: torch.Tensor) -> ScoreParts:
     """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores by `reader`'s checks."""
-    energy = torch.logsumexp(classifier.predict_logits(x).double(), 1).numpy() if len(x) else np.zeros(0)
+    energy = logsumexp(classifier.predict_logits(x).double().numpy()) if len(x) else np.zeros(0)
     missing = np.full(len(x), np.nan)
     check = None if reader is None else reader.check
     if check is None or len(x) == 0:
@@ -127,7 +128,7 @@ def digit_scores(classifier: Classifier, reader: NumberReader | None, x: torch.T
 def scores_of(logits: np.ndarray, whole: np.ndarray, digit: np.ndarray | float = 0.0) -> np.ndarray:
     """The score from what reading already has: (N, 10) logits (over the one-pixel moves), (N,)
     log P(one whole digit) and the weighted third part (NumberReader.digit_part) -> (N,) scores."""
-    return torch.logsumexp(torch.from_numpy(logits).double(), 1).numpy() + whole + digit
+    return logsumexp(logits.astype(np.float64)) + whole + digit
 
 
 def judge(thresholds: Thresholds | None, score: float, confidences: Sequence[float]) -> str:
