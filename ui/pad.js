@@ -52,6 +52,7 @@ let replay = null; // an example being drawn
 let shownImage = null; // the drawing (data URL) whose answer is on screen
 let version = 0; // bumped by every change to the drawing: a waiting answer is for this one only
 let restTimer = null; // a pen-up answer waiting for the drawing to rest
+let greyPng = true; // frames go as grey PNGs (exportPixels) until compressing one fails
 
 // ---- drawing on screen -------------------------------------------------------------------
 const ctx = canvas.getContext("2d");
@@ -121,7 +122,7 @@ function exportPixels() {
   exportCtx.fillStyle = "#fff";
   exportCtx.fillRect(0, 0, EW, EH);
   paint(exportCtx, EW / W, "#000", strokes);
-  if (typeof CompressionStream === "undefined") return exportCanvas.toDataURL("image/png");
+  if (!greyPng || typeof CompressionStream === "undefined") return exportCanvas.toDataURL("image/png");
   const rgba = exportCtx.getImageData(0, 0, EW, EH).data;
   const rows = new Uint8Array((EW + 1) * EH); // each row: its filter (0, none), then its bytes
   for (let y = 0, i = 0, o = 0; y < EH; y++) {
@@ -135,6 +136,15 @@ function exportPixels() {
 // cannot compress: then exportPixels gave that already).
 async function pngDataUrl(rows) {
   if (typeof rows === "string") return rows;
+  try {
+    return await greyPngDataUrl(rows);
+  } catch (error) {
+    greyPng = false; // compressing failed once: from the next frame, the canvas's own PNG
+    throw error; // this frame is answered "busy", and the pad tries again
+  }
+}
+
+async function greyPngDataUrl(rows) {
   const header = new Uint8Array(13);
   new DataView(header.buffer).setUint32(0, EW);
   new DataView(header.buffer).setUint32(4, EH);
