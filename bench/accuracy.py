@@ -10,10 +10,11 @@
    (sketchpad white, transparent layer, dark theme, grey, coloured ink, photo of paper). Never
    used for training. The full pipeline (`model.preprocess`) against the naive approach most
    demos use: the whole canvas resized to 28x28 (inverted when the canvas is light). And the
-   same drawings through the pad's path: shrunk to the reading's working size, sent as an RGBA
-   PNG data URL, checked and decoded as the pad's endpoint does; then read by the same pipeline,
-   and as the app reads them (`model.read_drawing`, which may find several digits: right only
-   when it reads exactly the one digit).
+   same drawings through the pad's path: shrunk to the reading's working size, sent as the pad
+   sends its drawing (an 8-bit grey PNG data URL, on white), checked and decoded as the pad's
+   endpoint does; then read by the same pipeline, and as the app reads them
+   (`model.read_drawing`, which may find several digits: right only when it reads exactly the
+   one digit).
 3. Per class on both sets, for the shipped weights and, with `--compare`, other weights read
    from the same preprocessed drawings (e.g. the weights before a retraining).
 """
