@@ -33,7 +33,7 @@ from ui.pad import PAD_FUNCTION
 
 
 def png_data_url(image: Image.Image) -> str:
-    """An image as a PNG data URL, as the browser's canvas.toDataURL gives it."""
+    """An image as a PNG data URL (in its own mode: the pad sends 8-bit grey, as_the_pad_sends)."""
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

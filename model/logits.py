@@ -24,5 +24,6 @@ def logsumexp(logits: np.ndarray) -> np.ndarray:
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """(N, K) -> (N, K) probabilities, each row summing to 1."""
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # a row of -inf: NaN, as torch's, without a warning
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)

@@ -62,7 +62,7 @@ class ShiftAveraged(nn.Module):
         if isinstance(self.network, MLP):
             # normalised once, then moved with blank paper's normalised value coming in: the same
             # numbers the network would make of each moved copy, for a fifth of the work
-            paper = float(self.network.normalise(torch.zeros(1, 1))[0, 0])
+            paper = float(self.network.normalise(torch.zeros(1, 1, dtype=x.dtype))[0, 0])
             moved = shifted_copies(self.network.normalise(x).reshape(x.shape), self.shifts, paper)
             logits = self.network.from_normalised(moved)
         else:

@@ -148,15 +148,30 @@ async function greyPngDataUrl(rows) {
   const header = new Uint8Array(13);
   new DataView(header.buffer).setUint32(0, EW);
   new DataView(header.buffer).setUint32(4, EH);
-  header[8] = 8; // bits per pixel; colour type 0 (grey), the rest 0: deflate, no interlace
-  const deflated = new Response(new Blob([rows]).stream().pipeThrough(new CompressionStream("deflate")));
-  const png = new Uint8Array(await new Blob([
-    PNG_SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", new Uint8Array(await deflated.arrayBuffer())),
-    pngChunk("IEND", new Uint8Array(0)),
-  ]).arrayBuffer());
+  header[8] = 8; // bit depth; then colour type 0 (grey), and 0s: deflate, row filters, no interlace
+  const chunks = [PNG_SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", await deflate(rows))];
+  chunks.push(pngChunk("IEND", new Uint8Array(0)));
+  const png = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (png.set(c, at), at + c.length), 0);
   let text = "";
   for (let i = 0; i < png.length; i += 0x8000) text += String.fromCharCode(...png.subarray(i, i + 0x8000));
   return "data:image/png;base64," + btoa(text);
+}
+
+// zlib's deflate of `bytes`, by the browser. Its stream's reader directly: through a Blob and a
+// Response the same took three times as long (1.7 against 0.5 ms in Chromium here).
+async function deflate(bytes) {
+  const stream = new CompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const ignored = () => {}; // a failure reaches the reader too, which throws it to the caller
+  writer.write(bytes).catch(ignored);
+  writer.close().catch(ignored);
+  const reader = stream.readable.getReader();
+  const parts = [];
+  for (let part = await reader.read(); !part.done; part = await reader.read()) parts.push(part.value);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 const PNG_SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -265,19 +280,22 @@ async function send(isFinal) {
   const sentPenUp = isFinal ? penUpAt : null;
   let reply = null;
   let image = null;
-  const pixels = exportPixels();
-  const held = digitsHeld(strokes); // what these strokes can hold, as sent
+  let held = 0;
   const sentVersion = version;
   try {
-    image = await pngDataUrl(pixels);
-    const payload = { image, language: pageLanguage() }; // ui/pad_request.py
+    // the frame is what the page holds now; only compressing its pixels waits
+    const pixels = exportPixels();
+    held = digitsHeld(strokes); // what these strokes can hold, as sent
+    const payload = { language: pageLanguage() }; // ui/pad_request.py
     // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
     // written close together count as one there, and their reading shows after REST_MS.
     if (!isFinal) payload.max_digits = held;
     // and under load the server reads it after every pen-up frame, whose answer someone awaits
     if (!isFinal) payload.live = true;
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
-    reply = await server.read_pad(payload);
+    image = await pngDataUrl(pixels);
+    // cleared, or a newer frame sent, while this one was compressed: its answer would be dropped
+    if (sentEpoch === epoch && seq === sentSeq) reply = await server.read_pad({ image, ...payload });
   } catch (error) {
     reply = { busy: true, html: null, number: "" };
   }
