@@ -11,8 +11,8 @@
    used for training. The full pipeline (`model.preprocess`) against the naive approach most
    demos use: the whole canvas resized to 28x28 (inverted when the canvas is light). And the
    same drawings through the pad's path: shrunk to the reading's working size, sent as the pad
-   sends its drawing (an 8-bit grey PNG data URL, on white), checked and decoded as the pad's
-   endpoint does; then read by the same pipeline, and as the app reads them
+   sends its drawing (an 8-bit grey PNG data URL; RGBA where it is transparent), checked and
+   decoded as the pad's endpoint does; then read by the same pipeline, and as the app reads them
    (`model.read_drawing`, which may find several digits: right only when it reads exactly the
    one digit).
 3. Per class on both sets, for the shipped weights and, with `--compare`, other weights read

@@ -40,13 +40,15 @@ def png_data_url(image: Image.Image) -> str:
 
 
 def as_the_pad_sends(image: Image.Image) -> str:
-    """What the pad would send for this drawing: 8-bit grey, on white, at the size the reading
-    shrinks it to anyway (the pad re-draws its strokes at that size; here the pixels are
-    area-averaged)."""
+    """What the pad would send for this drawing: 8-bit grey, at the size the reading shrinks it to
+    anyway (the pad re-draws its strokes at that size; here the pixels are area-averaged, then
+    made grey as the reading makes an opaque image grey, so it reads exactly as before). A drawing
+    with transparency, which the pad never makes (a benchmark's upload styles), keeps it."""
     factor = working_factor(*image.size)
     rgba = image.convert("RGBA")
-    grey = Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba).convert("L")
-    return png_data_url(grey.reduce(factor) if factor > 1 else grey)
+    small = rgba.reduce(factor) if factor > 1 else rgba
+    transparent = small.getchannel("A").getextrema()[0] < 255
+    return png_data_url(small if transparent else small.convert("L"))
 
 
 def pad_component_id(config: dict, elem_id: str | None = None) -> int:
