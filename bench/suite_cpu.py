@@ -33,6 +33,8 @@ def pytest_runtest_logstart(nodeid: str, location) -> None:
     """(pytest hook, in each worker) Say which test this process runs now."""
     if os.environ.get(NOW):
         Path(os.environ[NOW], str(os.getpid())).write_text(nodeid)
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # for the processes the shared warm interpreter forks
+            Path(os.environ[NOW], os.environ["PYTEST_XDIST_WORKER"]).write_text(nodeid)
 
 
 def stat(pid: int) -> tuple[int, int, int]:
@@ -46,6 +48,18 @@ def command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def xdist_worker(pid: int) -> str | None:
+    """The pytest-xdist worker (gw0, ...) named in a process's environment: the one whose test
+    started it, though the shared warm interpreter, not that worker, forked it."""
+    try:
+        for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+            if entry.startswith(b"PYTEST_XDIST_WORKER="):
+                return entry.split(b"=", 1)[1].decode()
+    except OSError:
+        pass
+    return None
 
 
 def kind(cmd: str, parent: str) -> str:
@@ -72,7 +86,7 @@ def kind(cmd: str, parent: str) -> str:
 def sample(run: subprocess.Popen, now_dir: Path, every: float = 0.5) -> dict:
     """Sample the tree under `run` until it ends: CPU seconds by kind and test."""
     root = run.pid
-    owner: dict[tuple[int, int], tuple[str, int | None]] = {}  # (pid, start) -> (kind, worker)
+    owner: dict[tuple[int, int], tuple[str, int | str | None]] = {}  # (pid, start) -> (kind, worker)
     seen: dict[tuple[int, int], int] = {}
     by = collections.Counter()
     tic = time.monotonic()
@@ -96,7 +110,7 @@ def sample(run: subprocess.Popen, now_dir: Path, every: float = 0.5) -> dict:
             if key not in owner:
                 what = kind(cmd, parent)
                 # (with -n 0 the controller runs the tests itself)
-                owner[key] = (what, pid if what.startswith("pytest") else worker)
+                owner[key] = (what, pid if what.startswith("pytest") else xdist_worker(pid) or worker)
             stack += [(child, owner[key][1], cmd) for child in children[pid]]
         for pid, (_, ticks, start) in procs.items():
             key = (pid, start)
