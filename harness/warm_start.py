@@ -170,7 +170,12 @@ class WarmStarts:
         --inh-caps=-all --bounding-set=-all` (see drop_capabilities)."""
         request = {"op": "start", "args": args, "env": env, "cwd": str(cwd), "log": str(log)}
         request |= {"errors": str(errors or log), "no_capabilities": no_capabilities}
-        return WarmProcess(self, self.ask(request)["pid"], args)
+        pid = self.ask(request)["pid"]
+        if self.socket and os.environ.get("SUITE_CPU_DIR") and os.environ.get("PYTEST_XDIST_WORKER"):
+            # for bench/suite_cpu.py: which pytest worker's test started it (the shared interpreter,
+            # a child of the controller, forked it; a forked child's /proc environ is its parent's)
+            Path(os.environ["SUITE_CPU_DIR"], f"started-{pid}").write_text(os.environ["PYTEST_XDIST_WORKER"])
+        return WarmProcess(self, pid, args)
 
     def run(
         self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300
