@@ -60,6 +60,7 @@ from ui.clients import Clients
 from ui.corrections import Corrections, correction_api, session_of
 from ui.feedback import consent_html
 from ui.i18n import gradio_i18n, head, label, switch
+from ui.idle_queue import wait_when_idle
 from ui.inside import inside_html
 from ui.learn import LEARN_GROUP, TRAIN_JOINS, Learning
 from ui.limits import checked_examples, door
@@ -295,8 +296,10 @@ def build(app: App) -> gr.Blocks:
     demo.queue(max_size=app.settings.queue_size, default_concurrency_limit=app.settings.concurrency)
     # Gradio's queue looks for work every 1 ms while it has none (queueing.Queue.sleep_when_free):
     # about 6% of a core for an app nobody is using, on a Space or a laptop. Every 10 ms is soon
-    # enough for what queues here (an upload, a training); the pad's readings never queue.
+    # enough for what queues here (an upload, a training) while it is busy; the pad's readings
+    # never queue. Idle, it waits for the next event instead (ui/idle_queue.py).
     demo._queue.sleep_when_free = QUEUE_POLL_S
+    wait_when_idle(demo._queue)
     return demo
 
 

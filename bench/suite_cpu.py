@@ -33,6 +33,8 @@ def pytest_runtest_logstart(nodeid: str, location) -> None:
     """(pytest hook, in each worker) Say which test this process runs now."""
     if os.environ.get(NOW):
         Path(os.environ[NOW], str(os.getpid())).write_text(nodeid)
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # for what the shared warm interpreter forks for it
+            Path(os.environ[NOW], os.environ["PYTEST_XDIST_WORKER"]).write_text(nodeid)
 
 
 def stat(pid: int) -> tuple[int, int, int]:
@@ -72,8 +74,9 @@ def kind(cmd: str, parent: str) -> str:
 def sample(run: subprocess.Popen, now_dir: Path, every: float = 0.5) -> dict:
     """Sample the tree under `run` until it ends: CPU seconds by kind and test."""
     root = run.pid
-    owner: dict[tuple[int, int], tuple[str, int | None]] = {}  # (pid, start) -> (kind, worker)
+    owner: dict[tuple[int, int], tuple[str, int | str | None]] = {}  # (pid, start) -> (kind, worker)
     seen: dict[tuple[int, int], int] = {}
+    unnamed: dict[tuple[int, int], int] = {}  # forked by the shared warm interpreter, worker not known yet
     by = collections.Counter()
     tic = time.monotonic()
     while run.poll() is None:
@@ -96,7 +99,15 @@ def sample(run: subprocess.Popen, now_dir: Path, every: float = 0.5) -> dict:
             if key not in owner:
                 what = kind(cmd, parent)
                 # (with -n 0 the controller runs the tests itself)
-                owner[key] = (what, pid if what.startswith("pytest") else worker)
+                mine = pid if what.startswith("pytest") else worker
+                if what.startswith("forked") and worker == root:  # by the controller's shared warm
+                    named = now_dir / f"started-{pid}"  # interpreter: the worker that asked says so
+                    if named.exists():
+                        mine = named.read_text()
+                    elif unnamed.setdefault(key, 0) < 4:  # not yet written: the next sample
+                        unnamed[key] += 1
+                        continue
+                owner[key] = (what, mine)
             stack += [(child, owner[key][1], cmd) for child in children[pid]]
         for pid, (_, ticks, start) in procs.items():
             key = (pid, start)

@@ -12,6 +12,11 @@ real one.
         warm.run(["-m", "model.feedback.export", "db"], env, cwd)
         warm.run(["-c", "import app; print(app.__file__)"], env, cwd)   # as python -c
 
+Under pytest-xdist one warm interpreter serves every worker (`WarmStarts.shared()`, started by the
+controller: tests/conftest.py): each worker would otherwise import torch and Gradio into one of its
+own, about 11 s of CPU. It listens on a Unix socket named by $WARM_START_SOCKET, imports at its
+first start, and ends when its stdin (the controller's pipe) closes.
+
 Only what cannot have been read at import differs from start to start: the app's own settings
 (DIGIT_*), its port and a few Gradio variables read when it runs (`fits`). Anything else, a
 ZeroGPU Space's `spaces` for one, is started cold by harness/server.py, as are benchmarks.
@@ -40,15 +45,19 @@ RUN_TIME = ("GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME", "GRADIO_HEARTBEAT_INTERV
 # default folder. Counted as a difference, it sent every later start of that pytest worker cold
 # (about 10 s of CPU each; 91 s in one run of three files).
 SET_BY_TORCH = ("TORCHINDUCTOR_CACHE_DIR",)
+# Set by pytest-xdist in its workers (the terminal's size, read when something is printed, not
+# at import): the shared warm interpreter started in the controller, without them.
+SET_BY_XDIST = ("COLUMNS", "LINES")
 # What app.py sets before it imports Gradio (huggingface_hub reads HF_HUB_OFFLINE at import).
 APP_DEFAULTS = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+SOCKET = "WARM_START_SOCKET"  # where the shared warm interpreter listens (pytest-xdist's workers)
 
 
 def fits(env: dict[str, str], base: dict[str, str]) -> bool:
     """Whether an app with environment `env` can start from an interpreter started with `base`:
     they differ only in the app's settings and what is read at run time."""
     env = {**APP_DEFAULTS, **env}  # what app.py would see when it imports Gradio
-    keys = (env.keys() | base.keys()) - set(RUN_TIME) - set(SET_BY_TORCH)
+    keys = (env.keys() | base.keys()) - set(RUN_TIME) - set(SET_BY_TORCH) - set(SET_BY_XDIST)
     return all(env.get(k) == base.get(k) for k in keys if not k.startswith(("DIGIT_", "PYTEST_")))
 
 
@@ -90,21 +99,55 @@ class WarmStarts:
         self.env = {**APP_DEFAULTS, **os.environ}
         self.process: subprocess.Popen | None = None  # started at the first start: a run may need none
         self.lock = threading.Lock()
+        self.socket = os.environ.get(SOCKET)  # a shared one's, if this process was given one
+        self._stream = None  # to and from the warm interpreter: its pipes, or the shared one's socket
+        if self.socket:  # the shared one started with the controller's environment, not this one's
+            self.env = self.ask({"op": "env"})["env"]
+
+    @staticmethod
+    def shared(folder: Path) -> subprocess.Popen:
+        """Start a warm interpreter for every process that inherits $WARM_START_SOCKET (set here):
+        it listens on a socket in `folder` and ends when the returned process's stdin closes."""
+        os.environ[SOCKET] = str(Path(folder) / "warm.sock")
+        return subprocess.Popen(
+            [sys.executable, "-m", "harness.warm_start", "--listen", os.environ[SOCKET]],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**APP_DEFAULTS, **os.environ},
+            stdin=subprocess.PIPE,
+        )
+
+    def _connect(self):
+        if self.socket:
+            import socket
+
+            deadline = time.monotonic() + 60
+            while True:  # the controller has just started it: its socket may not be there yet
+                try:
+                    connection = socket.socket(socket.AF_UNIX)
+                    connection.connect(self.socket)
+                    return connection.makefile("rw", encoding="utf-8")
+                except OSError:
+                    connection.close()
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harness.warm_start"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return _Pipes(self.process)
 
     def ask(self, request: dict) -> dict:
         with self.lock:
-            if self.process is None:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "harness.warm_start"],
-                    cwd=Path(__file__).resolve().parent.parent,
-                    env=self.env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
-            reply = self.process.stdout.readline()
+            if self._stream is None:
+                self._stream = self._connect()
+            self._stream.write(json.dumps(request) + "\n")
+            self._stream.flush()
+            reply = self._stream.readline()
         if not reply:
             raise RuntimeError("the warm interpreter is gone")
         return json.loads(reply)
@@ -127,7 +170,12 @@ class WarmStarts:
         --inh-caps=-all --bounding-set=-all` (see drop_capabilities)."""
         request = {"op": "start", "args": args, "env": env, "cwd": str(cwd), "log": str(log)}
         request |= {"errors": str(errors or log), "no_capabilities": no_capabilities}
-        return WarmProcess(self, self.ask(request)["pid"], args)
+        pid = self.ask(request)["pid"]
+        if self.socket and os.environ.get("SUITE_CPU_DIR") and os.environ.get("PYTEST_XDIST_WORKER"):
+            # for bench/suite_cpu.py: which pytest worker's test started it (the shared interpreter,
+            # a child of the controller, forked it; a forked child's /proc environ is its parent's)
+            Path(os.environ["SUITE_CPU_DIR"], f"started-{pid}").write_text(os.environ["PYTEST_XDIST_WORKER"])
+        return WarmProcess(self, pid, args)
 
     def run(
         self, args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300
@@ -147,6 +195,9 @@ class WarmStarts:
             return subprocess.CompletedProcess([sys.executable, *args], code, stdout, stderr)
 
     def close(self) -> None:
+        if self.socket and self._stream is not None:  # the shared one: the controller ends it
+            self._stream.close()
+            self._stream = None
         if self.process is not None and self.process.poll() is None:
             self.process.stdin.close()
             try:
@@ -159,6 +210,25 @@ class WarmStarts:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Pipes:
+    """A warm interpreter's stdin and stdout as one stream, as a socket's makefile is."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+
+    def write(self, text: str) -> None:
+        self.process.stdin.write(text)
+
+    def flush(self) -> None:
+        self.process.stdin.flush()
+
+    def readline(self) -> str:
+        return self.process.stdout.readline()
+
+    def close(self) -> None:
+        self.process.stdin.close()
 
 
 PR_CAPBSET_DROP = 24  # linux/prctl.h
@@ -181,14 +251,16 @@ def drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset: could not drop the capabilities")
 
 
-def _run_child(request: dict) -> None:
+def _run_child(request: dict, inherited: list[int]) -> None:
     """In the forked child: become `python *args` (a script, `-m module` or `-c code`) with the request's
-    environment, then exit."""
+    environment, then exit. `inherited`: the warm interpreter's sockets, closed here."""
     import atexit
     import runpy
     import traceback
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd in inherited:
+        os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -239,20 +311,28 @@ def _run_child(request: dict) -> None:
         os._exit(code)
 
 
-def serve() -> None:
-    """Import what every app imports, then fork a child per start request on stdin."""
+def _imports() -> None:
+    """What every app imports, and what every training run imports later."""
     import gradio  # noqa: F401
     import numpy  # noqa: F401
     import PIL.Image  # noqa: F401
     import safetensors.torch  # noqa: F401
     import torch
 
-    # what every training run imports later: use_deterministic_algorithms imports the inductor's
-    # settings, and the first optimizer torch._dynamo (some 2.5 s of CPU each)
+    # use_deterministic_algorithms imports the inductor's settings, and the first optimizer
+    # torch._dynamo (some 2.5 s of CPU each)
     import torch._dynamo
     import torch._inductor.config  # noqa: F401
 
+
+def serve(listen: str | None = None) -> None:
+    """Fork a child per start request: on stdin (replies on stdout), or, with `listen`, from any
+    process that connects to that Unix socket, until stdin closes. Imports at the first start."""
+    import selectors
+    import socket
+
     codes: dict[int, int] = {}
+    imported = False
 
     def reap(*_) -> None:
         while True:
@@ -264,22 +344,62 @@ def serve() -> None:
                 return
             codes[pid] = os.waitstatus_to_exitcode(status)
 
-    signal.signal(signal.SIGCHLD, reap)
-    assert threading.active_count() == 1, "forking is only safe with no other thread"
-    for line in sys.stdin:
-        request = json.loads(line)
-        if request["op"] == "start":
-            pid = os.fork()
-            if pid == 0:
-                _run_child(request)
-            codes.pop(pid, None)  # an earlier child's status, if the pid is used again
-            reply = {"pid": pid}
-        else:
+    def answer(request: dict, inherited: list[int]) -> dict:
+        nonlocal imported
+        if request["op"] == "env":
+            return {"env": dict(os.environ)}
+        if request["op"] != "start":
             reap()
-            reply = {"code": codes.get(request["pid"])}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+            return {"code": codes.get(request["pid"])}
+        if not imported:
+            _imports()
+            imported = True
+        assert threading.active_count() == 1, "forking is only safe with no other thread"
+        pid = os.fork()
+        if pid == 0:
+            _run_child(request, inherited)
+        codes.pop(pid, None)  # an earlier child's status, if the pid is used again
+        return {"pid": pid}
+
+    signal.signal(signal.SIGCHLD, reap)
+    if listen is None:
+        for line in sys.stdin:
+            sys.stdout.write(json.dumps(answer(json.loads(line), [])) + "\n")
+            sys.stdout.flush()
+        return
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(listen)
+    server.listen()
+    chosen = selectors.DefaultSelector()  # one thread, one request at a time: forking stays safe
+    chosen.register(server, selectors.EVENT_READ)
+    chosen.register(sys.stdin.buffer, selectors.EVENT_READ)
+    pending: dict[socket.socket, bytes] = {}
+    while True:
+        for key, _ in chosen.select():
+            if key.fileobj is sys.stdin.buffer:
+                if not os.read(sys.stdin.fileno(), 4096):  # the controller is done (or gone)
+                    server.close()
+                    os.unlink(listen)
+                    return
+            elif key.fileobj is server:
+                connection, _ = server.accept()
+                chosen.register(connection, selectors.EVENT_READ)
+                pending[connection] = b""
+            else:
+                connection = key.fileobj
+                data = connection.recv(1 << 16)
+                if not data:
+                    chosen.unregister(connection)
+                    connection.close()
+                    del pending[connection]
+                    continue
+                pending[connection] += data
+                while b"\n" in pending[connection]:
+                    line, pending[connection] = pending[connection].split(b"\n", 1)
+                    inherited = [server.fileno(), *(c.fileno() for c in pending)]
+                    reply = answer(json.loads(line), inherited)
+                    connection.sendall((json.dumps(reply) + "\n").encode())
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[2] if sys.argv[1:2] == ["--listen"] else None)

@@ -53,6 +53,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -slow[item.nodeid.split("::")[0]])  # stable: a file's order stays
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, the controller starts the warm interpreter that every worker's apps and
+    command lines are forked from (harness/warm_start.py): one import of torch and Gradio, not one
+    per worker (about 11 s of CPU each). It imports at the first start, so a run that starts
+    nothing pays only an interpreter's start."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        import tempfile
+
+        from harness.warm_start import WarmStarts
+
+        config._warm_folder = tempfile.TemporaryDirectory(prefix="warm-start-")
+        config._warm_shared = WarmStarts.shared(Path(config._warm_folder.name))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = getattr(config, "_warm_shared", None)
+    if shared is not None:
+        shared.stdin.close()  # it ends (its children, the apps, were stopped by their tests)
+        try:
+            shared.wait(15)
+        except subprocess.TimeoutExpired:
+            shared.kill()
+        config._warm_folder.cleanup()
+
+
 # Files that share a costly session fixture run in one xdist worker, or each worker would make
 # it: fresh_app_import is a cold interpreter importing the app.
 TOGETHER = {"tests/test_boundaries.py": "tests/test_app_setup.py"}

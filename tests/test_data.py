@@ -9,7 +9,6 @@ import shutil
 
 import pytest
 import torch
-from torchvision.datasets import MNIST
 
 from model.training.data import DataError, batches, load_mnist
 
@@ -66,6 +65,8 @@ def test_labels_that_do_not_match_images_are_refused(tiny_mnist, tmp_path):
 
 
 def test_failed_download_explains_how_to_work_offline(tmp_path, monkeypatch):
+    from torchvision.datasets import MNIST  # here, not at collection: 2.8 s in every pytest worker
+
     # a real download attempt against a port where nothing listens: refused at once, like offline
     monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/mnist/"])
     with pytest.raises(DataError, match=r"Could not download MNIST.*--data-dir"):

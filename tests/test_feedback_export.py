@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from harness.python_run import run_python
 from model import load_classifier, read_drawing
@@ -34,6 +33,20 @@ from model.feedback.split import held_out
 from model.synth.nondigits import drawings, render
 from model.synth.sketches import Placement, draw_digit
 from ui.pad import CANVAS
+
+
+def read_image_file(path: str | Path) -> torch.Tensor:
+    """torchvision's own IDX reader, imported when a test reads (not at collection, which costs
+    every pytest worker 2.8 s of CPU for torchvision)."""
+    from torchvision.datasets.mnist import read_image_file
+
+    return read_image_file(str(path))
+
+
+def read_label_file(path: str | Path) -> torch.Tensor:
+    from torchvision.datasets.mnist import read_label_file
+
+    return read_label_file(str(path))
 
 
 @pytest.fixture(scope="module")
