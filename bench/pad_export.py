@@ -3,12 +3,12 @@
     python -m bench.pad_export              # 200 frames each, alternating
     python -m bench.pad_export --frames 500
 
-ui/pad.js sends each frame as an 8-bit grey PNG it assembles itself (the export canvas's pixels,
-deflated by the browser's CompressionStream), not the canvas's RGBA `toDataURL("image/png")`:
-a quarter of the bytes for the server to inflate, at some cost in the page. Headless Debian
-Chromium runs the pad's own functions (taken from ui/pad.js as they are) on a digit's stroke
-drawn on the 320x160 export canvas, and times both ways of making the frame, alternating, from
-the canvas cleared to the data URL. The first 20 of each are warm-up.
+ui/pad.js sends each frame as an 8-bit grey PNG it makes itself (`exportPng`: the export
+canvas's pixels, deflated by ui/png.js), not the canvas's RGBA `toDataURL("image/png")`: a
+quarter of the bytes for the server to inflate, at some cost in the page. Headless Debian
+Chromium runs the pad's own functions (taken from ui/pad.js as they are, and ui/png.js whole) on
+a digit's stroke drawn on the 320x160 export canvas, and times both ways of making the frame,
+alternating, from the canvas cleared to the data URL. The first 20 of each are warm-up.
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from harness.browser import chromium
 from ui.pad import BRUSH, CANVAS, EXPORT
 
 # the pad's functions that make a frame, and the constants they use
-FUNCTIONS = ("paint", "exportPixels", "pngDataUrl", "greyPngDataUrl", "deflate", "pngChunk")
-CONSTANTS = ("PNG_SIGNATURE", "CRC_TABLE")
+FUNCTIONS = ("paint", "exportPng")
 
 TIMER = """
-window.timeFrames = async (n) => {
+window.timeFrames = (n) => {
   const canvasPng = [], greyPngs = [];
   for (let i = 0; i < n; i++) {
     let t = performance.now();
@@ -37,26 +36,21 @@ window.timeFrames = async (n) => {
     const a = exportCanvas.toDataURL("image/png");
     canvasPng.push(performance.now() - t);
     t = performance.now();
-    const b = await pngDataUrl(exportPixels());
+    const b = exportPng();
     greyPngs.push(performance.now() - t);
     if (!b.startsWith("data:image/png;base64,") || b === a) throw new Error("no grey PNG made");
   }
-  const grey = await pngDataUrl(exportPixels());
+  const grey = exportPng();
   return { canvasPng, greyPngs, sizes: [grey.length, exportCanvas.toDataURL("image/png").length] };
 };
 """
 
 
 def pad_functions() -> str:
-    """The frame-making code of ui/pad.js, as it is there (fails loudly if it moved)."""
+    """The frame-making code of ui/pad.js, as it is there (fails loudly if it moved), and the
+    PNG encoder it calls (ui/png.js)."""
     source = (ROOT / "ui" / "pad.js").read_text()
-    parts = []
-    for name in CONSTANTS:
-        # one line ending in ";", or lines up to one that closes at the left margin
-        found = re.search(rf"^const {name} = [^\n]*;\n", source, re.M) or re.search(
-            rf"^const {name} = .*?^}}[^\n]*;\n", source, re.S | re.M
-        )
-        parts.append(found.group(0) if found else _missing(name))
+    parts = [(ROOT / "ui" / "png.js").read_text()]
     for name in FUNCTIONS:
         found = re.search(rf"^(async )?function {name}\(.*?^}}\n", source, re.S | re.M)
         parts.append(found.group(0) if found else _missing(name))
@@ -64,7 +58,7 @@ def pad_functions() -> str:
 
 
 def _missing(name: str) -> str:
-    raise SystemExit(f"bench.pad_export: {name} is no longer in ui/pad.js; update FUNCTIONS/CONSTANTS")
+    raise SystemExit(f"bench.pad_export: {name} is no longer in ui/pad.js; update FUNCTIONS")
 
 
 def main() -> None:
@@ -76,7 +70,6 @@ def main() -> None:
     stroke = np.stack([320 + 70 * np.sin(2 * np.pi * 1.5 * t) * (0.6 + 0.4 * t), 70 + 180 * t], axis=1)
     setup = (
         f"const W = {CANVAS[0]}, H = {CANVAS[1]}, EW = {EXPORT[0]}, EH = {EXPORT[1]}, BRUSH = {BRUSH};\n"
-        "let greyPng = true;\n"
         "const exportCanvas = document.createElement('canvas');\n"
         "exportCanvas.width = EW; exportCanvas.height = EH;\n"
         "const exportCtx = exportCanvas.getContext('2d', { willReadFrequently: true });\n"
@@ -94,7 +87,7 @@ def main() -> None:
         [name, f"{np.median(ms):.2f}", f"{np.percentile(ms, 95):.2f}", chars]
         for name, ms, chars in (
             ("the canvas's PNG (`toDataURL`, RGBA)", canvas_ms, canvas_chars),
-            ("the pad's grey PNG (pixels + CompressionStream)", grey_ms, grey_chars),
+            ("the pad's grey PNG (`exportPng`: pixels + ui/png.js)", grey_ms, grey_chars),
         )
     ]
     header = ["a frame of a drawn digit, 320x160", "median ms", "p95 ms", "data URL characters"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import io
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from harness.browser import PHONE, Pad
-from harness.server import AppServer
+from harness.server import ROOT, AppServer
 from model.synth.sketches import Placement, placed_strokes
 from ui.pad import CANVAS, EXPORT, PAD_FUNCTION
 
@@ -60,29 +62,69 @@ def test_answers_appear_while_the_pen_is_still_moving(pad):
     assert pad.final_answer() == "0"
 
 
+def data_url_png(url: str) -> tuple[Image.Image, bytes]:
+    """A PNG data URL as its image, and its pixel rows as zlib inflates them (which checks the
+    stream's own checksum, as Pillow does not)."""
+    png = base64.b64decode(url.split(",", 1)[1])
+    idat, at = b"", 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        if png[at + 4 : at + 8] == b"IDAT":
+            idat += png[at + 8 : at + 8 + length]
+        at += 12 + length
+    image = Image.open(io.BytesIO(png))
+    image.load()  # Pillow checks every chunk's CRC
+    return image, zlib.decompress(idat)
+
+
 def test_the_pad_sends_its_drawing_as_a_grey_png_with_the_canvas_pixels(pad):
-    # The server decodes every frame: the pad sends 8-bit grey, a quarter of the canvas's own
-    # RGBA PNG's bytes, with the same pixels (so the same reading) as that PNG had.
+    # The server decodes every frame: the pad sends 8-bit grey with the pixels of the canvas it
+    # drew them on (so the same reading as the canvas's own PNG), in under half its bytes.
     sent = []
     pad.page.on("request", lambda r: "component_server" in r.url and sent.append(r.post_data_json))
-    place = Placement(CANVAS, (320, 160), 200, 0, 12)
-    pad.draw(7, place)
+    catch = """() => {  // the pad's export canvas, caught as the pad reads its pixels
+      const read = CanvasRenderingContext2D.prototype.getImageData;
+      CanvasRenderingContext2D.prototype.getImageData = function (...args) {
+        window.exported = this.canvas;
+        return read.apply(this, args);
+      };
+    }"""
+    pad.page.evaluate(catch)
+    pad.draw(7, Placement(CANVAS, (320, 160), 200, 0, 12))
     assert pad.final_answer() == "7"
-    pad.root.get_by_test_id("clear").click()
-    # a browser whose compression fails: the frame is tried again as the canvas's own PNG
-    broken = "class { constructor() { throw new Error('no'); } }"
-    pad.page.evaluate(f"() => {{ window.CompressionStream = {broken}; }}")
-    pad.draw(7, place)
-    assert pad.final_answer() == "7"
-    finals = [
-        Image.open(io.BytesIO(base64.b64decode(body["data"]["image"].split(",", 1)[1])))
-        for body in sent
-        if body.get("fn_name") == PAD_FUNCTION and "live" not in body["data"]
-    ]
-    grey, canvas = finals[0], finals[-1]
+    frames = [body["data"] for body in sent if body.get("fn_name") == PAD_FUNCTION]
+    assert "live" in frames[0] and "live" not in frames[-1]  # live frames, then the pen-up one
+    grey, rows = data_url_png(frames[-1]["image"])
+    own = pad.page.evaluate("() => window.exported.toDataURL('image/png')")
+    canvas, _ = data_url_png(own)
     assert (grey.mode, grey.size, canvas.mode) == ("L", EXPORT, "RGBA"), (grey, canvas)
     assert np.array_equal(np.asarray(grey), np.asarray(canvas.convert("L")))
+    assert len(rows) == (EXPORT[0] + 1) * EXPORT[1]
     assert np.asarray(grey).min() == 0  # the digit is in it, black on white
+    assert len(frames[-1]["image"]) < len(own) / 2
+
+
+def test_the_pads_png_encoder_keeps_every_pixel_of_any_image(browser):
+    # ui/png.js writes its own deflate: any grey image, not only a drawing, comes back whole
+    page = browser.new_page()
+    page.add_script_tag(content=(ROOT / "ui" / "png.js").read_text())
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 256, (37, 300), dtype=np.uint8)
+    runs = np.repeat(rng.integers(0, 4, (90, 40), dtype=np.uint8) * 85, 7, axis=1)[:, :277]
+    drawing = np.full((160, 320), 255, np.uint8)
+    drawing[40:120, 150:170] = 0
+    drawing[39, 150:170] = 128  # an anti-aliased edge
+    # runs of every length deflate can code, 1 to 300 (so every length code and its extra bits)
+    every_length = np.concatenate([np.full(n, n % 2 * 200, np.uint8) for n in range(1, 301)])
+    every_length = every_length.reshape(150, 301)
+    images = [noise, runs, drawing, every_length, np.zeros((1, 1), np.uint8), np.full((300, 1), 7, np.uint8)]
+    for pixels in images:
+        height, width = pixels.shape
+        encode = "([g, w, h]) => greyPngDataUrl(new Uint8Array(g), w, h)"
+        url = page.evaluate(encode, [pixels.ravel().tolist(), width, height])
+        image, _ = data_url_png(url)
+        assert image.mode == "L" and np.array_equal(np.asarray(image), pixels), pixels.shape
+    page.close()
 
 
 def test_a_number_undo_and_clear(pad):

@@ -52,7 +52,6 @@ let replay = null; // an example being drawn
 let shownImage = null; // the drawing (data URL) whose answer is on screen
 let version = 0; // bumped by every change to the drawing: a waiting answer is for this one only
 let restTimer = null; // a pen-up answer waiting for the drawing to rest
-let greyPng = true; // frames go as grey PNGs (exportPixels) until compressing one fails
 
 // ---- drawing on screen -------------------------------------------------------------------
 const ctx = canvas.getContext("2d");
@@ -115,82 +114,16 @@ function drawSegment(a, b) {
 }
 
 // What the server reads: black marker on white at a fixed size, whatever the screen and theme,
-// as an 8-bit grey PNG. The server inflates every frame it reads, and the canvas's own PNG
-// (toDataURL) is RGBA: four times the bytes for the same grey pixels (docs/experiments.md).
-// The pixels are taken at once, as the strokes stand; compressing them waits for the browser.
-function exportPixels() {
+// as an 8-bit grey PNG (ui/png.js): the canvas's own PNG is RGBA, four times the bytes to inflate
+// for the same grey pixels (docs/experiments.md). Made at once, as the strokes stand.
+function exportPng() {
   exportCtx.fillStyle = "#fff";
   exportCtx.fillRect(0, 0, EW, EH);
   paint(exportCtx, EW / W, "#000", strokes);
-  if (!greyPng || typeof CompressionStream === "undefined") return exportCanvas.toDataURL("image/png");
   const rgba = exportCtx.getImageData(0, 0, EW, EH).data;
-  const rows = new Uint8Array((EW + 1) * EH); // each row: its filter (0, none), then its bytes
-  for (let y = 0, i = 0, o = 0; y < EH; y++) {
-    o++;
-    for (let x = 0; x < EW; x++, i += 4) rows[o++] = rgba[i]; // black on opaque white: R = G = B
-  }
-  return rows;
-}
-
-// A data URL of the PNG of exportPixels' rows (or the canvas's own data URL, where the browser
-// cannot compress: then exportPixels gave that already).
-async function pngDataUrl(rows) {
-  if (typeof rows === "string") return rows;
-  try {
-    return await greyPngDataUrl(rows);
-  } catch (error) {
-    greyPng = false; // compressing failed once: from the next frame, the canvas's own PNG
-    throw error; // this frame is answered "busy", and the pad tries again
-  }
-}
-
-async function greyPngDataUrl(rows) {
-  const header = new Uint8Array(13);
-  new DataView(header.buffer).setUint32(0, EW);
-  new DataView(header.buffer).setUint32(4, EH);
-  header[8] = 8; // bit depth; then colour type 0 (grey), and 0s: deflate, row filters, no interlace
-  const chunks = [PNG_SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", await deflate(rows))];
-  chunks.push(pngChunk("IEND", new Uint8Array(0)));
-  const png = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((at, c) => (png.set(c, at), at + c.length), 0);
-  let text = "";
-  for (let i = 0; i < png.length; i += 0x8000) text += String.fromCharCode(...png.subarray(i, i + 0x8000));
-  return "data:image/png;base64," + btoa(text);
-}
-
-// zlib's deflate of `bytes`, by the browser. Its stream's reader directly: through a Blob and a
-// Response the same took three times as long (1.7 against 0.5 ms in Chromium here).
-async function deflate(bytes) {
-  const stream = new CompressionStream("deflate");
-  const writer = stream.writable.getWriter();
-  const ignored = () => {}; // a failure reaches the reader too, which throws it to the caller
-  writer.write(bytes).catch(ignored);
-  writer.close().catch(ignored);
-  const reader = stream.readable.getReader();
-  const parts = [];
-  for (let part = await reader.read(); !part.done; part = await reader.read()) parts.push(part.value);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
-}
-
-const PNG_SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1;
-  return n >>> 0;
-});
-
-// One PNG chunk: length, type, data, and the CRC-32 of type and data.
-function pngChunk(type, data) {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  let crc = 0xffffffff;
-  for (let i = 4; i < 8 + data.length; i++) crc = CRC_TABLE[(crc ^ out[i]) & 0xff] ^ (crc >>> 8);
-  view.setUint32(8 + data.length, (crc ^ 0xffffffff) >>> 0);
-  return out;
+  const grey = new Uint8Array(EW * EH);
+  for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i]; // black on opaque white: R = G = B
+  return greyPngDataUrl(grey, EW, EH);
 }
 
 // ---- pointer input -----------------------------------------------------------------------
@@ -283,8 +216,7 @@ async function send(isFinal) {
   let held = 0;
   const sentVersion = version;
   try {
-    // the frame is what the page holds now; only compressing its pixels waits
-    const pixels = exportPixels();
+    image = exportPng(); // the frame is what the page holds now
     held = digitsHeld(strokes); // what these strokes can hold, as sent
     const payload = { language: pageLanguage() }; // ui/pad_request.py
     // A live frame's reading holds no more digits than the strokes can. Never at pen-up: digits
@@ -293,9 +225,7 @@ async function send(isFinal) {
     // and under load the server reads it after every pen-up frame, whose answer someone awaits
     if (!isFinal) payload.live = true;
     if (inside && inside.open) payload.inside = insideDigit; // no panel, no extra work
-    image = await pngDataUrl(pixels);
-    // cleared, or a newer frame sent, while this one was compressed: its answer would be dropped
-    if (sentEpoch === epoch && seq === sentSeq) reply = await server.read_pad({ image, ...payload });
+    reply = await server.read_pad({ image, ...payload });
   } catch (error) {
     reply = { busy: true, html: null, number: "" };
   }

@@ -108,7 +108,7 @@ def drawing_pad(
     read_pad.__name__ = PAD_FUNCTION  # the name ui/pad.js calls
     return gr.HTML(
         html_template=_template(examples, empty_html, inside_empty_html, kiosk_idle, side_html),
-        js_on_load=(HERE / "pad.js").read_text() + js,
+        js_on_load=(HERE / "png.js").read_text() + (HERE / "pad.js").read_text() + js,
         server_functions=[read_pad, *map(_plain, server_functions)],
         apply_default_css=False,
         elem_id=elem_id,
