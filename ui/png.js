@@ -6,7 +6,7 @@
 // runs of white and rows like the row above, so deflate's matches at distance 1 and at one row
 // back, with its fixed Huffman codes, compress it well enough in well under a millisecond.
 
-// greyPngDataUrl(grey, width, height): grey holds width * height bytes, row by row.
+// greyPngDataUrl(grey, width, height): grey is a Uint8Array of width * height bytes, row by row.
 function greyPngDataUrl(grey, width, height) {
   const rows = new Uint8Array((width + 1) * height); // each row: its filter (0, none), its bytes
   for (let y = 0; y < height; y++) rows.set(grey.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
