@@ -118,8 +118,9 @@ def read_drawing(
         if whole is not None and not (
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):
-            whole_logits = classifier.predict_logits(whole[None]).numpy()
-            whole_score = float(_scores(whole_logits, reader, whole[None])[0])
+            _, whole_logits, check, digit = reader.read(classifier, whole[None], moves=True)
+            check = np.nan if check is None else check.astype(np.float64)  # NaN: no verdict by score
+            whole_score = float(scores_of(whole_logits, check, digit)[0])
             one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
             if one:
                 # the whole ink is surely one digit, and more so than its pieces: one digit after all
@@ -142,13 +143,6 @@ def read_drawing(
         for s, p, piece in zip(segments, probs.tolist(), scores)
     )
     return Reading(digits, judge(reader.verdict, score, [d.confidence for d in digits]), score)
-
-
-def _scores(logits: np.ndarray, reader: NumberReader, x: torch.Tensor) -> np.ndarray:
-    """verdict.digit_scores of `x` whose logits (over the moves) are read already: NaN without
-    the whole-digit check."""
-    whole, digit = reader.parts(x)
-    return scores_of(logits, np.full(len(x), np.nan) if whole is None else whole.astype(np.float64), digit)
 
 
 def reread(reading: Reading, classifier: Classifier) -> Reading:

@@ -11,14 +11,17 @@ classifier trained anew (the app's "Watch it learn") can be read with the same r
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from ..classifier import Classifier
 from ..network import MLP
+from ..shifts import ShiftAveraged
+from .first_layers import FirstLayers, version
 from .learned import DEFAULT_PATH_WEIGHTS, PathWeights, load_path_weights
 from .not_a_digit import DEFAULT_NOT_A_DIGIT, DIGIT, digit_log_prob, load_not_a_digit
 from .priors import weight_vector
@@ -54,32 +57,88 @@ class NumberReader:
         """(N, 1, 28, 28) floats in [0, 1] -> the whole-digit check's (N,) log P(one whole digit)
         as float32 (None without the check) and the score's third part, digit_part's (N,), from
         one pass of both checks: their first layers, which see the same pixels, as one matmul."""
-        together = self._first_layers
+        together = self._checks_together
         if together is None:  # one check or none: each on its own
             whole = self.whole_log_prob(x)
             return (None if whole is None else whole.numpy()), self.digit_part(x)
-        weight, bias, split = together
         with torch.inference_mode():
-            first = F.linear(self.check.normalise(x.to(weight.device, torch.float32)), weight, bias)
-            whole = torch.log_softmax(self.check.after_first(first[:, :split]), dim=1)[:, WHOLE]
-            digit = torch.log_softmax(self.not_a_digit.after_first(first[:, split:]), dim=1)[:, DIGIT]
-        return whole.cpu().numpy(), self.weight * digit.cpu().double().numpy()
+            return self._from_checks(together(x.to(together.weight.device, torch.float32)), len(x))
+
+    def read(
+        self, classifier: Classifier, x: torch.Tensor, moves: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
+        """(N, 1, 28, 28) candidates in [0, 1] -> the classifier's (N, 10) logits over each as it
+        is, their mean over its one-pixel moves ((N, 10); None without `moves`), and `parts`'
+        two: what reading a number asks of every network, with all their first layers in one
+        matmul (first_layers.py) where the networks allow it. The same numbers as
+        classifier.predict_both (or predict_logits) and parts, up to float32's last bits."""
+        layers = self._stacked(classifier)
+        if layers is None:
+            if moves:
+                logits, moved = (t.numpy() for t in classifier.predict_both(x))
+            else:
+                logits, moved = classifier.predict_logits(x, moves=False).numpy(), None
+            return (logits, moved, *self.parts(x))
+        checks = len(self._checks)
+        with torch.inference_mode():
+            firsts = layers(x.to(layers.weight.device, torch.float32), None if moves else 1 + checks)
+            # the classifier as it is and over its other moves, in one pass of its other layers
+            logits = classifier.network.after_first(torch.cat([firsts[0], *firsts[1 + checks :]]))
+            moved = logits.reshape(-1, len(x), logits.shape[1]).mean(0).cpu().numpy() if moves else None
+            return (logits[: len(x)].cpu().numpy(), moved, *self._from_checks(firsts[1 : 1 + checks], len(x)))
+
+    def _from_checks(self, firsts: list[torch.Tensor], n: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """`parts`' two from the checks' first-layer outputs (the `_checks`' order)."""
+        whole, digit = None, np.zeros(n)
+        for check, first in zip(self._checks, firsts):
+            log_p = torch.log_softmax(check.after_first(first), dim=1)
+            if check is self.check:
+                whole = log_p[:, WHOLE].cpu().numpy()
+            else:
+                digit = self.weight * log_p[:, DIGIT].cpu().double().numpy()
+        return whole, digit
+
+    @property
+    def _checks(self) -> list[MLP]:
+        """The checks a reading runs: the whole-digit check, then the not-a-digit one when it
+        counts (`weight`)."""
+        return [c for c in (self.check, self.not_a_digit if self.weight else None) if c is not None]
+
+    def _stacked(self, classifier: Classifier) -> FirstLayers | None:
+        """The first layers of `classifier` (as it is, then the checks, then its other moves) as
+        one, made once per classifier network and again when it has been trained since (the
+        checks are loaded from their files and never trained in place); None when they cannot
+        be one (not an MLP of 28 x 28 pixels, the checks on another device)."""
+        net = classifier.network
+        made = self._made.get(net) if isinstance(net, MLP) else None
+        if made is not None and made[0] == version(net):
+            return made[1]
+        reader, networks = classifier.reader, [net, *self._checks]
+        if (
+            not isinstance(net, MLP)
+            or not isinstance(reader, ShiftAveraged)
+            or (0, 0) not in reader.shifts
+            or any(n.config.in_features != 28 * 28 for n in networks)
+            or len({next(n.parameters()).device for n in networks}) > 1
+        ):
+            return None
+        blocks = [(n, (0, 0)) for n in networks] + [(net, m) for m in reader.shifts if m != (0, 0)]
+        made = version(net), FirstLayers(blocks)
+        self._made[net] = made
+        return made[1]
 
     @functools.cached_property
-    def _first_layers(self) -> tuple[torch.Tensor, torch.Tensor, int] | None:
-        """Both checks' first layers stacked (weights, biases, where the second's outputs start),
-        when both run and see their input alike; None otherwise. Made once: the checks are
-        loaded from their files and never trained in place."""
-        check, other = self.check, self.not_a_digit
-        if check is None or not self.weight:
+    def _made(self) -> weakref.WeakKeyDictionary:
+        """FirstLayers made per classifier network, with the version they were made from."""
+        return weakref.WeakKeyDictionary()
+
+    @functools.cached_property
+    def _checks_together(self) -> FirstLayers | None:
+        """Both checks' first layers as one, when both run on one device; None otherwise."""
+        checks = self._checks
+        if len(checks) < 2 or len({next(c.parameters()).device for c in checks}) > 1:
             return None
-        alike = (check.config.in_features, check.config.mean, check.config.std) == (
-            other.config.in_features, other.config.mean, other.config.std)  # fmt: skip
-        a, b = next(iter(check.layers)), next(iter(other.layers))
-        if not alike or a.weight.device != b.weight.device:
-            return None
-        with torch.no_grad():
-            return torch.cat([a.weight, b.weight]), torch.cat([a.bias, b.bias]), a.out_features
+        return FirstLayers([(c, (0, 0)) for c in checks])
 
     @functools.cached_property
     def vector(self) -> np.ndarray:

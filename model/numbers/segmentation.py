@@ -165,10 +165,8 @@ def find_digits(
         if everything is None:
             return nothing
         segments = [Segment(everything, _union([c.box for c in found.candidates]), False)]
-        x = torch.from_numpy(everything)[None, None]
-        whole, digit = reader.parts(x)
-        whole = np.full(1, np.nan) if whole is None else whole.astype(np.float64)
-        return segments, classifier.predict_logits(x).numpy(), whole, digit
+        _, moved, whole, digit = reader.read(classifier, torch.from_numpy(everything)[None, None], moves=True)
+        return segments, moved, np.full(1, np.nan) if whole is None else whole.astype(np.float64), digit
     if not chosen:
         return nothing
     segments = [found.candidates[i] for i in chosen]
@@ -177,7 +175,7 @@ def find_digits(
     moved = None if found.moved is None else found.moved[chosen]
     if moved is None or np.isnan(moved).any():  # not all read with their moves yet
         x = torch.from_numpy(np.stack([s.image for s in segments]))[:, None]
-        moved = classifier.predict_logits(x).numpy()
+        moved = reader.read(classifier, x, moves=True)[1]
     return segments, moved, whole.astype(np.float64), found.digit[chosen]
 
 
@@ -599,12 +597,9 @@ def _classify(
     x = torch.from_numpy(np.stack([c.image for c in candidates]))[:, None]  # (N, 1, 28, 28)
     # One pass each, not the five one-pixel moves the chosen digits get: the path weights and
     # the energy medians were learned on one pass, and five read the numbers no better.
-    if moves:
-        logits, moved = (t.numpy() for t in classifier.predict_both(x))
-    else:
-        logits = classifier.predict_logits(x, moves=False).numpy()
+    logits, moved, whole, digit = reader.read(classifier, x, moves)
+    if moved is None:
         moved = np.full((len(candidates), logits.shape[1]), np.nan, np.float32)
-    whole, digit = reader.parts(x)
     return (
         softmax(logits),
         logsumexp(logits),

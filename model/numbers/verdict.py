@@ -41,8 +41,7 @@ from ..files import atomic_write
 from ..logits import logsumexp
 from ..weights import DEFAULT_WEIGHTS, WeightsError
 from .learned import read_learned
-from .not_a_digit import digit_log_prob
-from .whole_digit import NOT_A_DIGIT, WHOLE, check_log_probs
+from .whole_digit import NOT_A_DIGIT, check_log_probs
 
 if TYPE_CHECKING:  # reader.py imports this module
     from .reader import NumberReader
@@ -106,17 +105,22 @@ class ScoreParts:
 
 
 def score_parts(classifier: Classifier, reader: NumberReader | None, x: torch.Tensor) -> ScoreParts:
-    """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores by `reader`'s checks."""
-    energy = logsumexp(classifier.predict_logits(x).double().numpy()) if len(x) else np.zeros(0)
-    missing = np.full(len(x), np.nan)
+    """(N, 1, 28, 28) floats in [0, 1] -> the parts of their scores by `reader`'s checks, read as
+    a reading reads its pieces (NumberReader.read), so that they add up to the very scores it
+    judged by."""
     check = None if reader is None else reader.check
     if check is None or len(x) == 0:
+        energy = logsumexp(classifier.predict_logits(x).double().numpy()) if len(x) else np.zeros(0)
+        missing = np.full(len(x), np.nan)
         return ScoreParts(energy, missing, missing)
-    log_p = check_log_probs(check, x).double().numpy()
-    outlier = log_p[:, NOT_A_DIGIT] if log_p.shape[1] > NOT_A_DIGIT else missing  # an older check: 2 outputs
-    weight = reader.weight
-    digit = digit_log_prob(reader.not_a_digit, x).double().numpy() if weight else np.zeros(len(x))
-    return ScoreParts(energy, log_p[:, WHOLE], outlier, digit, weight)
+    _, moved, whole, digit = reader.read(classifier, x, moves=True)
+    # an older check's third output, not part of the score: said in the "Look inside" panel
+    outlier = np.full(len(x), np.nan)
+    if check.config.n_classes > NOT_A_DIGIT:
+        outlier = check_log_probs(check, x).double().numpy()[:, NOT_A_DIGIT]
+    digit = digit / reader.weight if reader.weight else np.zeros(len(x))  # read() gives it weighed
+    energy = logsumexp(moved.astype(np.float64))
+    return ScoreParts(energy, whole.astype(np.float64), outlier, digit, reader.weight)
 
 
 def digit_scores(classifier: Classifier, reader: NumberReader | None, x: torch.Tensor) -> np.ndarray:
