@@ -134,9 +134,14 @@ class NumberReader:
 
     @functools.cached_property
     def _checks_together(self) -> FirstLayers | None:
-        """Both checks' first layers as one, when both run on one device; None otherwise."""
+        """Both checks' first layers as one, when both run, on one device, over 28 x 28 pixels;
+        None otherwise."""
         checks = self._checks
-        if len(checks) < 2 or len({next(c.parameters()).device for c in checks}) > 1:
+        if (
+            len(checks) < 2
+            or any(c.config.in_features != 28 * 28 for c in checks)
+            or len({next(c.parameters()).device for c in checks}) > 1
+        ):
             return None
         return FirstLayers([(c, (0, 0)) for c in checks])
 
