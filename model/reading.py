@@ -118,9 +118,9 @@ def read_drawing(
         if whole is not None and not (
             len(segments) == 1 and np.array_equal(whole[0].numpy(), segments[0].image)
         ):
-            _, whole_logits, check, digit = reader.read(classifier, whole[None], moves=True)
-            check = np.nan if check is None else check.astype(np.float64)  # NaN: no verdict by score
-            whole_score = float(scores_of(whole_logits, check, digit)[0])
+            _, whole_logits, one_digit, digit = reader.read(classifier, whole[None], moves=True)
+            one_digit = np.nan if one_digit is None else one_digit.astype(np.float64)  # NaN: no check
+            whole_score = float(scores_of(whole_logits, one_digit, digit)[0])
             one = narrow and reader.verdict is not None and whole_score >= max(reader.verdict.unsure, score)
             if one:
                 # the whole ink is surely one digit, and more so than its pieces: one digit after all

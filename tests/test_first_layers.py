@@ -8,10 +8,11 @@ python -m pytest tests/test_first_layers.py -q
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
-from model import load_classifier, preprocess
+from model import load_classifier, preprocess, read_drawing
 from model.numbers import load_reader
 from model.numbers.first_layers import FirstLayers
 from model.shifts import shifted_copies
@@ -46,15 +47,41 @@ def test_one_matmul_reads_what_each_network_says_on_its_own():
     assert np.allclose(whole, alone[2], atol=1e-4) and np.allclose(digit, alone[3], atol=1e-4)
 
 
-def test_a_network_trained_after_a_reading_is_read_with_its_new_weights():
+def step_in_place(first):
+    with torch.no_grad():  # as an optimizer's step changes it
+        first.weight.add_(0.05 * torch.randn_like(first.weight))
+
+
+def step_through_data(first):
+    first.weight.data.mul_(1.5)  # behind autograd's back, as a fused optimizer's step is
+
+
+@pytest.mark.parametrize("change", [step_in_place, step_through_data])
+def test_a_network_changed_after_a_reading_is_read_with_its_new_weights(change):
     clf, reader, x = load_classifier(device="cpu"), load_reader(), candidates()
     before = reader.read(clf, x, moves=True)[1]
-    first = next(iter(clf.network.layers))
-    with torch.no_grad():  # as an optimizer's step changes it, in place
-        first.weight.add_(0.05 * torch.randn_like(first.weight))
+    change(next(iter(clf.network.layers)))
     after = reader.read(clf, x, moves=True)[1]
     assert np.allclose(after, clf.predict_logits(x).numpy(), atol=1e-4)
     assert not np.allclose(after, before, atol=0.01)
+
+
+def test_a_classifier_loaded_under_inference_mode_reads_a_drawing():
+    """Its tensors count no changes (torch's inference tensors): reading must not need that count."""
+    with torch.inference_mode():
+        clf = load_classifier(device="cpu")
+    image = draw_digit(3, Placement((280, 280), (140, 140), 180, 0, 16), "white")
+    assert read_drawing(image, clf).number == "3"
+
+
+def test_a_reader_without_its_checks_reads_what_the_classifier_says():
+    clf, x = load_classifier(device="cpu"), candidates()
+    bare = load_reader(whole_digit=None, not_a_digit=None)
+    logits, moved, whole, digit = bare.read(clf, x, moves=True)
+    as_it_is, averaged = clf.predict_both(x)
+    assert np.allclose(logits, as_it_is.numpy(), atol=1e-4)
+    assert np.allclose(moved, averaged.numpy(), atol=1e-4)
+    assert whole is None and not digit.any()
 
 
 def test_each_move_is_the_network_on_the_moved_copy():

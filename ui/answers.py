@@ -36,7 +36,9 @@ log = logging.getLogger("draw-a-digit")
 def load_model(weights: str | Path, device: str | None = None) -> Classifier:
     """The classifier, warmed up so the first visitor waits no longer; raises WeightsError."""
     clf = load_classifier(weights, device=device)
-    read_drawing(np.full((8, 8), 255, np.uint8), clf)
+    one = np.full((28, 28), 255, np.uint8)
+    one[4:24, 13:15] = 0  # a stroke: read through every network, which readies their first layers
+    read_drawing(one, clf)
     clf.predict_proba(torch.zeros(1, 1, 28, 28))
     return clf
 

@@ -1,8 +1,9 @@
-"""What reading a number needs besides the classifier: the two checks and the learned data.
+"""What reading a number needs besides the classifier, and how it runs them all on a candidate.
 
     reader = load_reader(device="cpu")   # weights/: whole_digit, not_a_digit, path_weights, verdict
     reader = load_reader(whole_digit=None)              # without the check
     reader = default_reader(classifier.device)          # the shipped ones, loaded once per device
+    logits, moved, whole, digit = reader.read(classifier, x, moves=True)   # every network on x
 
 The classifier (model/classifier.py) reads one digit; the number reader owns the rest, so that a
 classifier trained anew (the app's "Watch it learn") can be read with the same reader.
@@ -79,13 +80,14 @@ class NumberReader:
             else:
                 logits, moved = classifier.predict_logits(x, moves=False).numpy(), None
             return (logits, moved, *self.parts(x))
-        checks = len(self._checks)
+        n_checks = len(self._checks)
         with torch.inference_mode():
-            firsts = layers(x.to(layers.weight.device, torch.float32), None if moves else 1 + checks)
+            firsts = layers(x.to(layers.weight.device, torch.float32), None if moves else 1 + n_checks)
             # the classifier as it is and over its other moves, in one pass of its other layers
-            logits = classifier.network.after_first(torch.cat([firsts[0], *firsts[1 + checks :]]))
+            logits = classifier.network.after_first(torch.cat([firsts[0], *firsts[1 + n_checks :]]))
             moved = logits.reshape(-1, len(x), logits.shape[1]).mean(0).cpu().numpy() if moves else None
-            return (logits[: len(x)].cpu().numpy(), moved, *self._from_checks(firsts[1 : 1 + checks], len(x)))
+            checked = self._from_checks(firsts[1 : 1 + n_checks], len(x))
+            return (logits[: len(x)].cpu().numpy(), moved, *checked)
 
     def _from_checks(self, firsts: list[torch.Tensor], n: int) -> tuple[np.ndarray | None, np.ndarray]:
         """`parts`' two from the checks' first-layer outputs (the `_checks`' order)."""
@@ -106,24 +108,27 @@ class NumberReader:
 
     def _stacked(self, classifier: Classifier) -> FirstLayers | None:
         """The first layers of `classifier` (as it is, then the checks, then its other moves) as
-        one, made once per classifier network and again when it has been trained since (the
-        checks are loaded from their files and never trained in place); None when they cannot
-        be one (not an MLP of 28 x 28 pixels, the checks on another device)."""
-        net = classifier.network
+        one, made once per classifier network and again when it has changed since (trained,
+        loaded, moved: first_layers.version; the checks are loaded from their files and never
+        trained in place); None when they cannot be one (not an MLP of 28 x 28 pixels, the
+        checks on another device)."""
+        net, reader = classifier.network, classifier.reader
         made = self._made.get(net) if isinstance(net, MLP) else None
-        if made is not None and made[0] == version(net):
+        shifts = getattr(reader, "shifts", None)
+        if made is not None and made[0] == (version(net), shifts):
             return made[1]
-        reader, networks = classifier.reader, [net, *self._checks]
+        networks = [net, *self._checks]
         if (
             not isinstance(net, MLP)
             or not isinstance(reader, ShiftAveraged)
             or (0, 0) not in reader.shifts
+            or len(set(reader.shifts)) != len(reader.shifts)  # a move twice would weigh twice
             or any(n.config.in_features != 28 * 28 for n in networks)
             or len({next(n.parameters()).device for n in networks}) > 1
         ):
             return None
         blocks = [(n, (0, 0)) for n in networks] + [(net, m) for m in reader.shifts if m != (0, 0)]
-        made = version(net), FirstLayers(blocks)
+        made = (version(net), shifts), FirstLayers(blocks)
         self._made[net] = made
         return made[1]
 

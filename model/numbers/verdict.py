@@ -114,7 +114,7 @@ def score_parts(classifier: Classifier, reader: NumberReader | None, x: torch.Te
         missing = np.full(len(x), np.nan)
         return ScoreParts(energy, missing, missing)
     _, moved, whole, digit = reader.read(classifier, x, moves=True)
-    # an older check's third output, not part of the score: said in the "Look inside" panel
+    # a three-output check's log P(not a digit at all), not part of the score (older checks have two)
     outlier = np.full(len(x), np.nan)
     if check.config.n_classes > NOT_A_DIGIT:
         outlier = check_log_probs(check, x).double().numpy()[:, NOT_A_DIGIT]
