@@ -105,12 +105,14 @@ class WarmStarts:
             self.env = self.ask({"op": "env"})["env"]
 
     @staticmethod
-    def shared(folder: Path) -> subprocess.Popen:
+    def shared(folder: Path, eager: bool = False) -> subprocess.Popen:
         """Start a warm interpreter for every process that inherits $WARM_START_SOCKET (set here):
-        it listens on a socket in `folder` and ends when the returned process's stdin closes."""
+        it listens on a socket in `folder` and ends when the returned process's stdin closes.
+        `eager`: it imports at once, while the tests are being collected, not at the first start."""
         os.environ[SOCKET] = str(Path(folder) / "warm.sock")
         return subprocess.Popen(
-            [sys.executable, "-m", "harness.warm_start", "--listen", os.environ[SOCKET]],
+            [sys.executable, "-m", "harness.warm_start", "--listen", os.environ[SOCKET]]
+            + (["--eager"] if eager else []),
             cwd=Path(__file__).resolve().parent.parent,
             env={**APP_DEFAULTS, **os.environ},
             stdin=subprocess.PIPE,
@@ -325,9 +327,10 @@ def _imports() -> None:
     import torch._inductor.config  # noqa: F401
 
 
-def serve(listen: str | None = None) -> None:
+def serve(listen: str | None = None, eager: bool = False) -> None:
     """Fork a child per start request: on stdin (replies on stdout), or, with `listen`, from any
-    process that connects to that Unix socket, until stdin closes. Imports at the first start."""
+    process that connects to that Unix socket, until stdin closes. Imports at the first start, or
+    with `eager` at once (requests wait in the socket's queue meanwhile)."""
     import selectors
     import socket
 
@@ -370,6 +373,9 @@ def serve(listen: str | None = None) -> None:
     server = socket.socket(socket.AF_UNIX)
     server.bind(listen)
     server.listen()
+    if eager:
+        _imports()
+        imported = True
     chosen = selectors.DefaultSelector()  # one thread, one request at a time: forking stays safe
     chosen.register(server, selectors.EVENT_READ)
     chosen.register(sys.stdin.buffer, selectors.EVENT_READ)
@@ -402,4 +408,4 @@ def serve(listen: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[2] if sys.argv[1:2] == ["--listen"] else None)
+    serve(sys.argv[2] if sys.argv[1:2] == ["--listen"] else None, eager="--eager" in sys.argv)

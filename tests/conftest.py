@@ -57,14 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist, the controller starts the warm interpreter that every worker's apps and
     command lines are forked from (harness/warm_start.py): one import of torch and Gradio, not one
     per worker (about 11 s of CPU each). It imports at the first start, so a run that starts
-    nothing pays only an interpreter's start."""
+    nothing pays only an interpreter's start. A run that starts apps (any but `make test-fast`'s
+    "not slow") has it import at once, while the workers collect the tests: the two workers'
+    first apps then start without both waiting, one core idle, for that import."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         import tempfile
 
         from harness.warm_start import WarmStarts
 
         config._warm_folder = tempfile.TemporaryDirectory(prefix="warm-start-")
-        config._warm_shared = WarmStarts.shared(Path(config._warm_folder.name))
+        eager = "not slow" not in (config.option.markexpr or "")
+        config._warm_shared = WarmStarts.shared(Path(config._warm_folder.name), eager)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
