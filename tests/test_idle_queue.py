@@ -2,9 +2,10 @@
 
     python -m pytest tests/test_idle_queue.py
 
-Against `python app.py`: its threads' context switches counted from /proc while nobody uses it
-(each wake-up of Gradio's queue loops is one), then photos read through the queued /read_image
-event, as the Upload tab sends them, each after a pause long enough for the queue to fall idle.
+Against `python app.py`: its threads' voluntary context switches counted from /proc while nobody
+uses it (each wake-up of Gradio's queue loops is one), then photos read through the queued
+/read_image event, as the Upload tab sends them, each after a pause long enough for the queue to
+fall idle.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ SEVEN = draw_digit(7, Placement((280, 280), (140, 140), 180, 0, 14))
 
 
 def wakeups_per_second(pid: int, seconds: float) -> float:
-    """Context switches a second of every thread of process `pid`, over `seconds`."""
+    """Voluntary context switches a second of every thread of process `pid`, over `seconds`: a
+    thread that sleeps or waits gives up its core, one switch per wake-up. Not the involuntary
+    ones, which count how often a busy machine preempted it: both together came to 55 a second
+    once, in a clean clone's run with the other pytest worker's tests beside it."""
 
     def switches() -> int:
         total = 0
@@ -29,7 +33,8 @@ def wakeups_per_second(pid: int, seconds: float) -> float:
                 status = (task / "status").read_text()
             except OSError:  # a thread that ended meanwhile
                 continue
-            total += sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches" in line)
+            lines = status.splitlines()
+            total += sum(int(line.split()[1]) for line in lines if line.startswith("voluntary_ctxt_switches"))
         return total
 
     before, start = switches(), time.monotonic()
@@ -40,8 +45,10 @@ def wakeups_per_second(pid: int, seconds: float) -> float:
 def test_an_idle_app_sleeps_instead_of_looking_for_work(app_server):
     read_photo(app_server.url, png_bytes(SEVEN))  # it has served something, then nothing
     time.sleep(1.0)
-    # Gradio's queue alone, looking for work every 10 ms in two loops: well over 100 a second
-    assert wakeups_per_second(app_server.process.pid, 3.0) < 50
+    # Gradio's queue alone, looking for work every 10 ms in two loops: well over 100 a second (146
+    # with ui/idle_queue.py left out), in every window; an idle app about 22. The quieter of two
+    # windows: a burst of the app's own (once 55 a second in a loaded run) is not polling.
+    assert min(wakeups_per_second(app_server.process.pid, 3.0) for _ in range(2)) < 50
 
 
 def test_an_idle_app_starts_a_queued_event_at_once(app_server):
