@@ -98,6 +98,13 @@ def read_drawing(
     and the path weights to read with (default: the shipped ones, on the classifier's device).
     `max_digits`: read at most this many digits (the pad's count of what its strokes can hold)."""
     reader = reader or default_reader(classifier.device)
+    with reader.holding(classifier):  # the network checked for changes once, not per batch
+        return _read(image, classifier, reader, max_digits)
+
+
+def _read(
+    image: Image.Image | np.ndarray, classifier: Classifier, reader: NumberReader, max_digits: int | None
+) -> Reading:
     pieces = digit_pieces(image)  # once: both the search and the whole drawing start from them
     # with the not-a-digit check's part of the score, read with the candidates (find_digits)
     segments, logits, whole_log_p, digit = find_digits(image, classifier, reader, max_digits, pieces)

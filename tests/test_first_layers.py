@@ -66,6 +66,18 @@ def test_a_network_changed_after_a_reading_is_read_with_its_new_weights(change):
     assert not np.allclose(after, before, atol=0.01)
 
 
+def test_a_reading_holds_one_version_of_a_network_trained_while_it_reads():
+    clf, reader, x = load_classifier(device="cpu"), load_reader(), candidates()
+    with reader.holding(clf):  # as read_drawing does for one drawing's several batches
+        before = reader.read(clf, x, moves=True)[1]
+        step_through_data(next(iter(clf.network.layers)))  # a training step in another thread
+        during = reader.read(clf, x, moves=True)[1]
+    after = reader.read(clf, x, moves=True)[1]
+    assert np.array_equal(during, before)  # one version throughout the reading
+    assert np.allclose(after, clf.predict_logits(x).numpy(), atol=1e-4)  # the next sees the step
+    assert not np.allclose(after, before, atol=0.01)
+
+
 def test_a_classifier_loaded_under_inference_mode_reads_a_drawing():
     """Its tensors count no changes (torch's inference tensors): reading must not need that count."""
     with torch.inference_mode():

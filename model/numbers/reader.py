@@ -4,6 +4,7 @@
     reader = load_reader(whole_digit=None)              # without the check
     reader = default_reader(classifier.device)          # the shipped ones, loaded once per device
     logits, moved, whole, digit = reader.read(classifier, x, moves=True)   # every network on x
+    with reader.holding(classifier): ...   # one reading's batches: the network checked once
 
 The classifier (model/classifier.py) reads one digit; the number reader owns the rest, so that a
 classifier trained anew (the app's "Watch it learn") can be read with the same reader.
@@ -11,8 +12,11 @@ classifier trained anew (the app's "Watch it learn") can be read with the same r
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +77,8 @@ class NumberReader:
         two: what reading a number asks of every network, with all their first layers in one
         matmul (first_layers.py) where the networks allow it. The same numbers as
         classifier.predict_both (or predict_logits) and parts, up to float32's last bits."""
-        layers = self._stacked(classifier)
+        held = getattr(self._held, "layers", None)
+        layers = held[1] if held is not None and held[0] is classifier.network else self._stacked(classifier)
         if layers is None:
             if moves:
                 logits, moved = (t.numpy() for t in classifier.predict_both(x))
@@ -88,6 +93,24 @@ class NumberReader:
             moved = logits.reshape(-1, len(x), logits.shape[1]).mean(0).cpu().numpy() if moves else None
             checked = self._from_checks(firsts[1 : 1 + n_checks], len(x))
             return (logits[: len(x)].cpu().numpy(), moved, *checked)
+
+    @contextlib.contextmanager
+    def holding(self, classifier: Classifier) -> Iterator[None]:
+        """Within it, this thread's `read`s by `classifier` use the first layers as they were on
+        entering: a reading's several batches check the network for changes once (the check's
+        sums, once per batch, were 3% of a live frame's CPU), and a network trained while it is
+        read is read by one version throughout."""
+        before = getattr(self._held, "layers", None)
+        self._held.layers = (classifier.network, self._stacked(classifier))
+        try:
+            yield
+        finally:
+            self._held.layers = before
+
+    @functools.cached_property
+    def _held(self) -> threading.local:
+        """Per thread: (network, its FirstLayers or None) while `holding` it."""
+        return threading.local()
 
     def _from_checks(self, firsts: list[torch.Tensor], n: int) -> tuple[np.ndarray | None, np.ndarray]:
         """`parts`' two from the checks' first-layer outputs (the `_checks`' order)."""
