@@ -38,7 +38,7 @@ import psutil
 from gradio_client import Client, handle_file
 
 from bench.common import markdown_table, summary, write
-from harness.pad_client import AsyncPadClient, png_data_url
+from harness.pad_client import AsyncPadClient, pad_png_data_url
 from harness.server import AppServer
 from model.synth.sketches import Placement, brush_coverage, paint, placed_strokes
 from ui.pad import BRUSH, CANVAS, EXPORT, LIVE_MS
@@ -75,7 +75,8 @@ def pad_payloads(frames: list[str], mix: str = "pad") -> list[dict]:
 
 def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
     """(digit, data URLs of the drawing as it grows, FRAMES of them): two of each digit, as the
-    pad exports them (black on white, an 8-bit grey PNG, strokes re-drawn at the export size)."""
+    pad exports them (black on white, an 8-bit grey PNG encoded as ui/png.js does, strokes re-drawn
+    at the export size)."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(20):
@@ -86,7 +87,7 @@ def growing_drawings(seed: int = 0) -> list[tuple[str, list[str]]]:
         # the pen path in canvas pixels, re-drawn at the export size as ui/pad.js's exportPng does
         points = SCALE * np.concatenate(placed_strokes(digit, place))
         grown = (points[: max(2, len(points) * k // FRAMES)] for k in range(1, FRAMES + 1))
-        frames = [png_data_url(paint(brush_coverage(p, EXPORT, BRUSH * SCALE), "gray")) for p in grown]
+        frames = [pad_png_data_url(paint(brush_coverage(p, EXPORT, BRUSH * SCALE), "gray")) for p in grown]
         out.append((str(digit), frames))
     return out
 

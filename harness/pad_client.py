@@ -4,6 +4,7 @@
     reply = pad.read(image)                              # {"html", "number", "sure", "reading", "busy"}
     learn = PadClient(url, elem_id="learn-pad", session=s)   # another pad, in a given session
     url = as_the_pad_sends(image)                        # a drawing shrunk and encoded as the pad does
+    url = pad_png_data_url(grey)                         # an 8-bit grey image encoded as ui/png.js does
     reply = pad.send({"anything": "at all"})             # raw payloads, for the bad-input tests
     reply = pad.correct(image, digit=0, label=7)         # "No, it was 7", with consent ({"stored", ...})
     pad.booth()                                          # the booth screen: {"html", "on"}
@@ -22,8 +23,11 @@ import base64
 import io
 import json
 import secrets
+import struct
+import zlib
 
 import httpx
+import numpy as np
 from PIL import Image
 
 from harness.http1 import KeptAlive
@@ -39,6 +43,24 @@ def png_data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def pad_png_data_url(grey: Image.Image) -> str:
+    """An 8-bit grey image as a PNG data URL made the way ui/png.js makes the pad's frames: every
+    row unfiltered, one zlib stream of fixed Huffman codes (Pillow's encoder filters rows and
+    builds its own codes: another file to decode, which the server reads by another path)."""
+    if grey.mode != "L":
+        raise ValueError(f"the pad sends 8-bit grey, not {grey.mode}")
+    pixels = np.asarray(grey)
+    rows = np.concatenate([np.zeros((pixels.shape[0], 1), np.uint8), pixels], axis=1).tobytes()
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_FIXED)  # sizes within 10% of ui/png.js's
+    header = struct.pack(">IIBBBBB", grey.width, grey.height, 8, 0, 0, 0, 0)
+    chunks = [(b"IHDR", header), (b"IDAT", deflate.compress(rows) + deflate.flush()), (b"IEND", b"")]
+    png = b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        for kind, data in chunks
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def as_the_pad_sends(image: Image.Image) -> str:
     """What the pad would send for this drawing: 8-bit grey, at the size the reading shrinks it to
     anyway (the pad re-draws its strokes at that size; here the pixels are area-averaged, then
@@ -48,7 +70,7 @@ def as_the_pad_sends(image: Image.Image) -> str:
     rgba = image.convert("RGBA")
     small = rgba.reduce(factor) if factor > 1 else rgba
     transparent = small.getchannel("A").getextrema()[0] < 255
-    return png_data_url(small if transparent else small.convert("L"))
+    return png_data_url(small) if transparent else pad_png_data_url(small.convert("L"))
 
 
 def pad_component_id(config: dict, elem_id: str | None = None) -> int:
