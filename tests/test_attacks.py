@@ -257,6 +257,44 @@ def test_a_reading_whose_client_has_gone_is_not_made():
     assert ran == ["first", "stayed"]
 
 
+def test_the_door_tells_a_reading_whether_its_client_has_gone_without_waiting_for_it():
+    """What the gate asks before a reading (test above): through the door's own check, a client
+    whose disconnect has arrived is gone; one still connected is not, at once (the check never
+    waits for the next message, which may come minutes later), and the route still gets it."""
+
+    def ask(left: bool) -> tuple[bool, list]:
+        answers, seen = [], []
+
+        async def route(scope, receive, send) -> None:
+            seen.append((await receive())["type"])  # the body
+            answers.append(await CALLER.get().gone())
+            seen.append((await receive())["type"])  # what the client does next
+
+        async def receive():
+            if not seen:
+                return {"type": "http.request", "body": b"{}", "more_body": False}
+            if not left:
+                await anyio.sleep(0.5)  # still there, drawing
+            return {"type": "http.disconnect"}
+
+        async def send(message) -> None:
+            pass
+
+        door = DoorMiddleware(route, DoorLimits(), Clients().address)
+        scope = {
+            "type": "http",
+            "path": "/gradio_api/component_server",
+            "headers": [],
+            "client": ("1.2.3.4", 1),
+        }
+        run_apart(door(scope, receive, send))
+        return answers[0], seen
+
+    assert ask(left=True)[0] is True
+    gone, seen = ask(left=False)
+    assert gone is False and seen == ["http.request", "http.disconnect"]
+
+
 def test_big_photos_shrink_while_decoding_and_only_common_formats_are_decoded():
     photo = io.BytesIO()
     Image.new("RGB", (4000, 3000), "white").save(photo, "JPEG")  # a 12 MP phone photo
