@@ -66,16 +66,18 @@ def test_a_network_changed_after_a_reading_is_read_with_its_new_weights(change):
     assert not np.allclose(after, before, atol=0.01)
 
 
-def test_a_reading_holds_one_version_of_a_network_trained_while_it_reads():
+def test_a_reading_checks_its_network_once_and_the_next_reading_sees_a_change():
     clf, reader, x = load_classifier(device="cpu"), load_reader(), candidates()
     with reader.holding(clf):  # as read_drawing does for one drawing's several batches
         before = reader.read(clf, x, moves=True)[1]
-        step_through_data(next(iter(clf.network.layers)))  # a training step in another thread
+        step_through_data(next(iter(clf.network.layers)))  # unseen until the reading ends
         during = reader.read(clf, x, moves=True)[1]
     after = reader.read(clf, x, moves=True)[1]
-    assert np.array_equal(during, before)  # one version throughout the reading
-    assert np.allclose(after, clf.predict_logits(x).numpy(), atol=1e-4)  # the next sees the step
+    assert np.array_equal(during, before)  # checked once, on entering
+    assert np.allclose(after, clf.predict_logits(x).numpy(), atol=1e-4)  # the next sees the change
     assert not np.allclose(after, before, atol=0.01)
+    with reader.holding(clf):  # held again: the changed network, read as it is now
+        assert np.allclose(reader.read(clf, x, moves=True)[1], after, atol=1e-6)
 
 
 def test_a_classifier_loaded_under_inference_mode_reads_a_drawing():

@@ -7,12 +7,14 @@ panel's digit, the visitor's language; every other field, and every odd value, l
 from __future__ import annotations
 
 import base64
+import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from harness.bad_inputs import bomb_png, png_bytes
-from harness.pad_client import png_data_url
+from harness.pad_client import pad_png_data_url, png_data_url
 from model import ImageError
 from ui.pad import EXPORT
 from ui.pad_request import MAX_PAYLOAD_BYTES, PadRequest, is_live, pad_image
@@ -22,6 +24,18 @@ def drawing() -> Image.Image:
     image = Image.new("RGBA", EXPORT, "white")
     image.paste((0, 0, 0, 255), (150, 40, 160, 120))  # a 1
     return image
+
+
+def test_the_benchmarks_frames_are_read_as_the_pads_own_grey_unfiltered_pngs():
+    # bench.crowd's frames are made as ui/png.js makes them (tests/test_browser.py compares the two)
+    grey = drawing().convert("L")
+    url = pad_png_data_url(grey)
+    png = base64.b64decode(url.split(",", 1)[1])
+    idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]  # one IDAT chunk's data, CRC off
+    rows = zlib.decompress(idat)
+    assert rows[:: grey.width + 1] == bytes(grey.height)  # every row unfiltered, as the pad sends
+    image = PadRequest.parse({"image": url}).image
+    assert image.mode == "L" and np.array_equal(np.asarray(image), np.asarray(grey))
 
 
 def test_what_ui_pad_js_sends_is_read_into_a_request():

@@ -78,7 +78,7 @@ class NumberReader:
         matmul (first_layers.py) where the networks allow it. The same numbers as
         classifier.predict_both (or predict_logits) and parts, up to float32's last bits."""
         held = getattr(self._held, "layers", None)
-        layers = held[1] if held is not None and held[0] is classifier.network else self._stacked(classifier)
+        layers = held[1] if held is not None and held[0] is classifier else self._stacked(classifier)
         if layers is None:
             if moves:
                 logits, moved = (t.numpy() for t in classifier.predict_both(x))
@@ -96,21 +96,21 @@ class NumberReader:
 
     @contextlib.contextmanager
     def holding(self, classifier: Classifier) -> Iterator[None]:
-        """Within it, this thread's `read`s by `classifier` use the first layers as they were on
+        """Within it, this thread's `read`s by `classifier` use the first layers made or checked on
         entering: a reading's several batches check the network for changes once (the check's
-        sums, once per batch, were 3% of a live frame's CPU), and a network trained while it is
-        read is read by one version throughout."""
+        sums, once per batch, were 3% of a live frame's CPU). The next reading checks again. A
+        network must not be trained while it is read: its later layers are read as they are."""
         before = getattr(self._held, "layers", None)
-        self._held.layers = (classifier.network, self._stacked(classifier))
+        self._held.layers = (classifier, self._stacked(classifier))
         try:
             yield
         finally:
             self._held.layers = before
 
-    @functools.cached_property
-    def _held(self) -> threading.local:
-        """Per thread: (network, its FirstLayers or None) while `holding` it."""
-        return threading.local()
+    def __post_init__(self) -> None:
+        # per thread: (classifier, its FirstLayers or None) while `holding` it; made here, not on
+        # first use, so that two threads' first readings cannot make one each
+        object.__setattr__(self, "_held", threading.local())
 
     def _from_checks(self, firsts: list[torch.Tensor], n: int) -> tuple[np.ndarray | None, np.ndarray]:
         """`parts`' two from the checks' first-layer outputs (the `_checks`' order)."""
