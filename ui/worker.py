@@ -20,8 +20,10 @@ import contextlib
 import logging
 import os
 import pickle
+import select
 import struct
 import sys
+import time
 from typing import BinaryIO
 
 import torch
@@ -32,16 +34,42 @@ from .answers import Answers, load_model
 
 HEADER = struct.Struct(">I")
 METHODS = ("pad", "file", "drawing")
+# After a reply, a worker watches its pipe this long before it sleeps on it: a lone visitor's
+# next frame comes within about a millisecond (the app's HTTP), and waking a sleeping process on
+# the other core of a virtual machine cost more CPU than the poll (docs/experiments.md, "What
+# the benchmarks sent, and the last of a reading's Python"). Under a crowd the next job is
+# already waiting and nothing is polled; an idle worker sleeps.
+AWAKE_S = 0.002
 log = logging.getLogger("draw-a-digit")
 
 
-def read_frame(stream: BinaryIO) -> object | None:
-    """The next message on `stream`, or None at its end."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    body = stream.read(HEADER.unpack(header)[0])
-    return pickle.loads(body) if body is not None else None
+class Jobs:
+    """Frames from the parent's pipe, read into a buffer of the worker's own, so that it knows
+    whether a whole job is already waiting before it watches the pipe for the next one."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def next(self, awake_s: float = 0.0) -> object | None:
+        """The next job, or None at the pipe's end; with `awake_s`, the pipe is polled that long
+        before the worker sleeps on it."""
+        deadline = time.perf_counter() + awake_s
+        while not self._whole():
+            if time.perf_counter() < deadline and not select.select([self.fd], [], [], 0)[0]:
+                continue  # awake, and nothing yet
+            chunk = os.read(self.fd, 1 << 16)  # something is there, or this sleeps until it is
+            if not chunk:
+                return None
+            self.buffer += chunk
+        size = HEADER.unpack_from(self.buffer)[0]
+        body = bytes(self.buffer[HEADER.size : HEADER.size + size])
+        del self.buffer[: HEADER.size + size]
+        return pickle.loads(body)
+
+    def _whole(self) -> bool:
+        n = len(self.buffer)
+        return n >= HEADER.size and n >= HEADER.size + HEADER.unpack_from(self.buffer)[0]
 
 
 def frame(message: object) -> bytes:
@@ -50,11 +78,15 @@ def frame(message: object) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-def serve(answers: Answers, requests: BinaryIO, replies: BinaryIO) -> None:
-    """Answer jobs from `requests` on `replies` until `requests` ends."""
+def serve(answers: Answers, requests: int, replies: BinaryIO, awake_s: float = AWAKE_S) -> None:
+    """Answer jobs from the pipe `requests` (a file descriptor) on `replies` until it ends,
+    watching it `awake_s` after each reply before sleeping on it."""
     replies.write(frame((0, "ready", os.getpid())))
     replies.flush()
-    while (job := read_frame(requests)) is not None:
+    jobs = Jobs(requests)
+    awake = 0.0  # nothing answered yet: sleep until the first job
+    while (job := jobs.next(awake)) is not None:
+        awake = awake_s
         job_id, method, args = job
         try:
             if method not in METHODS:
@@ -84,7 +116,7 @@ def main() -> None:
     torch.set_num_threads(1)  # one reading at a time: threads only add switching
     answers = Answers(load_model(args.weights, device=args.device))
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the parent went away
-        serve(answers, sys.stdin.buffer, replies)
+        serve(answers, sys.stdin.fileno(), replies)
     os._exit(0)  # every reply is flushed; tearing torch down takes seconds on a busy machine
 
 
